@@ -1,0 +1,67 @@
+//! Configuration: `YIZHAN_*` environment variables (or flags) with defaults.
+
+use clap::{Parser, Subcommand};
+
+/// The public directory of Beijing's union rest stations (工会驿站).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "yizhan", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the site (migrates and seeds an empty database first).
+    Serve,
+    /// Apply database migrations and load reference data, then exit.
+    Migrate,
+    /// Add N realistic fake stations (marked synthetic) for benchmarks.
+    GenSynthetic {
+        #[arg(long)]
+        count: usize,
+        /// Random seed, for reproducible data sets.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+    },
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "YIZHAN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// sqlite://path (created on first start) or postgres://user@host/db.
+    #[arg(long, env = "YIZHAN_DATABASE_URL", default_value = "sqlite://data/yizhan.db")]
+    pub database_url: String,
+    /// Largest number of database connections.
+    #[arg(long, env = "YIZHAN_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// How often to check for ledger changes made by other instances, in seconds.
+    #[arg(long, env = "YIZHAN_POLL_SECONDS", default_value_t = 2)]
+    pub poll_seconds: u64,
+    /// HTTP worker threads (0: one per core).
+    #[arg(long, env = "YIZHAN_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+    /// Log filter, e.g. "info" or "yizhan=debug,actix_web=info".
+    #[arg(long, env = "YIZHAN_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Config {
+    /// The defaults, as with no flags and no environment (used by tests).
+    pub fn defaults() -> Config {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/yizhan.db".into(),
+            db_max_connections: 8,
+            poll_seconds: 2,
+            workers: 0,
+            log: "info".into(),
+        }
+    }
+}

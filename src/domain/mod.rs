@@ -1,0 +1,10 @@
+//! Pure domain code: no I/O, no database, no HTTP.
+
+pub mod calendar;
+pub mod coords;
+pub mod district;
+pub mod facility;
+pub mod filter;
+pub mod hours;
+pub mod station;
+pub mod text;

@@ -1,0 +1,50 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use yizhan::clock::Clock;
+use yizhan::config::{Cli, Command};
+use yizhan::startup::{Application, prepare_database};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&cli.config.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("yizhan: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let clock = Clock::System;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let started = std::time::Instant::now();
+            let app = Application::build(cli.config.clone(), clock).await?;
+            let host = cli.config.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+            let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+            tracing::info!(ready_ms = started.elapsed().as_millis() as u64, "ready");
+            println!("yizhan is serving on http://{host}:{}/", app.port());
+            app.run().await?;
+        }
+        Command::Migrate => {
+            let store = prepare_database(&cli.config, &clock).await?;
+            println!("database migrated: {} stations", store.station_count().await?);
+        }
+        Command::GenSynthetic { count, seed } => {
+            let store = prepare_database(&cli.config, &clock).await?;
+            let streets = store.streets().await?;
+            let started = std::time::Instant::now();
+            let stations = yizhan::synthetic::generate(count, seed, &streets, clock.now())?;
+            store.insert_stations(&stations, clock.now()).await?;
+            println!("added {count} synthetic stations in {:.1} s", started.elapsed().as_secs_f64());
+        }
+    }
+    Ok(())
+}

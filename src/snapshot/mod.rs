@@ -1,0 +1,211 @@
+//! The in-memory read snapshot: every public read is served from here, never
+//! from the database. Built from the ledger, swapped in atomically.
+
+mod query;
+mod refresh;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use crate::domain::calendar::HolidayCalendar;
+use crate::domain::district::{DISTRICTS, District, Street};
+use crate::domain::hours::{OpenState, Timeline};
+use crate::domain::station::{Station, Status};
+
+pub use query::{ListPage, PER_PAGE};
+pub use refresh::{Refresher, load};
+
+/// Days of opening hours evaluated ahead (today included).
+pub const WINDOW_DAYS: u32 = 8;
+
+/// A station with everything a read needs precomputed.
+#[derive(Debug)]
+pub struct Entry {
+    pub station: Station,
+    /// Open periods over the window; `None` when the hours are unknown.
+    pub timeline: Option<Arc<Timeline>>,
+    /// Open around the clock in an ordinary week.
+    pub h24: bool,
+    /// Lower-cased name and address, for the text search.
+    haystack: String,
+}
+
+/// What a station is doing at a moment, as a page or the API tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Open { closes: Option<i64> },
+    Closed { opens: Option<i64> },
+    /// Temporarily closed or revoked: the status says why.
+    OutOfService,
+    /// The ledger has no hours for this station yet.
+    Unknown,
+}
+
+impl Availability {
+    pub fn is_open(self) -> bool {
+        matches!(self, Availability::Open { .. })
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Availability::Open { .. } => "open",
+            Availability::Closed { .. } => "closed",
+            Availability::OutOfService => "out_of_service",
+            Availability::Unknown => "unknown",
+        }
+    }
+}
+
+impl Entry {
+    /// Open, closed or unknown at Unix time `ts`.
+    pub fn availability(&self, ts: i64) -> Availability {
+        if self.station.status != Status::Open {
+            return Availability::OutOfService;
+        }
+        match &self.timeline {
+            None => Availability::Unknown,
+            Some(t) => match t.state(ts) {
+                OpenState::Open { closes } => Availability::Open { closes },
+                OpenState::Closed { opens } => Availability::Closed { opens },
+            },
+        }
+    }
+
+    pub fn is_open(&self, ts: i64) -> bool {
+        self.station.status == Status::Open && self.timeline.as_ref().is_some_and(|t| t.is_open(ts))
+    }
+}
+
+/// Counts per district, for the home page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DistrictCount {
+    pub district: Option<&'static District>,
+    pub stations: usize,
+}
+
+/// An immutable view of the whole ledger.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The data version this snapshot was built from.
+    pub version: i64,
+    /// The Beijing date the opening-hours window starts on.
+    pub today: NaiveDate,
+    pub calendar: Arc<HolidayCalendar>,
+    /// Sorted by district, then id.
+    entries: Vec<Entry>,
+    by_id: HashMap<i64, u32>,
+    district_ranges: Vec<Range<usize>>,
+    /// Public stations per district, in `DISTRICTS` order.
+    pub district_counts: Vec<DistrictCount>,
+    /// Positions of public stations, for nearest and viewport queries.
+    pub tree: RTree<GeomWithData<[f64; 2], u32>>,
+    streets: HashMap<String, Street>,
+    streets_by_district: HashMap<u32, Vec<String>>,
+}
+
+impl Snapshot {
+    /// Builds the snapshot; CPU only, no I/O.
+    pub fn build(version: i64, today: NaiveDate, mut stations: Vec<Station>, streets: Vec<Street>, calendar: HolidayCalendar) -> Snapshot {
+        stations.sort_by_key(|s| (s.district.index(), s.id));
+        // Opening hours are evaluated once per distinct text: most stations share a few dozen.
+        let mut timelines: HashMap<String, (Arc<Timeline>, bool)> = HashMap::new();
+        let mut entries = Vec::with_capacity(stations.len());
+        for station in stations {
+            let (timeline, h24) = match &station.hours {
+                None => (None, false),
+                Some(hours) => {
+                    let effective = hours.effective(station.holiday_open);
+                    let (t, h24) = timelines
+                        .entry(effective.raw().to_string())
+                        .or_insert_with(|| {
+                            (Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)), hours.is_24_7())
+                        })
+                        .clone();
+                    (Some(t), h24)
+                }
+            };
+            let haystack = format!("{}\n{}", station.name, station.address).to_lowercase();
+            entries.push(Entry { station, timeline, h24, haystack });
+        }
+        let by_id = entries.iter().enumerate().map(|(i, e)| (e.station.id, i as u32)).collect();
+        let mut district_ranges = Vec::with_capacity(DISTRICTS.len());
+        let mut district_counts = Vec::with_capacity(DISTRICTS.len());
+        let mut start = 0;
+        for d in &DISTRICTS {
+            let end = start + entries[start..].partition_point(|e| e.station.district.code == d.code);
+            district_counts.push(DistrictCount {
+                district: Some(d),
+                stations: entries[start..end].iter().filter(|e| e.station.is_public()).count(),
+            });
+            district_ranges.push(start..end);
+            start = end;
+        }
+        let points = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.station.is_public())
+            .map(|(i, e)| GeomWithData::new([e.station.position.lon, e.station.position.lat], i as u32))
+            .collect();
+        let mut streets_by_district: HashMap<u32, Vec<String>> = HashMap::new();
+        for s in &streets {
+            streets_by_district.entry(s.district_code).or_default().push(s.code.clone());
+        }
+        Snapshot {
+            version,
+            today,
+            calendar: Arc::new(calendar),
+            entries,
+            by_id,
+            district_ranges,
+            district_counts,
+            tree: RTree::bulk_load(points),
+            streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
+            streets_by_district,
+        }
+    }
+
+    /// A station by id, revoked ones included (their page says they are gone).
+    pub fn get(&self, id: i64) -> Option<&Entry> {
+        self.by_id.get(&id).map(|i| &self.entries[*i as usize])
+    }
+
+    /// Every station of the snapshot, revoked included.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry at an index of [`Snapshot::entries`] (as stored in the tree).
+    pub fn entry(&self, index: u32) -> &Entry {
+        &self.entries[index as usize]
+    }
+
+    /// Public stations in the whole city.
+    pub fn public_count(&self) -> usize {
+        self.district_counts.iter().map(|c| c.stations).sum()
+    }
+
+    pub fn street(&self, code: &str) -> Option<&Street> {
+        self.streets.get(code)
+    }
+
+    /// Streets of a district, ordered by code.
+    pub fn streets_of(&self, district: u32) -> impl Iterator<Item = &Street> {
+        self.streets_by_district
+            .get(&district)
+            .into_iter()
+            .flatten()
+            .filter_map(|code| self.streets.get(code))
+    }
+
+    fn district_slice(&self, district: Option<&District>) -> &[Entry] {
+        match district {
+            Some(d) => &self.entries[self.district_ranges[d.index()].clone()],
+            None => &self.entries,
+        }
+    }
+}

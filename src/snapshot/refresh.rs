@@ -1,0 +1,64 @@
+//! Loading the snapshot and keeping it current.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use super::Snapshot;
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+
+/// Reads the ledger and builds a snapshot for the clock's current Beijing date.
+pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> {
+    // The version is read first: a write landing during the load leaves us one
+    // version behind, and the next poll rebuilds.
+    let version = store.data_version().await?;
+    let stations = store.all_stations().await?;
+    let streets = store.streets().await?;
+    let calendar = store.calendar().await?;
+    let today = clock.today();
+    let started = std::time::Instant::now();
+    let count = stations.len();
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(version, today, stations, streets, calendar))
+        .await
+        .map_err(|e| StoreError::Data("snapshot".into(), e.to_string()))?;
+    tracing::info!(version, stations = count, build_ms = started.elapsed().as_millis() as u64, "snapshot built");
+    Ok(snapshot)
+}
+
+/// Polls the data version and the date, and swaps in a new snapshot when either changed.
+pub struct Refresher {
+    pub store: Store,
+    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    pub clock: Clock,
+    pub interval: Duration,
+}
+
+impl Refresher {
+    /// Rebuilds if the ledger or the date moved on; true when it did.
+    pub async fn refresh_if_stale(&self) -> Result<bool, StoreError> {
+        let current = self.snapshot.load();
+        let version = self.store.data_version().await?;
+        if version == current.version && self.clock.today() == current.today {
+            return Ok(false);
+        }
+        let fresh = load(&self.store, &self.clock).await?;
+        self.snapshot.store(Arc::new(fresh));
+        Ok(true)
+    }
+
+    /// Runs until the runtime stops; errors are logged and retried on the next tick.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(self.interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.refresh_if_stale().await {
+                    tracing::warn!(error = %e, "snapshot refresh failed; serving the previous one");
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,67 @@
+//! Building the application: database, seed data, snapshot, HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use arc_swap::ArcSwap;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::snapshot::{self, Refresher};
+use crate::store::{Store, StoreError};
+use crate::web::{self, AppState};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// Connects, migrates and loads reference data and (once) the seed stations.
+pub async fn prepare_database(config: &Config, clock: &Clock) -> Result<Store, StoreError> {
+    let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+    store.migrate().await?;
+    crate::seed::load(&store, clock.now()).await?;
+    Ok(store)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Prepares the database, builds the snapshot and binds (port 0 picks a free port).
+    pub async fn build(config: Config, clock: Clock) -> Result<Application, StartError> {
+        let store = prepare_database(&config, &clock).await?;
+        let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
+        Refresher {
+            store: store.clone(),
+            snapshot: snapshot.clone(),
+            clock,
+            interval: Duration::from_secs(config.poll_seconds.max(1)),
+        }
+        .spawn();
+        let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let port = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?.port();
+        let state = AppState::new(store, snapshot, clock);
+        let server = web::server(listener, state.clone(), config.workers).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

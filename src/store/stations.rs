@@ -1,0 +1,198 @@
+//! The station ledger and honours.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::any::AnyRow;
+use sqlx::{Any, QueryBuilder, Row};
+
+use super::{Store, StoreError};
+use crate::domain::coords::{LatLon, Precision};
+use crate::domain::district::District;
+use crate::domain::facility::{Audience, FacilitySet, HostType};
+use crate::domain::hours::Hours;
+use crate::domain::station::{Honour, HonourLevel, Station, Status};
+use crate::domain::text::Phone;
+
+const COLUMNS: &str = "id, name, district_code, street_code, address, lat, lon, location_precision, host_type, \
+    opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, services, status, \
+    closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at";
+
+/// Rows a multi-row INSERT carries: 24 values each stays under every backend's parameter limit.
+const INSERT_BATCH: usize = 500;
+
+fn date(raw: Option<String>) -> Option<NaiveDate> {
+    raw.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+fn station_from_row(row: &AnyRow) -> Result<Option<Station>, sqlx::Error> {
+    let id: i64 = row.try_get("id")?;
+    let district_code: String = row.try_get("district_code")?;
+    let Some(district) = District::parse(&district_code) else {
+        tracing::warn!(id, district_code, "station with an unknown district skipped");
+        return Ok(None);
+    };
+    let raw_hours: String = row.try_get("opening_hours")?;
+    // An empty text means the hours are not known yet.
+    let hours = if raw_hours.trim().is_empty() {
+        None
+    } else {
+        Hours::parse(&raw_hours)
+            .inspect_err(|e| tracing::warn!(id, error = %e, "stored opening hours do not parse"))
+            .ok()
+    };
+    let status = match row.try_get::<String, _>("status")?.as_str() {
+        "revoked" => Status::Revoked,
+        "temporarily_closed" => Status::TemporarilyClosed {
+            reason: row.try_get::<Option<String>, _>("closed_reason")?.unwrap_or_default(),
+            until: date(row.try_get("closed_until")?),
+        },
+        _ => Status::Open,
+    };
+    let lat: f64 = row.try_get("lat")?;
+    let lon: f64 = row.try_get("lon")?;
+    let Ok(position) = LatLon::new(lat, lon) else {
+        tracing::warn!(id, lat, lon, "station with impossible coordinates skipped");
+        return Ok(None);
+    };
+    Ok(Some(Station {
+        id,
+        name: row.try_get("name")?,
+        district,
+        street_code: row.try_get("street_code")?,
+        address: row.try_get("address")?,
+        position,
+        precision: Precision::parse(&row.try_get::<String, _>("location_precision")?).unwrap_or(Precision::Approximate),
+        host: HostType::parse(&row.try_get::<String, _>("host_type")?).unwrap_or(HostType::Other),
+        hours,
+        holiday_open: row.try_get::<i64, _>("holiday_open")? != 0,
+        contact_name: row.try_get("contact_name")?,
+        phone: row.try_get::<Option<String>, _>("phone")?.and_then(|p| Phone::parse(&p).ok()),
+        area_m2: row.try_get("area_m2")?,
+        facilities: FacilitySet::from_bits(row.try_get("facilities")?),
+        audiences: Audience::from_bits(row.try_get("audiences")?),
+        services: row.try_get("services")?,
+        status,
+        description: row.try_get("description")?,
+        verified_on: date(row.try_get("verified_on")?),
+        synthetic: row.try_get::<i64, _>("synthetic")? != 0,
+        honours: Vec::new(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    }))
+}
+
+impl Store {
+    /// Every station with its honours, revoked ones included.
+    pub async fn all_stations(&self) -> Result<Vec<Station>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM stations ORDER BY id"))).fetch_all(&self.pool).await?;
+        let mut stations = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(station) = station_from_row(row)? {
+                stations.push(station);
+            }
+        }
+        drop(rows);
+        let mut honours: HashMap<i64, Vec<Honour>> = HashMap::new();
+        let rows = sqlx::query("SELECT station_id, level, year, title FROM honours ORDER BY year DESC, id")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let Some(level) = HonourLevel::parse(&row.try_get::<String, _>(1)?) else { continue };
+            let year: i64 = row.try_get(2)?;
+            honours.entry(row.try_get(0)?).or_default().push(Honour {
+                level,
+                year: i32::try_from(year).unwrap_or_default(),
+                title: row.try_get(3)?,
+            });
+        }
+        for station in &mut stations {
+            if let Some(list) = honours.remove(&station.id) {
+                station.honours = list;
+            }
+        }
+        Ok(stations)
+    }
+
+    /// How many stations the ledger holds (revoked included).
+    pub async fn station_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM stations").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Adds stations (their `id` is ignored) with their honours, in one transaction,
+    /// and bumps the data version. Returns the new ids in order.
+    pub async fn insert_stations(&self, stations: &[Station], now: i64) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(stations.len());
+        // Honours need each station's id, so stations that carry them go one row at a time.
+        let batch = if stations.iter().any(|s| !s.honours.is_empty()) { 1 } else { INSERT_BATCH };
+        for chunk in stations.chunks(batch) {
+            let mut qb: QueryBuilder<Any> = QueryBuilder::new(
+                "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
+                 host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
+                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, s| {
+                let (reason, until) = match &s.status {
+                    Status::TemporarilyClosed { reason, until } => {
+                        (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
+                    }
+                    _ => (None, None),
+                };
+                b.push_bind(s.name.clone())
+                    .push_bind(s.district.code.to_string())
+                    .push_bind(s.street_code.clone())
+                    .push_bind(s.address.clone())
+                    .push_bind(s.position.lat)
+                    .push_bind(s.position.lon)
+                    .push_bind(s.precision.key())
+                    .push_bind(s.host.key())
+                    .push_bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
+                    .push_bind(i64::from(s.holiday_open))
+                    .push_bind(s.contact_name.clone())
+                    .push_bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(s.area_m2)
+                    .push_bind(s.facilities.bits())
+                    .push_bind(Audience::to_bits(&s.audiences))
+                    .push_bind(s.services.clone())
+                    .push_bind(s.status.key())
+                    .push_bind(reason)
+                    .push_bind(until)
+                    .push_bind(s.description.clone())
+                    .push_bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .push_bind(i64::from(s.synthetic))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(" RETURNING id");
+            for row in qb.build().fetch_all(&mut *tx).await? {
+                ids.push(row.try_get::<i64, _>(0)?);
+            }
+        }
+        for (station, id) in stations.iter().zip(&ids) {
+            for h in &station.honours {
+                sqlx::query("INSERT INTO honours (station_id, level, year, title) VALUES ($1, $2, $3, $4)")
+                    .bind(*id)
+                    .bind(h.level.key())
+                    .bind(i64::from(h.year))
+                    .bind(&h.title)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Whether the named stations of the articles were loaded once already.
+    pub async fn seeded(&self) -> Result<bool, StoreError> {
+        Ok(self.meta("seeded").await?.is_some())
+    }
+
+    /// Records that the seed stations were loaded, so deleting them never brings them back.
+    pub async fn mark_seeded(&self, when: i64) -> Result<(), StoreError> {
+        self.set_meta("seeded", &when.to_string()).await
+    }
+}

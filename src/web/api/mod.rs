@@ -1,0 +1,3 @@
+//! JSON API.
+
+pub mod stations;

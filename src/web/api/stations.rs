@@ -1,0 +1,84 @@
+//! `GET /api/stations`: the list's filters, as JSON.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Serialize;
+
+use crate::domain::filter::{ParamError, Problem, parse_pairs};
+use crate::snapshot::{Entry, PER_PAGE};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::public::stations::parse_filter;
+
+/// Largest page size the API gives.
+pub const MAX_PER_PAGE: usize = 100;
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: i64,
+    name: &'a str,
+    district_code: String,
+    street_code: Option<&'a str>,
+    address: &'a str,
+    lat: f64,
+    lon: f64,
+    open_now: bool,
+    /// "open", "closed", "out_of_service" or "unknown".
+    state: &'static str,
+    h24: bool,
+    facilities: Vec<&'static str>,
+    basic: bool,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct ListBody<'a> {
+    total: usize,
+    page: u32,
+    per_page: usize,
+    items: Vec<Item<'a>>,
+}
+
+impl<'a> Item<'a> {
+    fn new(e: &'a Entry, now: i64) -> Item<'a> {
+        let s = &e.station;
+        let state = e.availability(now);
+        Item {
+            id: s.id,
+            name: &s.name,
+            district_code: s.district.code.to_string(),
+            street_code: s.street_code.as_deref(),
+            address: &s.address,
+            lat: s.position.lat,
+            lon: s.position.lon,
+            open_now: state.is_open(),
+            state: state.key(),
+            h24: e.h24,
+            facilities: s.facilities.iter().map(|f| f.key()).collect(),
+            basic: s.meets_basic(),
+            status: s.status.key(),
+        }
+    }
+}
+
+#[get("/api/stations")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let snapshot = state.snapshot.load();
+    let filter = parse_filter(req.query_string(), &snapshot)?;
+    let per_page = match parse_pairs(req.query_string())?.into_iter().find(|(k, _)| k == "per_page") {
+        None => PER_PAGE,
+        Some((k, v)) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
+            .ok_or_else(|| ParamError::new(&k, &v, Problem::BadPage))?,
+    };
+    let now = state.clock.now();
+    let page = snapshot.list(&filter, now, per_page);
+    let body = ListBody {
+        total: page.total,
+        page: page.page,
+        per_page,
+        items: page.items.iter().map(|e| Item::new(e, now)).collect(),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,84 @@
+//! What every page shares: language, asset URLs, and the phrases for times.
+
+use std::borrow::Cow;
+
+use actix_web::HttpRequest;
+use chrono::{Datelike, NaiveDate};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::AppState;
+use super::i18n::Lang;
+use crate::domain::hours::beijing_local;
+use crate::snapshot::Availability;
+
+/// The part of every page's template data that the layout needs.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub css: String,
+    pub favicon: String,
+    /// Link that switches language and comes back here.
+    pub switch_lang: String,
+}
+
+impl PageCtx {
+    pub fn new(req: &HttpRequest, lang: Lang, state: &AppState) -> PageCtx {
+        let here = match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        };
+        PageCtx {
+            lang,
+            css: state.assets.url("app.css").to_string(),
+            favicon: state.assets.url("favicon.svg").to_string(),
+            switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> Cow<'static, str> {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.tf(key, args)
+    }
+
+    /// The text for `key` with one placeholder filled in (for templates).
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.tf(key, &[(name, &value.to_string())])
+    }
+
+    /// The text for `key` with two placeholders filled in (for templates).
+    pub fn t2(&self, key: &str, a: &str, va: impl std::fmt::Display, b: &str, vb: impl std::fmt::Display) -> String {
+        self.lang.tf(key, &[(a, &va.to_string()), (b, &vb.to_string())])
+    }
+}
+
+/// "周三" / "Wed" for a date.
+pub fn weekday_name(lang: Lang, date: NaiveDate) -> Cow<'static, str> {
+    lang.t(&format!("weekday.{}", date.weekday().num_days_from_monday()))
+}
+
+/// "18:00", "明天 08:00" or "周三 08:00", relative to `now`.
+pub fn when(lang: Lang, now: i64, at: i64) -> String {
+    let (now_local, at_local) = (beijing_local(now), beijing_local(at));
+    let time = at_local.format("%H:%M").to_string();
+    let days = (at_local.date() - now_local.date()).num_days();
+    match days {
+        0 => time,
+        1 => lang.tf("when.tomorrow", &[("time", &time)]),
+        _ => format!("{} {time}", weekday_name(lang, at_local.date())),
+    }
+}
+
+/// A CSS class and a sentence for a station's state at `now`.
+pub fn availability_line(lang: Lang, a: Availability, now: i64, h24: bool) -> (&'static str, String) {
+    match a {
+        Availability::Open { .. } if h24 => ("open", lang.t("state.open_24h").into_owned()),
+        Availability::Open { closes: Some(t) } => ("open", lang.tf("state.open_closes", &[("when", &when(lang, now, t))])),
+        Availability::Open { closes: None } => ("open", lang.t("state.open").into_owned()),
+        Availability::Closed { opens: Some(t) } => ("closed", lang.tf("state.closed_opens", &[("when", &when(lang, now, t))])),
+        Availability::Closed { opens: None } => ("closed", lang.t("state.closed_week").into_owned()),
+        Availability::OutOfService => ("closed", lang.t("state.out_of_service").into_owned()),
+        Availability::Unknown => ("unknown", lang.t("state.unknown").into_owned()),
+    }
+}

@@ -1,0 +1,39 @@
+//! `GET /`: what the site is, a search box, districts with counts, quick links.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::web::AppState;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// A district and how many stations it has.
+pub struct DistrictLink {
+    pub code: u32,
+    pub name: &'static str,
+    pub count: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    total: usize,
+    districts: Vec<DistrictLink>,
+}
+
+#[get("/")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> impl Responder {
+    let snapshot = state.snapshot.load();
+    let districts = snapshot
+        .district_counts
+        .iter()
+        .filter_map(|c| c.district.map(|d| DistrictLink { code: d.code, name: d.name(lang.is_zh()), count: c.stations }))
+        .collect();
+    HomePage {
+        ctx: PageCtx::new(&req, lang, &state),
+        total: snapshot.public_count(),
+        districts,
+    }
+}

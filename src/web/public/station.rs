@@ -1,0 +1,173 @@
+//! `GET /stations/{id}`: one station, with its state now and its hours.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::Datelike;
+
+use super::view::Chip;
+use crate::domain::calendar::DayKind;
+use crate::domain::coords::Precision;
+use crate::domain::hours::{format_range, group_week, WEEKDAYS};
+use crate::domain::station::Status;
+use crate::snapshot::Entry;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, availability_line, weekday_name};
+
+/// One line of the hours table.
+pub struct HoursLine {
+    pub label: String,
+    pub hours: String,
+    pub note: String,
+    pub today: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/station.html")]
+struct StationPage {
+    ctx: PageCtx,
+    name: String,
+    district: &'static str,
+    district_code: u32,
+    street: Option<String>,
+    address: String,
+    closed_banner: Option<String>,
+    state_class: &'static str,
+    state_text: String,
+    week: Vec<HoursLine>,
+    days: Vec<HoursLine>,
+    hours_raw: Option<String>,
+    facilities: Vec<Chip>,
+    basic: bool,
+    basic_count: u32,
+    services: Vec<String>,
+    audiences: Vec<String>,
+    host: String,
+    area: Option<String>,
+    contact_name: Option<String>,
+    phone: Option<String>,
+    tel: Option<String>,
+    honours: Vec<String>,
+    verified_on: Option<String>,
+    approximate: bool,
+    lat: String,
+    lon: String,
+    description: String,
+    synthetic: bool,
+}
+
+/// Parses a station id from the path: a positive integer.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::BadId(raw.to_string()))
+}
+
+fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
+    if ranges.is_empty() {
+        return lang.t("hours.closed_day").into_owned();
+    }
+    if ranges == [(0, 1440)] {
+        return lang.t("hours.all_day").into_owned();
+    }
+    ranges.iter().map(|r| format_range(*r)).collect::<Vec<_>>().join(", ")
+}
+
+/// The regular week grouped into runs, and the next seven days with holidays marked.
+fn hours_tables(entry: &Entry, lang: Lang, snapshot_today: chrono::NaiveDate, calendar: &crate::domain::calendar::HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
+    let Some(hours) = &entry.station.hours else { return (Vec::new(), Vec::new()) };
+    let week = group_week(&hours.regular_week())
+        .into_iter()
+        .map(|(first, last, ranges)| {
+            let day = |w: chrono::Weekday| lang.t(&format!("weekday.{}", w.num_days_from_monday())).into_owned();
+            let label = if first == last {
+                day(first)
+            } else if first == WEEKDAYS[0] && last == WEEKDAYS[6] {
+                lang.t("hours.every_day").into_owned()
+            } else {
+                lang.tf("hours.range", &[("from", &day(first)), ("to", &day(last))])
+            };
+            HoursLine { label, hours: ranges_text(lang, &ranges), note: String::new(), today: false }
+        })
+        .collect();
+    let effective = hours.effective(entry.station.holiday_open);
+    let today = crate::domain::hours::beijing_local(now).date().max(snapshot_today);
+    let days = (0..7)
+        .map(|i| {
+            let date = today + chrono::Days::new(i);
+            let note = match calendar.kind(date) {
+                Some(DayKind::Holiday(name)) => lang.tf("hours.holiday", &[("name", name)]),
+                Some(DayKind::Workday(name)) => lang.tf("hours.workday", &[("name", name)]),
+                None => String::new(),
+            };
+            let label = format!(
+                "{} {}",
+                weekday_name(lang, date),
+                lang.tf("date.month_day", &[("m", &date.month().to_string()), ("d", &date.day().to_string())])
+            );
+            HoursLine { label, hours: ranges_text(lang, &effective.day_ranges(calendar, date)), note, today: i == 0 }
+        })
+        .collect();
+    (week, days)
+}
+
+#[get("/stations/{id}")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>, id: web::Path<String>) -> Result<impl Responder, AppError> {
+    let id = parse_id(&id)?;
+    let snapshot = state.snapshot.load();
+    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    let s = &entry.station;
+    if s.status == Status::Revoked {
+        return Err(AppError::Gone);
+    }
+    let now = state.clock.now();
+    let (state_class, state_text) = availability_line(lang, entry.availability(now), now, entry.h24);
+    let closed_banner = match &s.status {
+        Status::TemporarilyClosed { reason, until } => {
+            let reason = if reason.is_empty() { lang.t("status.no_reason").into_owned() } else { reason.clone() };
+            Some(match until {
+                Some(d) => lang.tf("status.closed_until", &[("until", &d.format("%Y-%m-%d").to_string()), ("reason", &reason)]),
+                None => lang.tf("status.closed", &[("reason", &reason)]),
+            })
+        }
+        _ => None,
+    };
+    let (week, days) = hours_tables(entry, lang, snapshot.today, &snapshot.calendar, now);
+    let label = |prefix: &str, key: &str| lang.t(&format!("{prefix}.{key}")).into_owned();
+    let page = StationPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        name: s.name.clone(),
+        district: s.district.name(lang.is_zh()),
+        district_code: s.district.code,
+        street: s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.clone()),
+        address: s.address.clone(),
+        closed_banner,
+        state_class,
+        state_text,
+        week,
+        days,
+        hours_raw: s.hours.as_ref().map(|h| h.raw().to_string()),
+        facilities: s.facilities.iter().map(|f| Chip { key: f.key(), label: label("facility", f.key()) }).collect(),
+        basic: s.meets_basic(),
+        basic_count: s.facilities.basic_count(),
+        services: s.services.split(['；', ';']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
+        audiences: s.audiences.iter().map(|a| label("audience", a.key())).collect(),
+        host: label("host", s.host.key()),
+        area: s.area_m2.map(|a| format!("{a:.0}")),
+        contact_name: s.contact_name.clone(),
+        phone: s.phone.as_ref().map(|p| p.as_str().to_string()),
+        tel: s.phone.as_ref().map(|p| p.tel_uri()),
+        honours: s
+            .honours
+            .iter()
+            .map(|h| format!("{} · {} · {}", h.year, label("honour", h.level.key()), h.title))
+            .collect(),
+        verified_on: s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        approximate: s.precision == Precision::Approximate,
+        lat: format!("{:.5}", s.position.lat),
+        lon: format!("{:.5}", s.position.lon),
+        description: s.description.clone(),
+        synthetic: s.synthetic,
+    };
+    Ok(page)
+}

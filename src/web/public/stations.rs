@@ -1,0 +1,182 @@
+//! `GET /stations`: the filtered list. Every view is a shareable link.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::view::StationRow;
+use crate::domain::district::DISTRICTS;
+use crate::domain::facility::{ALL_FACILITIES, HostType, KEY_FACILITIES};
+use crate::domain::filter::{ParamError, Problem, StationFilter};
+use crate::snapshot::{PER_PAGE, Snapshot};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// An option of a select or a checkbox in the filter form.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A link that drops one filter, with how many stations it would show.
+pub struct Relax {
+    pub label: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/stations.html")]
+struct StationsPage {
+    ctx: PageCtx,
+    heading: String,
+    q: String,
+    districts: Vec<Choice>,
+    streets: Vec<Choice>,
+    key_facilities: Vec<Choice>,
+    other_facilities: Vec<Choice>,
+    other_open: bool,
+    hosts: Vec<Choice>,
+    flags: Vec<Choice>,
+    total: usize,
+    page: u32,
+    pages: u32,
+    rows: Vec<StationRow>,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    relax: Vec<Relax>,
+    filtered: bool,
+}
+
+/// Parses the query and checks the street against the snapshot.
+pub fn parse_filter(query: &str, snapshot: &Snapshot) -> Result<StationFilter, AppError> {
+    let filter = StationFilter::from_query(query)?;
+    if let Some(code) = &filter.street {
+        if snapshot.street(code).is_none() {
+            return Err(ParamError::new("street", code, Problem::UnknownStreet).into());
+        }
+    }
+    Ok(filter)
+}
+
+/// Each active filter, with the filter that results from dropping it.
+fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
+    let base = StationFilter { page: 1, ..f.clone() };
+    let mut out = Vec::new();
+    if let Some(d) = f.district {
+        out.push((d.name(lang.is_zh()).to_string(), StationFilter { district: None, street: None, ..base.clone() }));
+    }
+    if f.street.is_some() && f.district.is_none() {
+        out.push((lang.t("filter.street").into_owned(), StationFilter { street: None, ..base.clone() }));
+    }
+    if f.q.is_some() {
+        out.push((format!("“{}”", f.q_raw), StationFilter { q: None, q_raw: String::new(), ..base.clone() }));
+    }
+    for facility in f.facilities.iter() {
+        let mut without = base.clone();
+        without.facilities = f.facilities.iter().filter(|x| *x != facility).collect();
+        out.push((lang.t(&format!("facility.{}", facility.key())).into_owned(), without));
+    }
+    if let Some(h) = f.host {
+        out.push((lang.t(&format!("host.{}", h.key())).into_owned(), StationFilter { host: None, ..base.clone() }));
+    }
+    let flags: [(bool, &str, fn(&mut StationFilter)); 5] = [
+        (f.open_now, "filter.open_now", |x| x.open_now = false),
+        (f.h24, "filter.h24", |x| x.h24 = false),
+        (f.holiday, "filter.holiday", |x| x.holiday = false),
+        (f.basic, "filter.basic", |x| x.basic = false),
+        (f.honoured, "filter.honoured", |x| x.honoured = false),
+    ];
+    for (on, key, clear) in flags {
+        if on {
+            let mut without = base.clone();
+            clear(&mut without);
+            out.push((lang.t(key).into_owned(), without));
+        }
+    }
+    out
+}
+
+fn url(f: &StationFilter, page: u32) -> String {
+    match f.to_query(page) {
+        q if q.is_empty() => "/stations".to_string(),
+        q => format!("/stations?{q}"),
+    }
+}
+
+#[get("/stations")]
+pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let snapshot = state.snapshot.load();
+    let filter = parse_filter(req.query_string(), &snapshot)?;
+    let now = state.clock.now();
+    let result = snapshot.list(&filter, now, PER_PAGE);
+    let rows = result.items.iter().map(|e| StationRow::new(e, lang, now)).collect();
+    let relax = if result.total == 0 {
+        relaxations(&filter, lang)
+            .into_iter()
+            .map(|(label, f)| Relax { label, url: url(&f, 1), count: snapshot.filter(&f, now).count() })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let choice = |value: String, label: String, selected: bool| Choice { value, label, selected };
+    let districts = DISTRICTS
+        .iter()
+        .map(|d| choice(d.code.to_string(), d.name(lang.is_zh()).to_string(), filter.district == Some(d)))
+        .collect();
+    let streets = filter
+        .district
+        .map(|d| {
+            snapshot
+                .streets_of(d.code)
+                .map(|s| choice(s.code.clone(), s.name.clone(), filter.street.as_deref() == Some(s.code.as_str())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let facility_choice = |f: crate::domain::facility::Facility| {
+        choice(f.key().to_string(), lang.t(&format!("facility.{}", f.key())).into_owned(), filter.facilities.contains(f))
+    };
+    let other_facilities: Vec<Choice> =
+        ALL_FACILITIES.iter().filter(|f| !KEY_FACILITIES.contains(f)).map(|f| facility_choice(*f)).collect();
+    let heading = match (filter.district, filter.street.as_deref().and_then(|c| snapshot.street(c))) {
+        (_, Some(street)) => street.name.clone(),
+        (Some(d), None) => d.name(lang.is_zh()).to_string(),
+        (None, None) => lang.t("list.all").into_owned(),
+    };
+    let page = StationsPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        heading,
+        q: filter.q_raw.clone(),
+        districts,
+        streets,
+        key_facilities: KEY_FACILITIES.iter().map(|f| facility_choice(*f)).collect(),
+        other_open: other_facilities.iter().any(|c| c.selected),
+        other_facilities,
+        hosts: HostType::ALL
+            .iter()
+            .map(|h| choice(h.key().to_string(), lang.t(&format!("host.{}", h.key())).into_owned(), filter.host == Some(*h)))
+            .collect(),
+        flags: [
+            ("open_now", filter.open_now),
+            ("h24", filter.h24),
+            ("holiday", filter.holiday),
+            ("basic", filter.basic),
+            ("honoured", filter.honoured),
+        ]
+        .into_iter()
+        .map(|(k, on)| choice(k.to_string(), lang.t(&format!("filter.{k}")).into_owned(), on))
+        .collect(),
+        total: result.total,
+        page: result.page,
+        pages: result.pages,
+        rows,
+        prev_url: (result.page > 1).then(|| url(&filter, result.page.min(result.pages + 1) - 1)),
+        next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
+        relax,
+        filtered: !filter.is_empty(),
+    };
+    Ok(page)
+}

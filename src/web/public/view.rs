@@ -1,0 +1,52 @@
+//! View models shared by the public pages.
+
+use crate::domain::facility::{KEY_FACILITIES, ALL_FACILITIES};
+use crate::snapshot::Entry;
+use crate::web::i18n::Lang;
+use crate::web::page::availability_line;
+
+/// A facility as a page shows it.
+pub struct Chip {
+    pub key: &'static str,
+    pub label: String,
+}
+
+/// One station in a list.
+pub struct StationRow {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub district: &'static str,
+    pub state_class: &'static str,
+    pub state_text: String,
+    pub chips: Vec<Chip>,
+    /// Facilities beyond the chips shown.
+    pub more: usize,
+    pub basic: bool,
+    pub synthetic: bool,
+}
+
+impl StationRow {
+    pub fn new(entry: &Entry, lang: Lang, now: i64) -> StationRow {
+        let s = &entry.station;
+        let (state_class, state_text) = availability_line(lang, entry.availability(now), now, entry.h24);
+        let chips: Vec<Chip> = KEY_FACILITIES
+            .iter()
+            .filter(|f| s.facilities.contains(**f))
+            .map(|f| Chip { key: f.key(), label: lang.t(&format!("facility.{}", f.key())).into_owned() })
+            .collect();
+        let total = ALL_FACILITIES.iter().filter(|f| s.facilities.contains(**f)).count();
+        StationRow {
+            id: s.id,
+            name: s.name.clone(),
+            address: s.address.clone(),
+            district: s.district.name(lang.is_zh()),
+            state_class,
+            state_text,
+            more: total - chips.len(),
+            chips,
+            basic: s.meets_basic(),
+            synthetic: s.synthetic,
+        }
+    }
+}
