@@ -114,7 +114,8 @@ pub fn named_stations(streets: &[Street]) -> Result<Vec<Station>, StoreError> {
                 "" => None,
                 raw => Some(Hours::parse(raw).map_err(|e| broken(NAME, e))?),
             };
-            let facilities = FacilitySet::from_keys(s.facilities.iter().map(String::as_str)).map_err(|k| broken(NAME, k))?;
+            let facilities =
+                FacilitySet::from_keys(s.facilities.iter().map(String::as_str)).map_err(|k| broken(NAME, k))?;
             let audiences = s
                 .audiences
                 .iter()
@@ -192,6 +193,6 @@ mod tests {
         assert_eq!(stations.len(), 16);
         assert!(stations.iter().all(|s| s.precision == Precision::Approximate));
         let liucun = stations.iter().find(|s| s.name.starts_with("刘村")).unwrap();
-        assert!(liucun.street_code.is_some(), "黄村镇 resolves to a street code");
+        assert!(liucun.street_code.is_some(), "黄村地区 resolves to a street code");
     }
 }

@@ -52,7 +52,8 @@ impl Application {
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?.port();
         let state = AppState::new(store, snapshot, clock);
-        let server = web::server(listener, state.clone(), config.workers).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let server = web::server(listener, state.clone(), config.workers)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         Ok(Application { port, server, state })
     }
 

@@ -90,9 +90,10 @@ fn pick<'a>(rng: &mut StdRng, list: &'a [String]) -> &'a str {
 
 /// `count` synthetic stations, reproducible for a given seed.
 pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result<Vec<Station>, StoreError> {
-    let file = Words::get("synthetic.json").ok_or_else(|| StoreError::Data("seed/synthetic.json".into(), "not bundled".into()))?;
-    let words: Vocabulary =
-        serde_json::from_slice(&file.data).map_err(|e| StoreError::Data("seed/synthetic.json".into(), e.to_string()))?;
+    let file = Words::get("synthetic.json")
+        .ok_or_else(|| StoreError::Data("seed/synthetic.json".into(), "not bundled".into()))?;
+    let words: Vocabulary = serde_json::from_slice(&file.data)
+        .map_err(|e| StoreError::Data("seed/synthetic.json".into(), e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(seed);
     let districts: Vec<(usize, u32)> = SPREAD.iter().enumerate().map(|(i, s)| (i, s.3)).collect();
     let hours: Vec<(Option<Hours>, u32)> = HOURS.iter().map(|(raw, w)| (Hours::parse(raw).ok(), *w)).collect();
@@ -108,12 +109,14 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
         let (lat0, lon0, spread, _) = SPREAD[di];
         // The sum of two uniforms clusters stations towards the centre, as real ones do.
         let mut jitter = |s: f64| (rng.random_range(-s..s) + rng.random_range(-s..s)) / 2.0 * 2.0;
-        let position = LatLon::new(lat0 + jitter(spread), lon0 + jitter(spread * 1.3)).unwrap_or(LatLon { lat: lat0, lon: lon0 });
+        let position =
+            LatLon::new(lat0 + jitter(spread), lon0 + jitter(spread * 1.3)).unwrap_or(LatLon { lat: lat0, lon: lon0 });
         let street = by_district.get(&district.code).and_then(|list| list.get(rng.random_range(0..list.len().max(1))));
         let host = HostType::ALL[rng.random_range(0..HostType::ALL.len())];
         let host_word = words.hosts.get(host.key()).map(|l| pick(&mut rng, l)).unwrap_or_default().to_string();
         let street_name = street.map(|s| s.name.as_str()).unwrap_or(district.name_zh);
-        let facilities: FacilitySet = ALL_FACILITIES.into_iter().filter(|f| rng.random_bool(facility_chance(*f))).collect();
+        let facilities: FacilitySet =
+            ALL_FACILITIES.into_iter().filter(|f| rng.random_bool(facility_chance(*f))).collect();
         let audiences: Vec<Audience> = Audience::ALL.iter().copied().filter(|_| rng.random_bool(0.4)).collect();
         let hours_pick = hours[weighted(&mut rng, &hour_choices)].0.clone();
         let holiday_open = hours_pick.as_ref().is_some_and(|h| !h.mentions_holidays()) && rng.random_bool(0.6);

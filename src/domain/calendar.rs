@@ -67,7 +67,7 @@ impl HolidayCalendar {
     }
 
     /// The date whose hours a make-up working day follows: the nearest ordinary
-    /// weekday (looking back first), so that "Mo-Fr" hours apply on a 调休 Sunday.
+    /// weekday (the day before wins a tie), so that "Mo-Fr" hours apply on a 调休 Sunday.
     pub fn hours_date(&self, date: NaiveDate) -> NaiveDate {
         if !self.is_makeup_workday(date) {
             return date;
@@ -103,8 +103,8 @@ mod tests {
                 ]),
         );
         assert!(cal.is_makeup_workday(d("2025-09-28")));
-        assert_eq!(cal.hours_date(d("2025-09-28")), d("2025-09-26"));
-        // Looking back from 11 October crosses the holiday week: Thursday 9th is the first ordinary day.
+        assert_eq!(cal.hours_date(d("2025-09-28")), d("2025-09-29"), "the Monday after is nearest");
+        // Saturday 11 October: Friday 10th is one day back and ordinary.
         assert_eq!(cal.hours_date(d("2025-10-11")), d("2025-10-10"));
         assert_eq!(cal.hours_date(d("2025-10-01")), d("2025-10-01"));
         assert!(cal.is_holiday(d("2025-10-03")));

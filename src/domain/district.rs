@@ -64,9 +64,7 @@ pub struct Street {
 impl Street {
     /// Checks the shape of a street code: nine digits starting with a district code.
     pub fn valid_code(raw: &str) -> bool {
-        raw.len() == 9
-            && raw.bytes().all(|b| b.is_ascii_digit())
-            && District::parse(&raw[..6]).is_some()
+        raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit()) && District::parse(&raw[..6]).is_some()
     }
 }
 

@@ -84,12 +84,7 @@ pub const BASIC_NINE: [Facility; 9] = [
 pub const BASIC_THRESHOLD: u32 = 4;
 
 /// The facilities a worker looks for first; shown on list rows and quick links.
-pub const KEY_FACILITIES: [Facility; 4] = [
-    Facility::Water,
-    Facility::Toilet,
-    Facility::Charging,
-    Facility::Microwave,
-];
+pub const KEY_FACILITIES: [Facility; 4] = [Facility::Water, Facility::Toilet, Facility::Charging, Facility::Microwave];
 
 impl Facility {
     /// The stable key used in URLs, the API and the database seed files.

@@ -108,7 +108,9 @@ impl StationFilter {
             let value = value.as_str();
             match key.as_str() {
                 "district" if !value.is_empty() => {
-                    f.district = Some(District::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownDistrict))?);
+                    f.district = Some(
+                        District::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownDistrict))?,
+                    );
                 }
                 "street" if !value.is_empty() => {
                     if !Street::valid_code(value) {
@@ -118,17 +120,20 @@ impl StationFilter {
                 }
                 "q" => {
                     f.q = SearchText::parse(value).map_err(|e| {
-                        let problem = if matches!(e, TextError::TooLong(_)) { Problem::TooLong } else { Problem::BadText };
+                        let problem =
+                            if matches!(e, TextError::TooLong(_)) { Problem::TooLong } else { Problem::BadText };
                         ParamError::new(key, value, problem)
                     })?;
                     f.q_raw = f.q.as_ref().map(|_| value.trim().to_string()).unwrap_or_default();
                 }
                 "facility" if !value.is_empty() => {
-                    let facility = Facility::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownFacility))?;
+                    let facility =
+                        Facility::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownFacility))?;
                     f.facilities.insert(facility);
                 }
                 "host" if !value.is_empty() => {
-                    f.host = Some(HostType::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownHost))?);
+                    f.host =
+                        Some(HostType::parse(value).ok_or_else(|| ParamError::new(key, value, Problem::UnknownHost))?);
                 }
                 "open_now" => f.open_now = flag(key, value)?,
                 "h24" => f.h24 = flag(key, value)?,
@@ -145,10 +150,10 @@ impl StationFilter {
                 _ => {}
             }
         }
-        if let (Some(d), Some(s)) = (f.district, &f.street) {
-            if !s.starts_with(&d.code.to_string()) {
-                return Err(ParamError::new("street", s, Problem::StreetNotInDistrict));
-            }
+        if let (Some(d), Some(s)) = (f.district, &f.street)
+            && !s.starts_with(&d.code.to_string())
+        {
+            return Err(ParamError::new("street", s, Problem::StreetNotInDistrict));
         }
         Ok(f)
     }

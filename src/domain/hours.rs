@@ -91,10 +91,7 @@ impl Hours {
     /// Open around the clock every day of an ordinary week.
     pub fn is_24_7(&self) -> bool {
         let week = self.regular_week();
-        let timeline = Timeline::from_days(
-            NaiveDate::from_ymd_opt(2025, 3, 3).unwrap_or_default(),
-            week.iter().cloned().collect(),
-        );
+        let timeline = Timeline::from_days(NaiveDate::from_ymd_opt(2025, 3, 3).unwrap_or_default(), week.to_vec());
         timeline.open.len() == 1 && timeline.open[0] == (timeline.start, timeline.end)
     }
 }
@@ -135,11 +132,7 @@ pub fn beijing_ts(local: NaiveDateTime) -> i64 {
 
 /// Beijing local date-time of a Unix time.
 pub fn beijing_local(ts: i64) -> NaiveDateTime {
-    Shanghai
-        .timestamp_opt(ts, 0)
-        .single()
-        .map(|t| t.naive_local())
-        .unwrap_or_default()
+    Shanghai.timestamp_opt(ts, 0).single().map(|t| t.naive_local()).unwrap_or_default()
 }
 
 impl Timeline {
@@ -147,7 +140,8 @@ impl Timeline {
     /// periods running past midnight are seen).
     pub fn build(hours: &Hours, calendar: &HolidayCalendar, first: NaiveDate, days: u32) -> Timeline {
         let before = first.pred_opt().unwrap_or(first);
-        let per_day = (0..=days).map(|i| hours.day_ranges(calendar, before + chrono::Days::new(u64::from(i)))).collect();
+        let per_day =
+            (0..=days).map(|i| hours.day_ranges(calendar, before + chrono::Days::new(u64::from(i)))).collect();
         let mut timeline = Timeline::from_days(before, per_day);
         timeline.start = beijing_ts(first.and_time(chrono::NaiveTime::MIN));
         timeline.clip();
@@ -214,16 +208,24 @@ impl Timeline {
 pub const WEEKDAYS: [Weekday; 7] =
     [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
 
-/// Runs of consecutive weekdays with the same hours: (first, last, ranges).
-pub fn group_week(week: &[Vec<(u32, u32)>; 7]) -> Vec<(Weekday, Weekday, Vec<(u32, u32)>)> {
-    let mut groups: Vec<(Weekday, Weekday, Vec<(u32, u32)>)> = Vec::new();
-    for (i, ranges) in week.iter().enumerate() {
-        match groups.last_mut() {
-            Some(last) if last.2 == *ranges => last.1 = WEEKDAYS[i],
-            _ => groups.push((WEEKDAYS[i], WEEKDAYS[i], ranges.clone())),
+/// Consecutive weekdays that keep the same hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekRun {
+    pub first: Weekday,
+    pub last: Weekday,
+    pub ranges: Vec<(u32, u32)>,
+}
+
+/// Groups a regular week (Monday first) into runs of days with the same hours.
+pub fn group_week(week: &[Vec<(u32, u32)>; 7]) -> Vec<WeekRun> {
+    let mut runs: Vec<WeekRun> = Vec::new();
+    for (day, ranges) in WEEKDAYS.iter().zip(week) {
+        match runs.last_mut() {
+            Some(run) if run.ranges == *ranges => run.last = *day,
+            _ => runs.push(WeekRun { first: *day, last: *day, ranges: ranges.clone() }),
         }
     }
-    groups
+    runs
 }
 
 /// "09:00–17:30"; an end past midnight reads "次日" style as 26:00 → "02:00+1".
@@ -291,7 +293,7 @@ mod tests {
         let h = Hours::parse("Mo-Fr 09:00-17:30").unwrap();
         let cal = HolidayCalendar::default();
         // Monday 17 November 2025.
-        let t = Timeline::build(&h, &cal, d("2025-11-17"), 7);
+        let t = Timeline::build(&h, &cal, d("2025-11-17"), 8);
         assert_eq!(t.state(at("2025-11-17 10:00")), OpenState::Open { closes: Some(at("2025-11-17 17:30")) });
         assert_eq!(t.state(at("2025-11-17 17:30")), OpenState::Closed { opens: Some(at("2025-11-18 09:00")) });
         // Friday evening: the next opening is Monday.
@@ -344,9 +346,9 @@ mod tests {
         let h = Hours::parse("Mo-Fr 09:00-17:30; Sa 10:00-12:00").unwrap();
         let groups = group_week(&h.regular_week());
         assert_eq!(groups.len(), 3);
-        assert_eq!((groups[0].0, groups[0].1), (Weekday::Mon, Weekday::Fri));
-        assert_eq!(groups[0].2, vec![(540, 1050)]);
-        assert_eq!(groups[2].2, Vec::<(u32, u32)>::new());
+        assert_eq!((groups[0].first, groups[0].last), (Weekday::Mon, Weekday::Fri));
+        assert_eq!(groups[0].ranges, vec![(540, 1050)]);
+        assert_eq!(groups[2].ranges, Vec::<(u32, u32)>::new());
         assert_eq!(format_range((540, 1050)), "09:00–17:30");
         assert_eq!(format_range((1080, 1560)), "18:00–02:00⁺¹");
     }

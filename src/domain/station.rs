@@ -13,7 +13,10 @@ use super::text::Phone;
 pub enum Status {
     Open,
     /// Temporarily closed (临时关闭), with a reason and perhaps a date it reopens.
-    TemporarilyClosed { reason: String, until: Option<NaiveDate> },
+    TemporarilyClosed {
+        reason: String,
+        until: Option<NaiveDate>,
+    },
     /// Revoked (撤销): kept in the ledger, gone from the public directory.
     Revoked,
 }
@@ -46,9 +49,7 @@ impl HonourLevel {
     }
 
     pub fn parse(raw: &str) -> Option<HonourLevel> {
-        [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
-            .into_iter()
-            .find(|l| l.key() == raw)
+        [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District].into_iter().find(|l| l.key() == raw)
     }
 }
 

@@ -38,8 +38,12 @@ pub struct Entry {
 /// What a station is doing at a moment, as a page or the API tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
-    Open { closes: Option<i64> },
-    Closed { opens: Option<i64> },
+    Open {
+        closes: Option<i64>,
+    },
+    Closed {
+        opens: Option<i64>,
+    },
     /// Temporarily closed or revoked: the status says why.
     OutOfService,
     /// The ledger has no hours for this station yet.
@@ -110,7 +114,13 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Builds the snapshot; CPU only, no I/O.
-    pub fn build(version: i64, today: NaiveDate, mut stations: Vec<Station>, streets: Vec<Street>, calendar: HolidayCalendar) -> Snapshot {
+    pub fn build(
+        version: i64,
+        today: NaiveDate,
+        mut stations: Vec<Station>,
+        streets: Vec<Street>,
+        calendar: HolidayCalendar,
+    ) -> Snapshot {
         stations.sort_by_key(|s| (s.district.index(), s.id));
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
         let mut timelines: HashMap<String, (Arc<Timeline>, bool)> = HashMap::new();
@@ -195,11 +205,7 @@ impl Snapshot {
 
     /// Streets of a district, ordered by code.
     pub fn streets_of(&self, district: u32) -> impl Iterator<Item = &Street> {
-        self.streets_by_district
-            .get(&district)
-            .into_iter()
-            .flatten()
-            .filter_map(|code| self.streets.get(code))
+        self.streets_by_district.get(&district).into_iter().flatten().filter_map(|code| self.streets.get(code))
     }
 
     fn district_slice(&self, district: Option<&District>) -> &[Entry] {

@@ -10,23 +10,31 @@ use crate::domain::district::{DISTRICTS, Street};
 impl Store {
     /// Writes the districts, streets and holidays that are not stored yet.
     /// Existing rows are left as they are, so a newer bundled calendar only adds days.
-    pub async fn insert_reference(&self, streets: &[Street], holidays: &[(NaiveDate, DayKind)]) -> Result<(), StoreError> {
+    pub async fn insert_reference(
+        &self,
+        streets: &[Street],
+        holidays: &[(NaiveDate, DayKind)],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for d in DISTRICTS {
-            sqlx::query("INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-                .bind(d.code.to_string())
-                .bind(d.name_zh)
-                .bind(d.name_en)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(d.code.to_string())
+            .bind(d.name_zh)
+            .bind(d.name_en)
+            .execute(&mut *tx)
+            .await?;
         }
         for s in streets {
-            sqlx::query("INSERT INTO streets (code, district_code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-                .bind(&s.code)
-                .bind(s.district_code.to_string())
-                .bind(&s.name)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO streets (code, district_code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(&s.code)
+            .bind(s.district_code.to_string())
+            .bind(&s.name)
+            .execute(&mut *tx)
+            .await?;
         }
         for (day, kind) in holidays {
             let (kind, name) = match kind {
@@ -46,7 +54,8 @@ impl Store {
 
     /// Every street, ordered by code.
     pub async fn streets(&self) -> Result<Vec<Street>, StoreError> {
-        let rows = sqlx::query("SELECT code, district_code, name FROM streets ORDER BY code").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT code, district_code, name FROM streets ORDER BY code").fetch_all(&self.pool).await?;
         let mut streets = Vec::with_capacity(rows.len());
         for row in rows {
             let district: String = row.try_get(1)?;

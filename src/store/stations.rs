@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, QueryBuilder, Row};
 
 use super::{Store, StoreError};
 use crate::domain::coords::{LatLon, Precision};
@@ -18,7 +18,10 @@ const COLUMNS: &str = "id, name, district_code, street_code, address, lat, lon, 
     opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, services, status, \
     closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at";
 
-/// Rows a multi-row INSERT carries: 24 values each stays under every backend's parameter limit.
+/// Values one station row binds.
+const INSERT_COLUMNS: usize = 24;
+
+/// Rows a multi-row INSERT carries: 500 × 24 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
 
 fn date(raw: Option<String>) -> Option<NaiveDate> {
@@ -85,7 +88,9 @@ fn station_from_row(row: &AnyRow) -> Result<Option<Station>, sqlx::Error> {
 impl Store {
     /// Every station with its honours, revoked ones included.
     pub async fn all_stations(&self) -> Result<Vec<Station>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM stations ORDER BY id"))).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM stations ORDER BY id")))
+            .fetch_all(&self.pool)
+            .await?;
         let mut stations = Vec::with_capacity(rows.len());
         for row in &rows {
             if let Some(station) = station_from_row(row)? {
@@ -128,45 +133,56 @@ impl Store {
         // Honours need each station's id, so stations that carry them go one row at a time.
         let batch = if stations.iter().any(|s| !s.honours.is_empty()) { 1 } else { INSERT_BATCH };
         for chunk in stations.chunks(batch) {
-            let mut qb: QueryBuilder<Any> = QueryBuilder::new(
+            // Numbered placeholders ($1, $2, …) work on both backends through `Any`.
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let cols: Vec<String> =
+                        (1..=INSERT_COLUMNS).map(|c| format!("${}", r * INSERT_COLUMNS + c)).collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
                  host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
-                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at) ",
+                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at) \
+                 VALUES {} RETURNING id",
+                rows.join(", ")
             );
-            qb.push_values(chunk, |mut b, s| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for s in chunk {
                 let (reason, until) = match &s.status {
                     Status::TemporarilyClosed { reason, until } => {
                         (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
                     }
                     _ => (None, None),
                 };
-                b.push_bind(s.name.clone())
-                    .push_bind(s.district.code.to_string())
-                    .push_bind(s.street_code.clone())
-                    .push_bind(s.address.clone())
-                    .push_bind(s.position.lat)
-                    .push_bind(s.position.lon)
-                    .push_bind(s.precision.key())
-                    .push_bind(s.host.key())
-                    .push_bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-                    .push_bind(i64::from(s.holiday_open))
-                    .push_bind(s.contact_name.clone())
-                    .push_bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-                    .push_bind(s.area_m2)
-                    .push_bind(s.facilities.bits())
-                    .push_bind(Audience::to_bits(&s.audiences))
-                    .push_bind(s.services.clone())
-                    .push_bind(s.status.key())
-                    .push_bind(reason)
-                    .push_bind(until)
-                    .push_bind(s.description.clone())
-                    .push_bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
-                    .push_bind(i64::from(s.synthetic))
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            qb.push(" RETURNING id");
-            for row in qb.build().fetch_all(&mut *tx).await? {
+                query = query
+                    .bind(s.name.clone())
+                    .bind(s.district.code.to_string())
+                    .bind(s.street_code.clone())
+                    .bind(s.address.clone())
+                    .bind(s.position.lat)
+                    .bind(s.position.lon)
+                    .bind(s.precision.key())
+                    .bind(s.host.key())
+                    .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
+                    .bind(i64::from(s.holiday_open))
+                    .bind(s.contact_name.clone())
+                    .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+                    .bind(s.area_m2)
+                    .bind(s.facilities.bits())
+                    .bind(Audience::to_bits(&s.audiences))
+                    .bind(s.services.clone())
+                    .bind(s.status.key())
+                    .bind(reason)
+                    .bind(until)
+                    .bind(s.description.clone())
+                    .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .bind(i64::from(s.synthetic))
+                    .bind(now)
+                    .bind(now);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
                 ids.push(row.try_get::<i64, _>(0)?);
             }
         }

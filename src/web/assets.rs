@@ -70,6 +70,9 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     } else {
         mime.to_string()
     };
-    res.insert_header((header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))));
+    res.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    ));
     Ok(res.body(file.data.into_owned()))
 }

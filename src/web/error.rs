@@ -84,10 +84,20 @@ fn describe(err: Option<&AppError>, status: StatusCode, lang: Lang) -> (&'static
         }
         Some(AppError::Gone) => ("gone", lang.t("error.gone").into_owned(), lang.t("error.gone_detail").into_owned()),
         _ => match status {
-            StatusCode::NOT_FOUND => ("not_found", lang.t("error.not_found").into_owned(), lang.t("error.not_found_detail").into_owned()),
-            StatusCode::PAYLOAD_TOO_LARGE => ("too_large", lang.t("error.too_large").into_owned(), lang.t("error.too_large_detail").into_owned()),
-            StatusCode::METHOD_NOT_ALLOWED => ("method", lang.t("error.bad_request").into_owned(), lang.t("error.method").into_owned()),
-            s if s.is_client_error() => ("bad_request", lang.t("error.bad_request").into_owned(), lang.t("error.bad_request_detail").into_owned()),
+            StatusCode::NOT_FOUND => {
+                ("not_found", lang.t("error.not_found").into_owned(), lang.t("error.not_found_detail").into_owned())
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ("too_large", lang.t("error.too_large").into_owned(), lang.t("error.too_large_detail").into_owned())
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ("method", lang.t("error.bad_request").into_owned(), lang.t("error.method").into_owned())
+            }
+            s if s.is_client_error() => (
+                "bad_request",
+                lang.t("error.bad_request").into_owned(),
+                lang.t("error.bad_request_detail").into_owned(),
+            ),
             _ => ("internal", lang.t("error.internal").into_owned(), lang.t("error.internal_detail").into_owned()),
         },
     }

@@ -92,7 +92,6 @@ mod tests {
 
     #[test]
     fn both_locales_have_the_same_keys() {
-        use rust_i18n::Backend;
         let backend = crate::_rust_i18n_backend();
         let keys = |locale: &str| -> std::collections::BTreeSet<String> {
             let messages = backend.messages_for_locale(locale).unwrap_or_default();

@@ -74,9 +74,13 @@ pub fn when(lang: Lang, now: i64, at: i64) -> String {
 pub fn availability_line(lang: Lang, a: Availability, now: i64, h24: bool) -> (&'static str, String) {
     match a {
         Availability::Open { .. } if h24 => ("open", lang.t("state.open_24h").into_owned()),
-        Availability::Open { closes: Some(t) } => ("open", lang.tf("state.open_closes", &[("when", &when(lang, now, t))])),
+        Availability::Open { closes: Some(t) } => {
+            ("open", lang.tf("state.open_closes", &[("when", &when(lang, now, t))]))
+        }
         Availability::Open { closes: None } => ("open", lang.t("state.open").into_owned()),
-        Availability::Closed { opens: Some(t) } => ("closed", lang.tf("state.closed_opens", &[("when", &when(lang, now, t))])),
+        Availability::Closed { opens: Some(t) } => {
+            ("closed", lang.tf("state.closed_opens", &[("when", &when(lang, now, t))]))
+        }
         Availability::Closed { opens: None } => ("closed", lang.t("state.closed_week").into_owned()),
         Availability::OutOfService => ("closed", lang.t("state.out_of_service").into_owned()),
         Availability::Unknown => ("unknown", lang.t("state.unknown").into_owned()),

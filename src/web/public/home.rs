@@ -29,11 +29,9 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> i
     let districts = snapshot
         .district_counts
         .iter()
-        .filter_map(|c| c.district.map(|d| DistrictLink { code: d.code, name: d.name(lang.is_zh()), count: c.stations }))
+        .filter_map(|c| {
+            c.district.map(|d| DistrictLink { code: d.code, name: d.name(lang.is_zh()), count: c.stations })
+        })
         .collect();
-    HomePage {
-        ctx: PageCtx::new(&req, lang, &state),
-        total: snapshot.public_count(),
-        districts,
-    }
+    HomePage { ctx: PageCtx::new(&req, lang, &state), total: snapshot.public_count(), districts }
 }

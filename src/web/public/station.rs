@@ -8,7 +8,7 @@ use chrono::Datelike;
 use super::view::Chip;
 use crate::domain::calendar::DayKind;
 use crate::domain::coords::Precision;
-use crate::domain::hours::{format_range, group_week, WEEKDAYS};
+use crate::domain::hours::{WEEKDAYS, format_range, group_week};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
 use crate::web::AppState;
@@ -74,20 +74,26 @@ fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
 }
 
 /// The regular week grouped into runs, and the next seven days with holidays marked.
-fn hours_tables(entry: &Entry, lang: Lang, snapshot_today: chrono::NaiveDate, calendar: &crate::domain::calendar::HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
+fn hours_tables(
+    entry: &Entry,
+    lang: Lang,
+    snapshot_today: chrono::NaiveDate,
+    calendar: &crate::domain::calendar::HolidayCalendar,
+    now: i64,
+) -> (Vec<HoursLine>, Vec<HoursLine>) {
     let Some(hours) = &entry.station.hours else { return (Vec::new(), Vec::new()) };
     let week = group_week(&hours.regular_week())
         .into_iter()
-        .map(|(first, last, ranges)| {
+        .map(|run| {
             let day = |w: chrono::Weekday| lang.t(&format!("weekday.{}", w.num_days_from_monday())).into_owned();
-            let label = if first == last {
-                day(first)
-            } else if first == WEEKDAYS[0] && last == WEEKDAYS[6] {
+            let label = if run.first == run.last {
+                day(run.first)
+            } else if run.first == WEEKDAYS[0] && run.last == WEEKDAYS[6] {
                 lang.t("hours.every_day").into_owned()
             } else {
-                lang.tf("hours.range", &[("from", &day(first)), ("to", &day(last))])
+                lang.tf("hours.range", &[("from", &day(run.first)), ("to", &day(run.last))])
             };
-            HoursLine { label, hours: ranges_text(lang, &ranges), note: String::new(), today: false }
+            HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
         })
         .collect();
     let effective = hours.effective(entry.station.holiday_open);
@@ -112,7 +118,12 @@ fn hours_tables(entry: &Entry, lang: Lang, snapshot_today: chrono::NaiveDate, ca
 }
 
 #[get("/stations/{id}")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>, id: web::Path<String>) -> Result<impl Responder, AppError> {
+pub async fn page(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
     let id = parse_id(&id)?;
     let snapshot = state.snapshot.load();
     let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
@@ -126,7 +137,9 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>, id: 
         Status::TemporarilyClosed { reason, until } => {
             let reason = if reason.is_empty() { lang.t("status.no_reason").into_owned() } else { reason.clone() };
             Some(match until {
-                Some(d) => lang.tf("status.closed_until", &[("until", &d.format("%Y-%m-%d").to_string()), ("reason", &reason)]),
+                Some(d) => {
+                    lang.tf("status.closed_until", &[("until", &d.format("%Y-%m-%d").to_string()), ("reason", &reason)])
+                }
                 None => lang.tf("status.closed", &[("reason", &reason)]),
             })
         }

@@ -54,10 +54,10 @@ struct StationsPage {
 /// Parses the query and checks the street against the snapshot.
 pub fn parse_filter(query: &str, snapshot: &Snapshot) -> Result<StationFilter, AppError> {
     let filter = StationFilter::from_query(query)?;
-    if let Some(code) = &filter.street {
-        if snapshot.street(code).is_none() {
-            return Err(ParamError::new("street", code, Problem::UnknownStreet).into());
-        }
+    if let Some(code) = &filter.street
+        && snapshot.street(code).is_none()
+    {
+        return Err(ParamError::new("street", code, Problem::UnknownStreet).into());
     }
     Ok(filter)
 }
@@ -83,7 +83,8 @@ fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
     if let Some(h) = f.host {
         out.push((lang.t(&format!("host.{}", h.key())).into_owned(), StationFilter { host: None, ..base.clone() }));
     }
-    let flags: [(bool, &str, fn(&mut StationFilter)); 5] = [
+    type Clear = fn(&mut StationFilter);
+    let flags: [(bool, &str, Clear); 5] = [
         (f.open_now, "filter.open_now", |x| x.open_now = false),
         (f.h24, "filter.h24", |x| x.h24 = false),
         (f.holiday, "filter.holiday", |x| x.holiday = false),
@@ -137,7 +138,11 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         })
         .unwrap_or_default();
     let facility_choice = |f: crate::domain::facility::Facility| {
-        choice(f.key().to_string(), lang.t(&format!("facility.{}", f.key())).into_owned(), filter.facilities.contains(f))
+        choice(
+            f.key().to_string(),
+            lang.t(&format!("facility.{}", f.key())).into_owned(),
+            filter.facilities.contains(f),
+        )
     };
     let other_facilities: Vec<Choice> =
         ALL_FACILITIES.iter().filter(|f| !KEY_FACILITIES.contains(f)).map(|f| facility_choice(*f)).collect();
@@ -157,7 +162,9 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         other_facilities,
         hosts: HostType::ALL
             .iter()
-            .map(|h| choice(h.key().to_string(), lang.t(&format!("host.{}", h.key())).into_owned(), filter.host == Some(*h)))
+            .map(|h| {
+                choice(h.key().to_string(), lang.t(&format!("host.{}", h.key())).into_owned(), filter.host == Some(*h))
+            })
             .collect(),
         flags: [
             ("open_now", filter.open_now),

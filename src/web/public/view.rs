@@ -1,6 +1,6 @@
 //! View models shared by the public pages.
 
-use crate::domain::facility::{KEY_FACILITIES, ALL_FACILITIES};
+use crate::domain::facility::{ALL_FACILITIES, KEY_FACILITIES};
 use crate::snapshot::Entry;
 use crate::web::i18n::Lang;
 use crate::web::page::availability_line;

@@ -1,0 +1,182 @@
+//! `spawn_app` and the small tools every test uses.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use scraper::{Html, Selector};
+use sqlx::Connection;
+use yizhan::clock::Clock;
+use yizhan::config::Config;
+use yizhan::domain::coords::{LatLon, Precision};
+use yizhan::domain::district::District;
+use yizhan::domain::facility::{FacilitySet, HostType};
+use yizhan::domain::hours::{Hours, beijing_ts};
+use yizhan::domain::station::{Station, Status};
+use yizhan::startup::Application;
+use yizhan::web::AppState;
+
+/// Beijing local time as Unix seconds ("2025-11-17 10:00").
+pub fn at(local: &str) -> i64 {
+    beijing_ts(NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").expect("test time"))
+}
+
+/// Monday 17 November 2025, 10:00 in Beijing: an ordinary working morning.
+pub fn monday_morning() -> i64 {
+    at("2025-11-17 10:00")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub database_url: String,
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), rand::random::<u32>())
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database() -> String {
+    match std::env::var("YIZHAN_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = unique("yizhan_test");
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&base).await.expect("connect to YIZHAN_TEST_DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let (head, _) = base.rsplit_once('/').expect("database URL has a path");
+            format!("{head}/{name}")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join("yizhan-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}", dir.join(format!("{}.db", unique("t"))).display())
+        }
+    }
+}
+
+/// The application on a free port, with a fresh seeded database and a fixed clock.
+pub async fn spawn_app_at(now: i64) -> TestApp {
+    spawn_on(fresh_database().await, now).await
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at(monday_morning()).await
+}
+
+/// Another instance on an existing database (for multi-instance tests).
+pub async fn spawn_on(database_url: String, now: i64) -> TestApp {
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        db_max_connections: 4,
+        poll_seconds: 1,
+        workers: 1,
+        ..Config::defaults()
+    };
+    let app = Application::build(config, Clock::Fixed(now)).await.expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    TestApp { address, client, state, database_url }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    /// GET a page: status and parsed HTML.
+    pub async fn page(&self, path: &str) -> (u16, Html) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, Html::parse_document(&res.text().await.expect("body")))
+    }
+
+    pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    /// Adds stations and rebuilds the snapshot now; returns their ids.
+    pub async fn add(&self, stations: Vec<Station>) -> Vec<i64> {
+        let ids = self.state.store.insert_stations(&stations, self.state.clock.now()).await.expect("insert");
+        self.reload().await;
+        ids
+    }
+
+    pub async fn reload(&self) {
+        let fresh = yizhan::snapshot::load(&self.state.store, &self.state.clock).await.expect("snapshot");
+        self.state.snapshot.store(Arc::new(fresh));
+    }
+}
+
+/// A plain open station in a district, with the given hours and facilities.
+pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> Station {
+    Station {
+        id: 0,
+        name: name.into(),
+        district: District::by_code(district).expect("district"),
+        street_code: None,
+        address: format!("{name}地址"),
+        position: LatLon::new(39.9, 116.4).expect("position"),
+        precision: Precision::Exact,
+        host: HostType::StreetShop,
+        hours: if hours.is_empty() { None } else { Some(Hours::parse(hours).expect("hours")) },
+        holiday_open: false,
+        contact_name: None,
+        phone: None,
+        area_m2: None,
+        facilities: FacilitySet::from_keys(facilities.iter().copied()).expect("facilities"),
+        audiences: Vec::new(),
+        services: String::new(),
+        status: Status::Open,
+        description: String::new(),
+        verified_on: None,
+        synthetic: false,
+        honours: Vec::new(),
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+pub fn sel(css: &str) -> Selector {
+    Selector::parse(css).expect("selector")
+}
+
+/// Trimmed texts of every element matching `css`.
+pub fn texts(html: &Html, css: &str) -> Vec<String> {
+    html.select(&sel(css)).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+}
+
+pub fn text(html: &Html, css: &str) -> String {
+    texts(html, css).into_iter().next().unwrap_or_else(|| panic!("no element matches {css}"))
+}
+
+pub fn count(html: &Html, css: &str) -> usize {
+    html.select(&sel(css)).count()
+}
+
+pub fn attr(html: &Html, css: &str, name: &str) -> String {
+    html.select(&sel(css))
+        .next()
+        .and_then(|e| e.value().attr(name))
+        .unwrap_or_else(|| panic!("no {name} on {css}"))
+        .to_string()
+}
+
+/// The id of a seed station by the start of its name.
+pub fn seed_id(app: &TestApp, prefix: &str) -> i64 {
+    let snapshot = app.state.snapshot.load();
+    snapshot
+        .entries()
+        .iter()
+        .find(|e| e.station.name.starts_with(prefix))
+        .map(|e| e.station.id)
+        .unwrap_or_else(|| panic!("no seed station {prefix}"))
+}

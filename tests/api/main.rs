@@ -1,0 +1,8 @@
+//! HTTP tests: each test spawns the real application on port 0 with a fresh
+//! database (SQLite by default; PostgreSQL when YIZHAN_TEST_DATABASE_URL is set).
+
+mod api;
+mod bad_input;
+mod helpers;
+mod pages;
+mod snapshot;
