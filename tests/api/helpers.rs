@@ -51,6 +51,14 @@ pub async fn fresh_database() -> String {
             format!("{head}/{name}")
         }
         _ => {
+            static NOTICE: std::sync::Once = std::sync::Once::new();
+            NOTICE.call_once(|| {
+                // Written to the real stderr: the test harness would swallow eprintln!.
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    b"\nNOTICE: YIZHAN_TEST_DATABASE_URL is not set: HTTP tests run on SQLite only, PostgreSQL is SKIPPED\n",
+                );
+            });
             let dir = std::env::temp_dir().join("yizhan-tests");
             std::fs::create_dir_all(&dir).expect("temp dir");
             format!("sqlite://{}", dir.join(format!("{}.db", unique("t"))).display())
