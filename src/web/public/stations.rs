@@ -49,6 +49,8 @@ struct StationsPage {
     next_url: Option<String>,
     relax: Vec<Relax>,
     filtered: bool,
+    /// The active filters in words, for the folded filter panel.
+    active: String,
 }
 
 /// Parses the query and checks the street against the snapshot.
@@ -115,8 +117,10 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     let now = state.clock.now();
     let result = snapshot.list(&filter, now, PER_PAGE);
     let rows = result.items.iter().map(|e| StationRow::new(e, lang, now)).collect();
+    let relaxed = relaxations(&filter, lang);
+    let active = relaxed.iter().map(|(label, _)| label.as_str()).collect::<Vec<_>>().join(" · ");
     let relax = if result.total == 0 {
-        relaxations(&filter, lang)
+        relaxed
             .into_iter()
             .map(|(label, f)| Relax { label, url: url(&f, 1), count: snapshot.filter(&f, now).count() })
             .collect()
@@ -184,6 +188,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
         filtered: !filter.is_empty(),
+        active,
     };
     Ok(page)
 }

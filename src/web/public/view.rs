@@ -39,7 +39,8 @@ impl StationRow {
         StationRow {
             id: s.id,
             name: s.name.clone(),
-            address: s.address.clone(),
+            // "大兴区 · 大兴区黄村镇…" reads twice; the district is shown once.
+            address: s.address.strip_prefix(s.district.name_zh).unwrap_or(&s.address).to_string(),
             district: s.district.name(lang.is_zh()),
             state_class,
             state_text,
