@@ -240,11 +240,6 @@ pub fn format_range((start, end): (u32, u32)) -> String {
     format!("{}–{}", fmt(start), fmt(end))
 }
 
-/// Is the date inside the calendar's known years? Outside it, holidays are unknown.
-pub fn calendar_knows(calendar: &HolidayCalendar, date: NaiveDate) -> bool {
-    calendar.last_year().is_some_and(|y| date.year() <= y)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
