@@ -1,7 +1,7 @@
 //! Opening hours in OSM `opening_hours` syntax, evaluated in Beijing time with
 //! the China holiday calendar.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Weekday};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Weekday};
 use chrono_tz::Asia::Shanghai;
 use opening_hours::OpeningHours as Oh;
 use opening_hours::RuleKind;
