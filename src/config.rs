@@ -47,6 +47,15 @@ pub struct Config {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "YIZHAN_WORKERS", default_value_t = 0)]
     pub workers: usize,
+    /// Map tile URL template ({s}, {z}, {x}, {y}).
+    #[arg(long, env = "YIZHAN_TILE_URL", default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png")]
+    pub tile_url: String,
+    /// Attribution shown on the map for the tiles.
+    #[arg(long, env = "YIZHAN_TILE_ATTRIBUTION", default_value = "© OpenStreetMap contributors")]
+    pub tile_attribution: String,
+    /// Coordinate system of the tiles: wgs84 (OpenStreetMap style) or gcj02 (Chinese providers).
+    #[arg(long, env = "YIZHAN_TILE_DATUM", default_value = "wgs84")]
+    pub tile_datum: String,
     /// Log filter, e.g. "info" or "yizhan=debug,actix_web=info".
     #[arg(long, env = "YIZHAN_LOG", default_value = "info")]
     pub log: String,
@@ -61,6 +70,9 @@ impl Config {
             db_max_connections: 8,
             poll_seconds: 2,
             workers: 0,
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            tile_attribution: "© OpenStreetMap contributors".into(),
+            tile_datum: "wgs84".into(),
             log: "info".into(),
         }
     }

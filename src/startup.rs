@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::snapshot::{self, Refresher};
 use crate::store::{Store, StoreError};
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, Tiles};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// Connects, migrates and loads reference data and (once) the seed stations.
@@ -40,6 +42,8 @@ pub struct Application {
 impl Application {
     /// Prepares the database, builds the snapshot and binds (port 0 picks a free port).
     pub async fn build(config: Config, clock: Clock) -> Result<Application, StartError> {
+        let tiles =
+            Tiles::new(&config.tile_url, &config.tile_attribution, &config.tile_datum).map_err(StartError::Config)?;
         let store = prepare_database(&config, &clock).await?;
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
         Refresher {
@@ -51,7 +55,7 @@ impl Application {
         .spawn();
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?.port();
-        let state = AppState::new(store, snapshot, clock);
+        let state = AppState::new(store, snapshot, clock, tiles);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         Ok(Application { port, server, state })

@@ -29,24 +29,24 @@ struct Vocabulary {
     address_roots: Vec<String>,
 }
 
-/// Rough centre, spread (degrees) and share of stations per district, in `DISTRICTS` order.
-const SPREAD: [(f64, f64, f64, u32); 16] = [
-    (39.928, 116.416, 0.025, 9),  // 东城
-    (39.912, 116.366, 0.025, 8),  // 西城
-    (39.948, 116.486, 0.070, 14), // 朝阳
-    (39.858, 116.287, 0.060, 9),  // 丰台
-    (39.906, 116.196, 0.030, 3),  // 石景山
-    (39.960, 116.298, 0.070, 11), // 海淀
-    (39.940, 116.100, 0.060, 2),  // 门头沟
-    (39.735, 116.140, 0.090, 5),  // 房山
-    (39.900, 116.660, 0.080, 7),  // 通州
-    (40.130, 116.650, 0.080, 8),  // 顺义
-    (40.220, 116.230, 0.090, 7),  // 昌平
-    (39.730, 116.340, 0.080, 7),  // 大兴
-    (40.320, 116.630, 0.070, 2),  // 怀柔
-    (40.140, 117.120, 0.060, 2),  // 平谷
-    (40.380, 116.840, 0.070, 3),  // 密云
-    (40.460, 115.980, 0.070, 2),  // 延庆
+/// Spread around the district's label point (degrees) and share of stations, in `DISTRICTS` order.
+const SPREAD: [(f64, u32); 16] = [
+    (0.025, 9),  // 东城
+    (0.025, 8),  // 西城
+    (0.070, 14), // 朝阳
+    (0.060, 9),  // 丰台
+    (0.030, 3),  // 石景山
+    (0.070, 11), // 海淀
+    (0.060, 2),  // 门头沟
+    (0.090, 5),  // 房山
+    (0.080, 7),  // 通州
+    (0.080, 8),  // 顺义
+    (0.090, 7),  // 昌平
+    (0.080, 7),  // 大兴
+    (0.070, 2),  // 怀柔
+    (0.060, 2),  // 平谷
+    (0.070, 3),  // 密云
+    (0.070, 2),  // 延庆
 ];
 
 /// Opening-hours texts with their weights.
@@ -95,7 +95,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
     let words: Vocabulary = serde_json::from_slice(&file.data)
         .map_err(|e| StoreError::Data("seed/synthetic.json".into(), e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let districts: Vec<(usize, u32)> = SPREAD.iter().enumerate().map(|(i, s)| (i, s.3)).collect();
+    let districts: Vec<(usize, u32)> = SPREAD.iter().enumerate().map(|(i, s)| (i, s.1)).collect();
     let hours: Vec<(Option<Hours>, u32)> = HOURS.iter().map(|(raw, w)| (Hours::parse(raw).ok(), *w)).collect();
     let hour_choices: Vec<(usize, u32)> = hours.iter().enumerate().map(|(i, h)| (i, h.1)).collect();
     let mut by_district: HashMap<u32, Vec<&Street>> = HashMap::new();
@@ -106,7 +106,8 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
     for n in 0..count {
         let di = weighted(&mut rng, &districts);
         let district: &'static District = &DISTRICTS[di];
-        let (lat0, lon0, spread, _) = SPREAD[di];
+        let (lat0, lon0) = district.label_at;
+        let spread = SPREAD[di].0;
         // The sum of two uniforms clusters stations towards the centre, as real ones do.
         let mut jitter = |s: f64| (rng.random_range(-s..s) + rng.random_range(-s..s)) / 2.0 * 2.0;
         let position =

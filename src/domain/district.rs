@@ -1,31 +1,33 @@
 //! Beijing's sixteen districts with their GB/T 2260 codes.
 
 /// A Beijing district (区), identified by its six-digit GB/T 2260 code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct District {
     pub code: u32,
     pub name_zh: &'static str,
     pub name_en: &'static str,
+    /// Where the map writes the district's name (WGS-84 latitude, longitude).
+    pub label_at: (f64, f64),
 }
 
 /// All sixteen districts, in the order of their codes.
 pub const DISTRICTS: [District; 16] = [
-    District { code: 110101, name_zh: "东城区", name_en: "Dongcheng" },
-    District { code: 110102, name_zh: "西城区", name_en: "Xicheng" },
-    District { code: 110105, name_zh: "朝阳区", name_en: "Chaoyang" },
-    District { code: 110106, name_zh: "丰台区", name_en: "Fengtai" },
-    District { code: 110107, name_zh: "石景山区", name_en: "Shijingshan" },
-    District { code: 110108, name_zh: "海淀区", name_en: "Haidian" },
-    District { code: 110109, name_zh: "门头沟区", name_en: "Mentougou" },
-    District { code: 110111, name_zh: "房山区", name_en: "Fangshan" },
-    District { code: 110112, name_zh: "通州区", name_en: "Tongzhou" },
-    District { code: 110113, name_zh: "顺义区", name_en: "Shunyi" },
-    District { code: 110114, name_zh: "昌平区", name_en: "Changping" },
-    District { code: 110115, name_zh: "大兴区", name_en: "Daxing" },
-    District { code: 110116, name_zh: "怀柔区", name_en: "Huairou" },
-    District { code: 110117, name_zh: "平谷区", name_en: "Pinggu" },
-    District { code: 110118, name_zh: "密云区", name_en: "Miyun" },
-    District { code: 110119, name_zh: "延庆区", name_en: "Yanqing" },
+    District { code: 110101, name_zh: "东城区", name_en: "Dongcheng", label_at: (39.928, 116.416) },
+    District { code: 110102, name_zh: "西城区", name_en: "Xicheng", label_at: (39.912, 116.366) },
+    District { code: 110105, name_zh: "朝阳区", name_en: "Chaoyang", label_at: (39.948, 116.486) },
+    District { code: 110106, name_zh: "丰台区", name_en: "Fengtai", label_at: (39.858, 116.287) },
+    District { code: 110107, name_zh: "石景山区", name_en: "Shijingshan", label_at: (39.906, 116.196) },
+    District { code: 110108, name_zh: "海淀区", name_en: "Haidian", label_at: (39.960, 116.298) },
+    District { code: 110109, name_zh: "门头沟区", name_en: "Mentougou", label_at: (39.940, 116.100) },
+    District { code: 110111, name_zh: "房山区", name_en: "Fangshan", label_at: (39.735, 116.140) },
+    District { code: 110112, name_zh: "通州区", name_en: "Tongzhou", label_at: (39.900, 116.660) },
+    District { code: 110113, name_zh: "顺义区", name_en: "Shunyi", label_at: (40.130, 116.650) },
+    District { code: 110114, name_zh: "昌平区", name_en: "Changping", label_at: (40.220, 116.230) },
+    District { code: 110115, name_zh: "大兴区", name_en: "Daxing", label_at: (39.730, 116.340) },
+    District { code: 110116, name_zh: "怀柔区", name_en: "Huairou", label_at: (40.320, 116.630) },
+    District { code: 110117, name_zh: "平谷区", name_en: "Pinggu", label_at: (40.140, 117.120) },
+    District { code: 110118, name_zh: "密云区", name_en: "Miyun", label_at: (40.380, 116.840) },
+    District { code: 110119, name_zh: "延庆区", name_en: "Yanqing", label_at: (40.460, 115.980) },
 ];
 
 impl District {

@@ -22,6 +22,10 @@ pub enum Problem {
     BadPage,
     TooLong,
     BadText,
+    BadBbox,
+    BadZoom,
+    BadCoordinate,
+    Missing,
 }
 
 impl Problem {
@@ -38,6 +42,10 @@ impl Problem {
             Problem::BadPage => "bad_page",
             Problem::TooLong => "too_long",
             Problem::BadText => "bad_text",
+            Problem::BadBbox => "bad_bbox",
+            Problem::BadZoom => "bad_zoom",
+            Problem::BadCoordinate => "bad_coordinate",
+            Problem::Missing => "missing",
         }
     }
 }

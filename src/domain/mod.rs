@@ -5,6 +5,7 @@ pub mod coords;
 pub mod district;
 pub mod facility;
 pub mod filter;
+pub mod geo;
 pub mod hours;
 pub mod station;
 pub mod text;

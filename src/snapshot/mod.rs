@@ -1,6 +1,7 @@
 //! The in-memory read snapshot: every public read is served from here, never
 //! from the database. Built from the ledger, swapped in atomically.
 
+mod cluster;
 mod query;
 mod refresh;
 
@@ -17,6 +18,7 @@ use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::hours::{OpenState, Timeline};
 use crate::domain::station::{Station, Status};
 
+pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
 pub use query::{ListPage, PER_PAGE};
 pub use refresh::{Refresher, load};
 
@@ -108,6 +110,8 @@ pub struct Snapshot {
     pub district_counts: Vec<DistrictCount>,
     /// Positions of public stations, for nearest and viewport queries.
     pub tree: RTree<GeomWithData<[f64; 2], u32>>,
+    /// Map clusters of public stations.
+    pub clusters: ClusterIndex,
     streets: HashMap<String, Street>,
     streets_by_district: HashMap<u32, Vec<String>>,
 }
@@ -155,12 +159,11 @@ impl Snapshot {
             district_ranges.push(start..end);
             start = end;
         }
-        let points = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.station.is_public())
+        let public = || entries.iter().enumerate().filter(|(_, e)| e.station.is_public());
+        let points = public()
             .map(|(i, e)| GeomWithData::new([e.station.position.lon, e.station.position.lat], i as u32))
             .collect();
+        let clusters = ClusterIndex::build(public().map(|(i, e)| (i as u32, e.station.position)));
         let mut streets_by_district: HashMap<u32, Vec<String>> = HashMap::new();
         for s in &streets {
             streets_by_district.entry(s.district_code).or_default().push(s.code.clone());
@@ -174,6 +177,7 @@ impl Snapshot {
             district_ranges,
             district_counts,
             tree: RTree::bulk_load(points),
+            clusters,
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
         }

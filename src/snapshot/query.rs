@@ -1,7 +1,9 @@
 //! Filtering the snapshot for lists and the API.
 
-use super::{Entry, Snapshot};
+use super::{Entry, MapItem, Snapshot, Viewport};
+use crate::domain::coords::LatLon;
 use crate::domain::filter::StationFilter;
+use crate::domain::geo::distance_m;
 
 /// Stations on one page of a list.
 pub const PER_PAGE: usize = 20;
@@ -33,6 +35,31 @@ impl Snapshot {
     /// Every public entry that passes the filters, in list order.
     pub fn filter<'a, 'f>(&'a self, f: &'f StationFilter, now: i64) -> impl Iterator<Item = &'a Entry> + use<'a, 'f> {
         self.district_slice(f.district).iter().filter(move |e| Snapshot::matches(e, f, now))
+    }
+
+    /// Clusters and stations in a viewport; an empty filter takes the precomputed path.
+    pub fn map(&self, view: Viewport, zoom: u32, f: &StationFilter, now: i64) -> Vec<MapItem> {
+        if f.is_empty() {
+            return self.clusters.query(view, zoom, None);
+        }
+        let keep = |i: u32| Snapshot::matches(self.entry(i), f, now);
+        self.clusters.query(view, zoom, Some(&keep))
+    }
+
+    /// The nearest public stations to `from` that pass the filters, with distances in metres.
+    pub fn nearest(&self, from: LatLon, f: &StationFilter, now: i64, limit: usize) -> Vec<(&Entry, f64)> {
+        // The tree works in degrees; candidates are re-ranked by true distance.
+        let mut found: Vec<(&Entry, f64)> = self
+            .tree
+            .nearest_neighbor_iter([from.lon, from.lat])
+            .map(|p| self.entry(p.data))
+            .filter(|e| Snapshot::matches(e, f, now))
+            .take(limit * 3)
+            .map(|e| (e, distance_m(from, e.station.position)))
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1));
+        found.truncate(limit);
+        found
     }
 
     /// The requested page of the filtered list.

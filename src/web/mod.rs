@@ -18,8 +18,38 @@ use arc_swap::ArcSwap;
 use tracing_actix_web::TracingLogger;
 
 use crate::clock::Clock;
+use crate::domain::geo::Datum;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
+
+/// The map's tile layer, from configuration.
+#[derive(Debug, Clone)]
+pub struct Tiles {
+    pub url: String,
+    pub attribution: String,
+    pub datum: Datum,
+}
+
+impl Tiles {
+    /// Checks the configured values.
+    pub fn new(url: &str, attribution: &str, datum: &str) -> Result<Tiles, String> {
+        let datum = match Datum::parse(datum) {
+            Some(d @ (Datum::Wgs84 | Datum::Gcj02)) => d,
+            _ => return Err(format!("YIZHAN_TILE_DATUM must be wgs84 or gcj02, not {datum:?}")),
+        };
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(format!("YIZHAN_TILE_URL must be an http(s) URL template, not {url:?}"));
+        }
+        Ok(Tiles { url: url.into(), attribution: attribution.into(), datum })
+    }
+
+    /// The origin for the Content-Security-Policy ("https://*.tile.example" for `{s}` hosts).
+    pub fn csp_source(&self) -> String {
+        let (scheme, rest) = self.url.split_once("://").unwrap_or(("https", &self.url));
+        let host = rest.split('/').next().unwrap_or_default().replace("{s}", "*");
+        format!("{scheme}://{host}")
+    }
+}
 
 /// Everything a handler needs.
 #[derive(Clone)]
@@ -28,11 +58,12 @@ pub struct AppState {
     pub snapshot: Arc<ArcSwap<Snapshot>>,
     pub clock: Clock,
     pub assets: Arc<assets::AssetUrls>,
+    pub tiles: Arc<Tiles>,
 }
 
 impl AppState {
-    pub fn new(store: Store, snapshot: Arc<ArcSwap<Snapshot>>, clock: Clock) -> AppState {
-        AppState { store, snapshot, clock, assets: Arc::new(assets::AssetUrls::new()) }
+    pub fn new(store: Store, snapshot: Arc<ArcSwap<Snapshot>>, clock: Clock, tiles: Tiles) -> AppState {
+        AppState { store, snapshot, clock, assets: Arc::new(assets::AssetUrls::new()), tiles: Arc::new(tiles) }
     }
 }
 
@@ -40,13 +71,14 @@ impl AppState {
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// The security headers every response carries.
-fn security_headers() -> DefaultHeaders {
+fn security_headers(tiles: &Tiles) -> DefaultHeaders {
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data: {}; style-src 'self'; script-src 'self'; object-src 'none'; \
+         base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        tiles.csp_source()
+    );
     DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ))
+        .add(("Content-Security-Policy", csp))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
@@ -60,6 +92,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::stations::list)
         .service(public::station::page)
         .service(public::lang::switch)
+        .service(public::map::page)
+        .service(public::near::page)
+        .service(public::open_data::page)
+        .service(api::map::features)
+        .service(api::export::geojson)
+        .service(api::export::csv)
         .service(api::stations::list)
         .service(health::healthz)
         .service(assets::serve);
@@ -67,6 +105,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The HTTP server on an already bound listener.
 pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let tiles = state.tiles.clone();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -75,7 +114,7 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
             .app_data(web::FormConfig::default().limit(MAX_BODY))
             .wrap(ErrorHandlers::new().default_handler(error::render))
             .wrap(Compress::default())
-            .wrap(security_headers())
+            .wrap(security_headers(&tiles))
             .wrap(TracingLogger::default())
             .configure(routes)
             .default_service(web::to(error::not_found))

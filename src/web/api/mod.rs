@@ -1,3 +1,5 @@
 //! JSON API.
 
+pub mod export;
+pub mod map;
 pub mod stations;

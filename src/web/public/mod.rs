@@ -2,6 +2,9 @@
 
 pub mod home;
 pub mod lang;
+pub mod map;
+pub mod near;
+pub mod open_data;
 pub mod station;
 pub mod stations;
 pub mod view;

@@ -8,6 +8,7 @@ use chrono::Datelike;
 use super::view::Chip;
 use crate::domain::calendar::DayKind;
 use crate::domain::coords::Precision;
+use crate::domain::geo::{NavLinks, TravelMode};
 use crate::domain::hours::{WEEKDAYS, format_range, group_week};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
@@ -56,6 +57,8 @@ struct StationPage {
     lon: String,
     description: String,
     synthetic: bool,
+    nav_walk: NavLinks,
+    nav_ride: NavLinks,
 }
 
 /// Parses a station id from the path: a positive integer.
@@ -181,6 +184,8 @@ pub async fn page(
         lon: format!("{:.5}", s.position.lon),
         description: s.description.clone(),
         synthetic: s.synthetic,
+        nav_walk: NavLinks::new(s.position, &s.name, TravelMode::Walk),
+        nav_ride: NavLinks::new(s.position, &s.name, TravelMode::Ride),
     };
     Ok(page)
 }

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 
 use super::view::StationRow;
 use crate::domain::district::DISTRICTS;
-use crate::domain::facility::{ALL_FACILITIES, HostType, KEY_FACILITIES};
+use crate::domain::facility::{ALL_FACILITIES, Facility, HostType, KEY_FACILITIES};
 use crate::domain::filter::{ParamError, Problem, StationFilter};
 use crate::snapshot::{PER_PAGE, Snapshot};
 use crate::web::AppState;
@@ -28,19 +28,87 @@ pub struct Relax {
     pub count: usize,
 }
 
+/// The filter form's fields, shared by the list and the map.
+pub struct FilterForm {
+    pub q: String,
+    pub districts: Vec<Choice>,
+    pub streets: Vec<Choice>,
+    pub key_facilities: Vec<Choice>,
+    pub other_facilities: Vec<Choice>,
+    pub other_open: bool,
+    pub hosts: Vec<Choice>,
+    pub flags: Vec<Choice>,
+    pub filtered: bool,
+    /// The active filters in words, for the folded filter panel.
+    pub active: String,
+}
+
+impl FilterForm {
+    pub fn new(filter: &StationFilter, snapshot: &Snapshot, lang: Lang) -> FilterForm {
+        let choice = |value: String, label: String, selected: bool| Choice { value, label, selected };
+        let facility_choice = |f: Facility| {
+            choice(
+                f.key().to_string(),
+                lang.t(&format!("facility.{}", f.key())).into_owned(),
+                filter.facilities.contains(f),
+            )
+        };
+        let other_facilities: Vec<Choice> =
+            ALL_FACILITIES.iter().filter(|f| !KEY_FACILITIES.contains(f)).map(|f| facility_choice(*f)).collect();
+        FilterForm {
+            q: filter.q_raw.clone(),
+            districts: DISTRICTS
+                .iter()
+                .map(|d| choice(d.code.to_string(), d.name(lang.is_zh()).to_string(), filter.district == Some(d)))
+                .collect(),
+            streets: filter
+                .district
+                .map(|d| {
+                    snapshot
+                        .streets_of(d.code)
+                        .map(|s| {
+                            choice(s.code.clone(), s.name.clone(), filter.street.as_deref() == Some(s.code.as_str()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            key_facilities: KEY_FACILITIES.iter().map(|f| facility_choice(*f)).collect(),
+            other_open: other_facilities.iter().any(|c| c.selected),
+            other_facilities,
+            hosts: HostType::ALL
+                .iter()
+                .map(|h| {
+                    choice(
+                        h.key().to_string(),
+                        lang.t(&format!("host.{}", h.key())).into_owned(),
+                        filter.host == Some(*h),
+                    )
+                })
+                .collect(),
+            flags: [
+                ("open_now", filter.open_now),
+                ("h24", filter.h24),
+                ("holiday", filter.holiday),
+                ("basic", filter.basic),
+                ("honoured", filter.honoured),
+            ]
+            .into_iter()
+            .map(|(k, on)| choice(k.to_string(), lang.t(&format!("filter.{k}")).into_owned(), on))
+            .collect(),
+            filtered: !filter.is_empty(),
+            active: relaxations(filter, lang).iter().map(|(label, _)| label.as_str()).collect::<Vec<_>>().join(" · "),
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "public/stations.html")]
 struct StationsPage {
     ctx: PageCtx,
     heading: String,
-    q: String,
-    districts: Vec<Choice>,
-    streets: Vec<Choice>,
-    key_facilities: Vec<Choice>,
-    other_facilities: Vec<Choice>,
-    other_open: bool,
-    hosts: Vec<Choice>,
-    flags: Vec<Choice>,
+    form: FilterForm,
+    /// The same view on the map.
+    map_url: String,
     total: usize,
     page: u32,
     pages: u32,
@@ -48,9 +116,6 @@ struct StationsPage {
     prev_url: Option<String>,
     next_url: Option<String>,
     relax: Vec<Relax>,
-    filtered: bool,
-    /// The active filters in words, for the folded filter panel.
-    active: String,
 }
 
 /// Parses the query and checks the street against the snapshot.
@@ -117,69 +182,28 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     let now = state.clock.now();
     let result = snapshot.list(&filter, now, PER_PAGE);
     let rows = result.items.iter().map(|e| StationRow::new(e, lang, now)).collect();
-    let relaxed = relaxations(&filter, lang);
-    let active = relaxed.iter().map(|(label, _)| label.as_str()).collect::<Vec<_>>().join(" · ");
     let relax = if result.total == 0 {
-        relaxed
+        relaxations(&filter, lang)
             .into_iter()
             .map(|(label, f)| Relax { label, url: url(&f, 1), count: snapshot.filter(&f, now).count() })
             .collect()
     } else {
         Vec::new()
     };
-    let choice = |value: String, label: String, selected: bool| Choice { value, label, selected };
-    let districts = DISTRICTS
-        .iter()
-        .map(|d| choice(d.code.to_string(), d.name(lang.is_zh()).to_string(), filter.district == Some(d)))
-        .collect();
-    let streets = filter
-        .district
-        .map(|d| {
-            snapshot
-                .streets_of(d.code)
-                .map(|s| choice(s.code.clone(), s.name.clone(), filter.street.as_deref() == Some(s.code.as_str())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let facility_choice = |f: crate::domain::facility::Facility| {
-        choice(
-            f.key().to_string(),
-            lang.t(&format!("facility.{}", f.key())).into_owned(),
-            filter.facilities.contains(f),
-        )
-    };
-    let other_facilities: Vec<Choice> =
-        ALL_FACILITIES.iter().filter(|f| !KEY_FACILITIES.contains(f)).map(|f| facility_choice(*f)).collect();
     let heading = match (filter.district, filter.street.as_deref().and_then(|c| snapshot.street(c))) {
         (_, Some(street)) => street.name.clone(),
         (Some(d), None) => d.name(lang.is_zh()).to_string(),
         (None, None) => lang.t("list.all").into_owned(),
     };
-    let page = StationsPage {
+    let map_url = match filter.to_query(1) {
+        q if q.is_empty() => "/map".to_string(),
+        q => format!("/map?{q}"),
+    };
+    Ok(StationsPage {
         ctx: PageCtx::new(&req, lang, &state),
         heading,
-        q: filter.q_raw.clone(),
-        districts,
-        streets,
-        key_facilities: KEY_FACILITIES.iter().map(|f| facility_choice(*f)).collect(),
-        other_open: other_facilities.iter().any(|c| c.selected),
-        other_facilities,
-        hosts: HostType::ALL
-            .iter()
-            .map(|h| {
-                choice(h.key().to_string(), lang.t(&format!("host.{}", h.key())).into_owned(), filter.host == Some(*h))
-            })
-            .collect(),
-        flags: [
-            ("open_now", filter.open_now),
-            ("h24", filter.h24),
-            ("holiday", filter.holiday),
-            ("basic", filter.basic),
-            ("honoured", filter.honoured),
-        ]
-        .into_iter()
-        .map(|(k, on)| choice(k.to_string(), lang.t(&format!("filter.{k}")).into_owned(), on))
-        .collect(),
+        form: FilterForm::new(&filter, &snapshot, lang),
+        map_url,
         total: result.total,
         page: result.page,
         pages: result.pages,
@@ -187,8 +211,5 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         prev_url: (result.page > 1).then(|| url(&filter, result.page.min(result.pages + 1) - 1)),
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
-        filtered: !filter.is_empty(),
-        active,
-    };
-    Ok(page)
+    })
 }

@@ -1,0 +1,293 @@
+//! Server-side clustering for the map.
+//!
+//! Public stations are sorted once by the Morton (Z-order) code of their Web
+//! Mercator position at a fine grid. A grid cell at any coarser level is then
+//! a contiguous range of that order, so a viewport is answered by a few binary
+//! searches per visible cell, and centroids of unfiltered cells come from
+//! prefix sums in O(1).
+
+use crate::domain::coords::LatLon;
+use crate::domain::geo::mercator;
+
+/// Bits per axis of the finest grid (2^24 cells around the world, ~2.4 m).
+const FINE_BITS: u32 = 24;
+/// Grid cells per tile side: 256 px tiles, 64 px cells.
+const CELL_BITS_PER_TILE: u32 = 2;
+/// Most cells (and so features) one answer walks.
+pub const MAX_CELLS: u64 = 300;
+/// From this zoom on, stations are shown one by one.
+pub const POINT_ZOOM: u32 = 17;
+/// Highest zoom the map offers.
+pub const MAX_ZOOM: u32 = 19;
+
+/// Interleaves the bits of x and y (x in the even bits).
+fn morton(x: u32, y: u32) -> u64 {
+    fn spread(v: u32) -> u64 {
+        let mut v = u64::from(v);
+        v = (v | (v << 16)) & 0x0000_FFFF_0000_FFFF;
+        v = (v | (v << 8)) & 0x00FF_00FF_00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+        v = (v | (v << 1)) & 0x5555_5555_5555_5555;
+        v
+    }
+    spread(x) | (spread(y) << 1)
+}
+
+fn fine_cell(p: LatLon) -> (u32, u32, f64, f64) {
+    let (x, y) = mercator(p);
+    let n = f64::from(1u32 << FINE_BITS);
+    ((x * n) as u32, (y * n) as u32, x, y)
+}
+
+/// Mercator x/y back to a position.
+fn unmercator(x: f64, y: f64) -> LatLon {
+    let lon = x * 360.0 - 180.0;
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+    LatLon { lat, lon }
+}
+
+/// A viewport in Web Mercator units.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewport {
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+}
+
+impl Viewport {
+    /// From a WGS-84 bounding box (west, south, east, north).
+    pub fn from_bbox(west: f64, south: f64, east: f64, north: f64) -> Viewport {
+        let (x0, y1) = mercator(LatLon { lat: south, lon: west });
+        let (x1, y0) = mercator(LatLon { lat: north, lon: east });
+        Viewport { x0, y0, x1, y1 }
+    }
+}
+
+/// One feature of a map answer, positions in WGS-84.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MapItem {
+    Cluster { position: LatLon, count: usize, expansion_zoom: u32 },
+    Station { index: u32 },
+}
+
+/// The clustering index over the public stations of a snapshot.
+#[derive(Debug, Default)]
+pub struct ClusterIndex {
+    keys: Vec<u64>,
+    /// Entry index (into the snapshot's entries) per sorted position.
+    order: Vec<u32>,
+    /// Prefix sums of Mercator x and y in sorted order (len = n + 1).
+    sum_x: Vec<f64>,
+    sum_y: Vec<f64>,
+}
+
+impl ClusterIndex {
+    /// Builds the index from (entry index, position) pairs.
+    pub fn build(points: impl IntoIterator<Item = (u32, LatLon)>) -> ClusterIndex {
+        let mut rows: Vec<(u64, u32, f64, f64)> = points
+            .into_iter()
+            .map(|(i, p)| {
+                let (cx, cy, x, y) = fine_cell(p);
+                (morton(cx, cy), i, x, y)
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut index = ClusterIndex {
+            keys: Vec::with_capacity(rows.len()),
+            order: Vec::with_capacity(rows.len()),
+            sum_x: Vec::with_capacity(rows.len() + 1),
+            sum_y: Vec::with_capacity(rows.len() + 1),
+        };
+        let (mut sx, mut sy) = (0.0, 0.0);
+        index.sum_x.push(0.0);
+        index.sum_y.push(0.0);
+        for (key, i, x, y) in rows {
+            index.keys.push(key);
+            index.order.push(i);
+            sx += x;
+            sy += y;
+            index.sum_x.push(sx);
+            index.sum_y.push(sy);
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Sorted positions whose keys fall in the cell (cx, cy) of `level` bits per axis.
+    fn cell_range(&self, level: u32, cx: u32, cy: u32) -> (usize, usize) {
+        let shift = 2 * (FINE_BITS - level);
+        let start = morton(cx, cy) << shift;
+        let end = start + (1u64 << shift);
+        (self.keys.partition_point(|k| *k < start), self.keys.partition_point(|k| *k < end))
+    }
+
+    /// The zoom at which stations with keys `first` and `last` (same cell) separate.
+    fn expansion_zoom(first: u64, last: u64, zoom: u32) -> u32 {
+        if first == last {
+            return MAX_ZOOM;
+        }
+        let common_bits = (first ^ last).leading_zeros() - (64 - 2 * FINE_BITS);
+        let split_level = common_bits / 2 + 1;
+        split_level.saturating_sub(CELL_BITS_PER_TILE).clamp(zoom + 1, MAX_ZOOM)
+    }
+
+    /// Clusters and single stations for a viewport at a zoom. `keep` filters
+    /// entries; `None` means every public station (the fast path).
+    pub fn query(&self, view: Viewport, zoom: u32, keep: Option<&dyn Fn(u32) -> bool>) -> Vec<MapItem> {
+        let mut level = (zoom.min(MAX_ZOOM) + CELL_BITS_PER_TILE).min(FINE_BITS);
+        let cells_at = |level: u32| {
+            let n = f64::from(1u32 << level);
+            let (cx0, cx1) = ((view.x0 * n) as u64, (view.x1 * n) as u64);
+            let (cy0, cy1) = ((view.y0 * n) as u64, (view.y1 * n) as u64);
+            (cx0, cx1, cy0, cy1, (cx1 - cx0 + 1) * (cy1 - cy0 + 1))
+        };
+        // A viewport too large for its zoom (the whole world at street zoom) is
+        // answered at a coarser level, so it stays fast and small.
+        while level > 0 && cells_at(level).4 > MAX_CELLS {
+            level -= 1;
+        }
+        let (cx0, cx1, cy0, cy1, _) = cells_at(level);
+        let effective_zoom = level.saturating_sub(CELL_BITS_PER_TILE);
+        let points_only = effective_zoom >= POINT_ZOOM;
+        let mut out = Vec::new();
+        for cy in cy0..=cy1 {
+            for cx in cx0..=cx1 {
+                let (lo, hi) = self.cell_range(level, cx as u32, cy as u32);
+                if lo == hi {
+                    continue;
+                }
+                match keep {
+                    None => {
+                        if points_only || hi - lo == 1 {
+                            out.extend(self.order[lo..hi].iter().map(|i| MapItem::Station { index: *i }));
+                        } else {
+                            let n = (hi - lo) as f64;
+                            let position = unmercator(
+                                (self.sum_x[hi] - self.sum_x[lo]) / n,
+                                (self.sum_y[hi] - self.sum_y[lo]) / n,
+                            );
+                            let expansion_zoom = Self::expansion_zoom(self.keys[lo], self.keys[hi - 1], effective_zoom);
+                            out.push(MapItem::Cluster { position, count: hi - lo, expansion_zoom });
+                        }
+                    }
+                    Some(keep) => {
+                        let (mut count, mut sx, mut sy) = (0usize, 0.0, 0.0);
+                        let (mut first, mut last, mut only) = (0u64, 0u64, 0u32);
+                        for pos in lo..hi {
+                            let i = self.order[pos];
+                            if !keep(i) {
+                                continue;
+                            }
+                            if points_only {
+                                out.push(MapItem::Station { index: i });
+                                continue;
+                            }
+                            if count == 0 {
+                                first = self.keys[pos];
+                                only = i;
+                            }
+                            last = self.keys[pos];
+                            count += 1;
+                            sx += self.sum_x[pos + 1] - self.sum_x[pos];
+                            sy += self.sum_y[pos + 1] - self.sum_y[pos];
+                        }
+                        match count {
+                            0 => {}
+                            1 => out.push(MapItem::Station { index: only }),
+                            n => out.push(MapItem::Cluster {
+                                position: unmercator(sx / n as f64, sy / n as f64),
+                                count: n,
+                                expansion_zoom: Self::expansion_zoom(first, last, effective_zoom),
+                            }),
+                        }
+                    }
+                }
+                if out.len() >= MAX_CELLS as usize {
+                    return out;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(lat: f64, lon: f64) -> LatLon {
+        LatLon { lat, lon }
+    }
+
+    fn beijing_grid() -> ClusterIndex {
+        // 400 stations on a 20 × 20 grid across central Beijing, 0.01° apart.
+        ClusterIndex::build(
+            (0..400u32).map(|i| (i, p(39.8 + f64::from(i / 20) * 0.01, 116.3 + f64::from(i % 20) * 0.01))),
+        )
+    }
+
+    fn total(items: &[MapItem]) -> usize {
+        items
+            .iter()
+            .map(|i| match i {
+                MapItem::Cluster { count, .. } => *count,
+                MapItem::Station { .. } => 1,
+            })
+            .sum()
+    }
+
+    #[test]
+    fn city_view_clusters_everything() {
+        let index = beijing_grid();
+        let view = Viewport::from_bbox(116.0, 39.6, 116.8, 40.2);
+        let items = index.query(view, 10, None);
+        assert!(items.len() < 20, "{} features", items.len());
+        assert_eq!(total(&items), 400);
+        assert!(items.iter().all(|i| matches!(i, MapItem::Cluster { expansion_zoom, .. } if *expansion_zoom > 10)));
+    }
+
+    #[test]
+    fn street_view_shows_single_stations() {
+        let index = beijing_grid();
+        let view = Viewport::from_bbox(116.295, 39.795, 116.325, 39.815);
+        let items = index.query(view, 17, None);
+        assert!(items.iter().all(|i| matches!(i, MapItem::Station { .. })));
+        assert_eq!(items.len(), 6, "3 × 2 grid points inside the box");
+    }
+
+    #[test]
+    fn whole_world_at_street_zoom_is_small() {
+        let index = beijing_grid();
+        let view = Viewport::from_bbox(-180.0, -85.0, 180.0, 85.0);
+        let items = index.query(view, 18, None);
+        assert!(items.len() <= MAX_CELLS as usize);
+        assert_eq!(total(&items), 400);
+    }
+
+    #[test]
+    fn filtered_counts_and_cluster_expansion() {
+        let index = beijing_grid();
+        let view = Viewport::from_bbox(116.0, 39.6, 116.8, 40.2);
+        let even = |i: u32| i % 2 == 0;
+        let items = index.query(view, 10, Some(&even));
+        assert_eq!(total(&items), 200);
+        // Zooming to a cluster's expansion zoom splits it.
+        if let Some(MapItem::Cluster { position, expansion_zoom, count }) = items.first() {
+            let d = 0.02;
+            let near = Viewport::from_bbox(position.lon - d, position.lat - d, position.lon + d, position.lat + d);
+            let deeper = index.query(near, *expansion_zoom, Some(&even));
+            assert!(deeper.len() > 1 || *count == 1, "cluster of {count} split at zoom {expansion_zoom}");
+        } else {
+            panic!("expected a cluster");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! `GET /map`: the full-screen map. The same filters as the list, kept in the URL.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::stations::{FilterForm, parse_filter};
+use crate::domain::district::DISTRICTS;
+use crate::domain::facility::ALL_FACILITIES;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// A district's name where the map draws it.
+pub struct DistrictLabel {
+    pub code: u32,
+    pub name: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/map.html")]
+struct MapPage {
+    ctx: PageCtx,
+    form: FilterForm,
+    /// The filters as a query string, for the map script and the list link.
+    query: String,
+    tile_url: String,
+    tile_attribution: String,
+    leaflet_js: String,
+    leaflet_css: String,
+    map_js: String,
+    /// Facility labels as JSON, for popups.
+    labels: String,
+    districts: Vec<DistrictLabel>,
+}
+
+#[get("/map")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let snapshot = state.snapshot.load();
+    let filter = parse_filter(req.query_string(), &snapshot)?;
+    let labels: serde_json::Map<String, serde_json::Value> = ALL_FACILITIES
+        .iter()
+        .map(|f| (f.key().to_string(), lang.t(&format!("facility.{}", f.key())).into_owned().into()))
+        .collect();
+    Ok(MapPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        form: FilterForm::new(&filter, &snapshot, lang),
+        query: filter.to_query(1),
+        tile_url: state.tiles.url.clone(),
+        tile_attribution: state.tiles.attribution.clone(),
+        leaflet_js: state.assets.url("vendor/leaflet/leaflet.js").to_string(),
+        leaflet_css: state.assets.url("vendor/leaflet/leaflet.css").to_string(),
+        map_js: state.assets.url("map.js").to_string(),
+        labels: serde_json::Value::Object(labels).to_string(),
+        districts: DISTRICTS
+            .iter()
+            .map(|d| DistrictLabel { code: d.code, name: d.name(lang.is_zh()), lat: d.label_at.0, lon: d.label_at.1 })
+            .collect(),
+    })
+}

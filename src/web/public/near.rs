@@ -1,0 +1,104 @@
+//! `GET /near?lat=..&lon=..`: the nearest stations, open now by default, with
+//! distance and time on foot or by e-bike. Works without JavaScript.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::view::StationRow;
+use crate::domain::coords::LatLon;
+use crate::domain::district::DISTRICTS;
+use crate::domain::filter::{ParamError, Problem, StationFilter, parse_pairs};
+use crate::domain::geo::{Datum, NavLinks, TravelMode, to_wgs84, travel_minutes};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// How many stations the page lists.
+pub const NEAR_LIMIT: usize = 20;
+
+/// A station with how far it is.
+pub struct NearRow {
+    pub row: StationRow,
+    pub distance: String,
+    pub minutes: String,
+    pub nav: NavLinks,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/near.html")]
+struct NearPage {
+    ctx: PageCtx,
+    located: bool,
+    all: bool,
+    lat: String,
+    lon: String,
+    rows: Vec<NearRow>,
+    districts: Vec<(u32, &'static str)>,
+}
+
+fn distance_text(lang: Lang, m: f64) -> String {
+    if m < 1000.0 {
+        lang.tf("near.metres", &[("n", &format!("{:.0}", (m / 10.0).round() * 10.0))])
+    } else {
+        lang.tf("near.km", &[("n", &format!("{:.1}", m / 1000.0))])
+    }
+}
+
+fn coordinate(name: &str, raw: &str, range: f64) -> Result<f64, ParamError> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && v.abs() <= range)
+        .ok_or_else(|| ParamError::new(name, raw, Problem::BadCoordinate))
+}
+
+#[get("/near")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let pairs = parse_pairs(req.query_string())?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let all = matches!(get("all"), Some("1"));
+    let datum = match get("datum") {
+        None | Some("") => Datum::Wgs84,
+        Some(raw) => Datum::parse(raw).ok_or_else(|| ParamError::new("datum", raw, Problem::BadCoordinate))?,
+    };
+    let position = match (get("lat"), get("lon")) {
+        (Some(lat), Some(lon)) => {
+            let p = LatLon { lat: coordinate("lat", lat, 90.0)?, lon: coordinate("lon", lon, 180.0)? };
+            Some(to_wgs84(p, datum))
+        }
+        (None, None) => None,
+        (Some(_), None) => return Err(ParamError::new("lon", "", Problem::Missing).into()),
+        (None, Some(_)) => return Err(ParamError::new("lat", "", Problem::Missing).into()),
+    };
+    let snapshot = state.snapshot.load();
+    let now = state.clock.now();
+    let filter = StationFilter { open_now: !all, page: 1, ..StationFilter::default() };
+    let rows = position
+        .map(|from| {
+            snapshot
+                .nearest(from, &filter, now, NEAR_LIMIT)
+                .into_iter()
+                .map(|(e, m)| {
+                    let (walk, ride) = travel_minutes(m);
+                    NearRow {
+                        row: StationRow::new(e, lang, now),
+                        distance: distance_text(lang, m),
+                        minutes: lang.tf("near.minutes", &[("walk", &walk.to_string()), ("ride", &ride.to_string())]),
+                        nav: NavLinks::new(e.station.position, &e.station.name, TravelMode::Ride),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(NearPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        located: position.is_some(),
+        all,
+        lat: position.map(|p| format!("{:.6}", p.lat)).unwrap_or_default(),
+        lon: position.map(|p| format!("{:.6}", p.lon)).unwrap_or_default(),
+        rows,
+        districts: DISTRICTS.iter().map(|d| (d.code, d.name(lang.is_zh()))).collect(),
+    })
+}

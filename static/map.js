@@ -1,0 +1,153 @@
+// yizhan map: clusters and stations from /api/map for the visible area.
+// No inline script anywhere (strict CSP); every text comes from data attributes.
+(function () {
+  'use strict';
+  var el = document.getElementById('map');
+  if (!el || !window.L) { return; }
+  var d = el.dataset;
+  var labels = {};
+  try { labels = JSON.parse(d.labels || '{}'); } catch (e) { labels = {}; }
+  var status = document.getElementById('map-status');
+  function say(text) {
+    if (!status) { return; }
+    status.textContent = text || '';
+    status.hidden = !text;
+  }
+  function node(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) { n.className = cls; }
+    if (text !== undefined) { n.textContent = text; }
+    return n;
+  }
+
+  // The view lives in the URL hash (#zoom/lat/lon) so a shared link opens the same place.
+  var view = (location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/) || []).slice(1).map(Number);
+  var map = L.map(el, { minZoom: 3, maxZoom: 19, zoomControl: true });
+  if (view.length === 3 && view.every(isFinite)) {
+    map.setView([view[1], view[2]], view[0]);
+  } else {
+    map.setView([39.93, 116.40], 10);
+  }
+
+  var tiles = L.tileLayer(d.tileUrl, { attribution: d.tileAttribution, maxZoom: 19 });
+  var tileErrors = 0;
+  tiles.on('tileerror', function () {
+    tileErrors += 1;
+    if (tileErrors === 3) { el.classList.add('no-tiles'); say(d.offline); }
+  });
+  tiles.on('tileload', function () { el.classList.remove('no-tiles'); });
+  tiles.addTo(map);
+
+  // District names, so the map still reads without tiles.
+  var districtLayer = L.layerGroup().addTo(map);
+  Array.prototype.forEach.call(document.querySelectorAll('#district-labels li'), function (li) {
+    var lat = Number(li.dataset.lat), lon = Number(li.dataset.lon);
+    var label = node('span', 'district-name', li.textContent.trim());
+    L.marker([lat, lon], {
+      icon: L.divIcon({ className: 'district-label', html: label, iconSize: null }),
+      interactive: false, keyboard: false
+    }).addTo(districtLayer);
+  });
+  function districtsVisible() {
+    var z = map.getZoom();
+    if (z <= 12) { districtLayer.addTo(map); } else { districtLayer.remove(); }
+  }
+
+  var layer = L.layerGroup().addTo(map);
+  var pending = null;
+
+  function popup(p) {
+    var box = node('div', 'popup');
+    box.appendChild(node('strong', 'popup-name', p.name));
+    box.appendChild(node('p', 'state state-' + p.state, p.state_text));
+    if (p.facilities && p.facilities.length) {
+      var chips = node('p', 'chips');
+      p.facilities.forEach(function (k) { chips.appendChild(node('span', 'chip chip-' + k, labels[k] || k)); });
+      box.appendChild(chips);
+    }
+    var links = node('p', 'popup-links');
+    var a = node('a', 'button popup-details', d.details);
+    a.href = '/stations/' + p.id;
+    var n = node('a', 'button secondary popup-nav', d.navigate);
+    n.href = '/stations/' + p.id + '#nav';
+    links.appendChild(a);
+    links.appendChild(n);
+    box.appendChild(links);
+    return box;
+  }
+
+  function stationIcon(p) {
+    // Shape and glyph differ, not only colour: open is a filled round pin with a tick.
+    var glyph = p.state === 'open' ? '✓' : (p.state === 'unknown' ? '?' : '✕');
+    var span = node('span', 'pin-glyph', glyph);
+    return L.divIcon({ className: 'pin pin-' + p.state, html: span, iconSize: [34, 34], iconAnchor: [17, 17], popupAnchor: [0, -14] });
+  }
+
+  function clusterIcon(count) {
+    var size = count < 10 ? 36 : count < 100 ? 42 : count < 1000 ? 50 : 58;
+    var span = node('span', 'cluster-count', String(count));
+    return L.divIcon({ className: 'cluster', html: span, iconSize: [size, size] });
+  }
+
+  function render(data) {
+    layer.clearLayers();
+    data.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      var latlng = [c[1], c[0]];
+      var p = f.properties;
+      if (p.cluster) {
+        var m = L.marker(latlng, { icon: clusterIcon(p.count), title: p.count + ' ' + d.stations, alt: p.count + ' ' + d.stations });
+        m.on('click', function () { map.setView(latlng, p.expansion_zoom); });
+        m.addTo(layer);
+      } else {
+        L.marker(latlng, { icon: stationIcon(p), title: p.name, alt: p.name }).bindPopup(popup(p)).addTo(layer);
+      }
+    });
+    el.dataset.features = String(data.features.length);
+  }
+
+  function load() {
+    var b = map.getBounds();
+    var clamp = function (v, lo, hi) { return Math.max(lo, Math.min(hi, v)); };
+    var bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)]
+      .map(function (v) { return v.toFixed(5); }).join(',');
+    var url = '/api/map?bbox=' + bbox + '&zoom=' + Math.round(map.getZoom()) + (d.query ? '&' + d.query : '');
+    if (pending) { pending.abort(); }
+    pending = window.AbortController ? new AbortController() : null;
+    el.dataset.loading = '1';
+    fetch(url, pending ? { signal: pending.signal } : {})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) { render(data); el.dataset.loading = ''; if (tileErrors < 3) { say(''); } })
+      .catch(function (e) { if (e.name !== 'AbortError') { el.dataset.loading = ''; say(d.loadFailed); } });
+    var c = map.getCenter();
+    history.replaceState(null, '', '#' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5));
+    districtsVisible();
+  }
+  map.on('moveend', load);
+  load();
+
+  // "Locate me": geolocation when the browser has it; refusal leaves the map usable.
+  var locate = document.getElementById('locate');
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    var me = null;
+    locate.addEventListener('click', function () {
+      say(d.locating);
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var ll = [pos.coords.latitude, pos.coords.longitude];
+        if (me) { me.remove(); }
+        me = L.circleMarker(ll, { radius: 9, className: 'me' }).addTo(map);
+        map.setView(ll, 15);
+        var box = node('p', '');
+        var a = node('a', 'button', d.near);
+        a.href = '/near?lat=' + ll[0].toFixed(6) + '&lon=' + ll[1].toFixed(6);
+        box.appendChild(a);
+        status.textContent = '';
+        status.appendChild(box);
+        status.hidden = false;
+      }, function (err) {
+        say(err && err.code === 1 ? d.denied : d.unavailable);
+      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+    });
+  }
+})();
