@@ -4,5 +4,6 @@
 mod api;
 mod bad_input;
 mod helpers;
+mod map;
 mod pages;
 mod snapshot;
