@@ -181,6 +181,16 @@ impl Timeline {
         }
     }
 
+    /// Open periods within the day starting at `midnight`, in minutes from it.
+    pub fn day_minutes(&self, midnight: i64) -> Vec<(u32, u32)> {
+        let end = midnight + 86_400;
+        self.open
+            .iter()
+            .filter(|(s, e)| *e > midnight && *s < end)
+            .map(|(s, e)| (((s.max(&midnight) - midnight) / 60) as u32, ((e.min(&end) - midnight) / 60) as u32))
+            .collect()
+    }
+
     /// Whether `ts` falls inside the window this timeline covers.
     pub fn covers(&self, ts: i64) -> bool {
         (self.start..self.end).contains(&ts)

@@ -15,7 +15,8 @@ use rstar::primitives::GeomWithData;
 
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::district::{DISTRICTS, District, Street};
-use crate::domain::hours::{OpenState, Timeline};
+use crate::domain::facility::{FacilitySet, HostType};
+use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week};
 use crate::domain::station::{Station, Status};
 
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
@@ -33,9 +34,31 @@ pub struct Entry {
     pub timeline: Option<Arc<Timeline>>,
     /// Open around the clock in an ordinary week.
     pub h24: bool,
+    /// The ordinary week in runs of days, shared by stations with the same hours.
+    pub week: Option<Arc<Vec<WeekRun>>>,
     /// Lower-cased name and address, for the text search.
     haystack: String,
 }
+
+/// What a list scan reads of a station, packed so that scanning a district
+/// touches 32 bytes per station instead of the whole record.
+#[derive(Debug, Clone, Copy)]
+struct ScanRow {
+    facilities: FacilitySet,
+    /// The street code as a number, 0 when unknown.
+    street: u64,
+    /// Index into `Snapshot::timelines`, `u32::MAX` when the hours are unknown.
+    timeline: u32,
+    host: HostType,
+    flags: u8,
+}
+
+const PUBLIC: u8 = 1;
+const IN_SERVICE: u8 = 2;
+const BASIC: u8 = 4;
+const HONOURED: u8 = 8;
+const H24: u8 = 16;
+const HOLIDAY: u8 = 32;
 
 /// What a station is doing at a moment, as a page or the API tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +127,10 @@ pub struct Snapshot {
     pub calendar: Arc<HolidayCalendar>,
     /// Sorted by district, then id.
     entries: Vec<Entry>,
+    /// Parallel to `entries`: the fields filters test.
+    scan: Vec<ScanRow>,
+    /// Open periods per distinct opening-hours text.
+    timelines: Vec<Arc<Timeline>>,
     by_id: HashMap<i64, u32>,
     district_ranges: Vec<Range<usize>>,
     /// Public stations per district, in `DISTRICTS` order.
@@ -127,24 +154,40 @@ impl Snapshot {
     ) -> Snapshot {
         stations.sort_by_key(|s| (s.district.index(), s.id));
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
-        let mut timelines: HashMap<String, (Arc<Timeline>, bool)> = HashMap::new();
+        let mut distinct: HashMap<String, u32> = HashMap::new();
+        let mut timelines: Vec<Arc<Timeline>> = Vec::new();
+        let mut weeks: Vec<(bool, Arc<Vec<WeekRun>>)> = Vec::new();
         let mut entries = Vec::with_capacity(stations.len());
+        let mut scan = Vec::with_capacity(stations.len());
         for station in stations {
-            let (timeline, h24) = match &station.hours {
-                None => (None, false),
-                Some(hours) => {
-                    let effective = hours.effective(station.holiday_open);
-                    let (t, h24) = timelines
-                        .entry(effective.raw().to_string())
-                        .or_insert_with(|| {
-                            (Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)), hours.is_24_7())
-                        })
-                        .clone();
-                    (Some(t), h24)
-                }
+            let slot = station.hours.as_ref().map(|hours| {
+                let effective = hours.effective(station.holiday_open);
+                *distinct.entry(effective.raw().to_string()).or_insert_with(|| {
+                    timelines.push(Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)));
+                    weeks.push((hours.is_24_7(), Arc::new(group_week(&hours.regular_week()))));
+                    (timelines.len() - 1) as u32
+                })
+            });
+            let (h24, week) = match slot {
+                Some(i) => (weeks[i as usize].0, Some(weeks[i as usize].1.clone())),
+                None => (false, None),
             };
+            let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+            scan.push(ScanRow {
+                facilities: station.facilities,
+                street: station.street_code.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0),
+                timeline: slot.unwrap_or(u32::MAX),
+                host: station.host,
+                flags: flag(station.is_public(), PUBLIC)
+                    | flag(station.status == Status::Open, IN_SERVICE)
+                    | flag(station.meets_basic(), BASIC)
+                    | flag(!station.honours.is_empty(), HONOURED)
+                    | flag(h24, H24)
+                    | flag(station.holiday_open, HOLIDAY),
+            });
             let haystack = format!("{}\n{}", station.name, station.address).to_lowercase();
-            entries.push(Entry { station, timeline, h24, haystack });
+            let timeline = slot.map(|i| timelines[i as usize].clone());
+            entries.push(Entry { station, timeline, h24, week, haystack });
         }
         let by_id = entries.iter().enumerate().map(|(i, e)| (e.station.id, i as u32)).collect();
         let mut district_ranges = Vec::with_capacity(DISTRICTS.len());
@@ -173,6 +216,8 @@ impl Snapshot {
             today,
             calendar: Arc::new(calendar),
             entries,
+            scan,
+            timelines,
             by_id,
             district_ranges,
             district_counts,
@@ -212,10 +257,11 @@ impl Snapshot {
         self.streets_by_district.get(&district).into_iter().flatten().filter_map(|code| self.streets.get(code))
     }
 
-    fn district_slice(&self, district: Option<&District>) -> &[Entry] {
+    /// Indices of the entries of a district, or of all.
+    fn district_range(&self, district: Option<&District>) -> Range<usize> {
         match district {
-            Some(d) => &self.entries[self.district_ranges[d.index()].clone()],
-            None => &self.entries,
+            Some(d) => self.district_ranges[d.index()].clone(),
+            None => 0..self.entries.len(),
         }
     }
 }

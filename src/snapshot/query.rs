@@ -1,6 +1,6 @@
 //! Filtering the snapshot for lists and the API.
 
-use super::{Entry, MapItem, Snapshot, Viewport};
+use super::{BASIC, Entry, H24, HOLIDAY, HONOURED, IN_SERVICE, MapItem, PUBLIC, Snapshot, Viewport};
 use crate::domain::coords::LatLon;
 use crate::domain::filter::StationFilter;
 use crate::domain::geo::distance_m;
@@ -17,24 +17,35 @@ pub struct ListPage<'a> {
 }
 
 impl Snapshot {
-    /// Whether a public entry passes every filter at Unix time `now`.
-    fn matches(entry: &Entry, f: &StationFilter, now: i64) -> bool {
-        let s = &entry.station;
-        s.is_public()
-            && f.street.as_deref().is_none_or(|code| s.street_code.as_deref() == Some(code))
-            && s.facilities.contains_all(f.facilities)
-            && f.host.is_none_or(|h| s.host == h)
-            && (!f.basic || s.meets_basic())
-            && (!f.honoured || !s.honours.is_empty())
-            && (!f.h24 || entry.h24)
-            && (!f.holiday || s.holiday_open)
-            && f.q.as_ref().is_none_or(|q| entry.haystack.contains(q.as_str()))
-            && (!f.open_now || entry.is_open(now))
+    /// Whether the entry at `i` is public and passes every filter at Unix time `now`.
+    fn matches(&self, i: usize, f: &StationFilter, need: u8, street: u64, now: i64) -> bool {
+        let row = &self.scan[i];
+        row.flags & need == need
+            && (street == 0 || row.street == street)
+            && row.facilities.contains_all(f.facilities)
+            && f.host.is_none_or(|h| row.host == h)
+            && (!f.open_now
+                || (row.flags & IN_SERVICE != 0
+                    && self.timelines.get(row.timeline as usize).is_some_and(|t| t.is_open(now))))
+            && f.q.as_ref().is_none_or(|q| self.entries[i].haystack.contains(q.as_str()))
+    }
+
+    /// The flag bits and street number a filter requires.
+    fn requirements(f: &StationFilter) -> (u8, u64) {
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        let need =
+            PUBLIC | flag(f.basic, BASIC) | flag(f.honoured, HONOURED) | flag(f.h24, H24) | flag(f.holiday, HOLIDAY);
+        // A street code that does not parse matches nothing.
+        let street = f.street.as_deref().map(|c| c.parse().unwrap_or(u64::MAX)).unwrap_or(0);
+        (need, street)
     }
 
     /// Every public entry that passes the filters, in list order.
     pub fn filter<'a, 'f>(&'a self, f: &'f StationFilter, now: i64) -> impl Iterator<Item = &'a Entry> + use<'a, 'f> {
-        self.district_slice(f.district).iter().filter(move |e| Snapshot::matches(e, f, now))
+        let (need, street) = Snapshot::requirements(f);
+        self.district_range(f.district)
+            .filter(move |i| self.matches(*i, f, need, street, now))
+            .map(|i| &self.entries[i])
     }
 
     /// Clusters and stations in a viewport; an empty filter takes the precomputed path.
@@ -42,18 +53,20 @@ impl Snapshot {
         if f.is_empty() {
             return self.clusters.query(view, zoom, None);
         }
-        let keep = |i: u32| Snapshot::matches(self.entry(i), f, now);
+        let (need, street) = Snapshot::requirements(f);
+        let keep = |i: u32| self.matches(i as usize, f, need, street, now);
         self.clusters.query(view, zoom, Some(&keep))
     }
 
     /// The nearest public stations to `from` that pass the filters, with distances in metres.
     pub fn nearest(&self, from: LatLon, f: &StationFilter, now: i64, limit: usize) -> Vec<(&Entry, f64)> {
+        let (need, street) = Snapshot::requirements(f);
         // The tree works in degrees; candidates are re-ranked by true distance.
         let mut found: Vec<(&Entry, f64)> = self
             .tree
             .nearest_neighbor_iter([from.lon, from.lat])
+            .filter(|p| self.matches(p.data as usize, f, need, street, now))
             .map(|p| self.entry(p.data))
-            .filter(|e| Snapshot::matches(e, f, now))
             .take(limit * 3)
             .map(|e| (e, distance_m(from, e.station.position)))
             .collect();

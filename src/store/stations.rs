@@ -28,60 +28,67 @@ fn date(raw: Option<String>) -> Option<NaiveDate> {
     raw.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
-fn station_from_row(row: &AnyRow) -> Result<Option<Station>, sqlx::Error> {
-    let id: i64 = row.try_get("id")?;
-    let district_code: String = row.try_get("district_code")?;
+/// One row of `SELECT {COLUMNS}`, read by position (by name costs a lookup per value).
+/// `hours` caches parsed opening hours: stations share a few dozen texts.
+fn station_from_row(
+    row: &AnyRow,
+    hours_cache: &mut HashMap<String, Option<Hours>>,
+) -> Result<Option<Station>, sqlx::Error> {
+    let id: i64 = row.try_get(0)?;
+    let district_code: String = row.try_get(2)?;
     let Some(district) = District::parse(&district_code) else {
         tracing::warn!(id, district_code, "station with an unknown district skipped");
         return Ok(None);
     };
-    let raw_hours: String = row.try_get("opening_hours")?;
+    let raw_hours: String = row.try_get(9)?;
     // An empty text means the hours are not known yet.
-    let hours = if raw_hours.trim().is_empty() {
-        None
-    } else {
-        Hours::parse(&raw_hours)
-            .inspect_err(|e| tracing::warn!(id, error = %e, "stored opening hours do not parse"))
-            .ok()
-    };
-    let status = match row.try_get::<String, _>("status")?.as_str() {
+    let hours = hours_cache
+        .entry(raw_hours)
+        .or_insert_with_key(|raw| {
+            if raw.trim().is_empty() {
+                return None;
+            }
+            Hours::parse(raw).inspect_err(|e| tracing::warn!(id, error = %e, "stored opening hours do not parse")).ok()
+        })
+        .clone();
+    let status = match row.try_get::<String, _>(17)?.as_str() {
         "revoked" => Status::Revoked,
         "temporarily_closed" => Status::TemporarilyClosed {
-            reason: row.try_get::<Option<String>, _>("closed_reason")?.unwrap_or_default(),
-            until: date(row.try_get("closed_until")?),
+            reason: row.try_get::<Option<String>, _>(18)?.unwrap_or_default(),
+            until: date(row.try_get(19)?),
         },
         _ => Status::Open,
     };
-    let lat: f64 = row.try_get("lat")?;
-    let lon: f64 = row.try_get("lon")?;
+    let lat: f64 = row.try_get(5)?;
+    let lon: f64 = row.try_get(6)?;
     let Ok(position) = LatLon::new(lat, lon) else {
         tracing::warn!(id, lat, lon, "station with impossible coordinates skipped");
         return Ok(None);
     };
     Ok(Some(Station {
         id,
-        name: row.try_get("name")?,
+        name: row.try_get(1)?,
         district,
-        street_code: row.try_get("street_code")?,
-        address: row.try_get("address")?,
+        street_code: row.try_get(3)?,
+        address: row.try_get(4)?,
         position,
-        precision: Precision::parse(&row.try_get::<String, _>("location_precision")?).unwrap_or(Precision::Approximate),
-        host: HostType::parse(&row.try_get::<String, _>("host_type")?).unwrap_or(HostType::Other),
+        precision: Precision::parse(&row.try_get::<String, _>(7)?).unwrap_or(Precision::Approximate),
+        host: HostType::parse(&row.try_get::<String, _>(8)?).unwrap_or(HostType::Other),
         hours,
-        holiday_open: row.try_get::<i64, _>("holiday_open")? != 0,
-        contact_name: row.try_get("contact_name")?,
-        phone: row.try_get::<Option<String>, _>("phone")?.and_then(|p| Phone::parse(&p).ok()),
-        area_m2: row.try_get("area_m2")?,
-        facilities: FacilitySet::from_bits(row.try_get("facilities")?),
-        audiences: Audience::from_bits(row.try_get("audiences")?),
-        services: row.try_get("services")?,
+        holiday_open: row.try_get::<i64, _>(10)? != 0,
+        contact_name: row.try_get(11)?,
+        phone: row.try_get::<Option<String>, _>(12)?.and_then(|p| Phone::parse(&p).ok()),
+        area_m2: row.try_get(13)?,
+        facilities: FacilitySet::from_bits(row.try_get(14)?),
+        audiences: Audience::from_bits(row.try_get(15)?),
+        services: row.try_get(16)?,
         status,
-        description: row.try_get("description")?,
-        verified_on: date(row.try_get("verified_on")?),
-        synthetic: row.try_get::<i64, _>("synthetic")? != 0,
+        description: row.try_get(20)?,
+        verified_on: date(row.try_get(21)?),
+        synthetic: row.try_get::<i64, _>(22)? != 0,
         honours: Vec::new(),
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        created_at: row.try_get(23)?,
+        updated_at: row.try_get(24)?,
     }))
 }
 
@@ -92,8 +99,9 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let mut stations = Vec::with_capacity(rows.len());
+        let mut hours_cache = HashMap::new();
         for row in &rows {
-            if let Some(station) = station_from_row(row)? {
+            if let Some(station) = station_from_row(row, &mut hours_cache)? {
                 stations.push(station);
             }
         }

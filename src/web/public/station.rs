@@ -7,9 +7,10 @@ use chrono::Datelike;
 
 use super::view::Chip;
 use crate::domain::calendar::DayKind;
+use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::Precision;
 use crate::domain::geo::{NavLinks, TravelMode};
-use crate::domain::hours::{WEEKDAYS, format_range, group_week};
+use crate::domain::hours::{WEEKDAYS, beijing_local, beijing_ts, format_range};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
 use crate::web::AppState;
@@ -76,19 +77,14 @@ fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
     ranges.iter().map(|r| format_range(*r)).collect::<Vec<_>>().join(", ")
 }
 
-/// The regular week grouped into runs, and the next seven days with holidays marked.
-fn hours_tables(
-    entry: &Entry,
-    lang: Lang,
-    snapshot_today: chrono::NaiveDate,
-    calendar: &crate::domain::calendar::HolidayCalendar,
-    now: i64,
-) -> (Vec<HoursLine>, Vec<HoursLine>) {
-    let Some(hours) = &entry.station.hours else { return (Vec::new(), Vec::new()) };
-    let week = group_week(&hours.regular_week())
-        .into_iter()
+/// The regular week grouped into runs, and the next seven days with holidays marked,
+/// both precomputed in the snapshot.
+fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
+    let (Some(runs), Some(timeline)) = (&entry.week, &entry.timeline) else { return (Vec::new(), Vec::new()) };
+    let day = |w: chrono::Weekday| lang.t(&format!("weekday.{}", w.num_days_from_monday())).into_owned();
+    let week = runs
+        .iter()
         .map(|run| {
-            let day = |w: chrono::Weekday| lang.t(&format!("weekday.{}", w.num_days_from_monday())).into_owned();
             let label = if run.first == run.last {
                 day(run.first)
             } else if run.first == WEEKDAYS[0] && run.last == WEEKDAYS[6] {
@@ -99,8 +95,7 @@ fn hours_tables(
             HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
         })
         .collect();
-    let effective = hours.effective(entry.station.holiday_open);
-    let today = crate::domain::hours::beijing_local(now).date().max(snapshot_today);
+    let today = beijing_local(now).date();
     let days = (0..7)
         .map(|i| {
             let date = today + chrono::Days::new(i);
@@ -114,7 +109,8 @@ fn hours_tables(
                 weekday_name(lang, date),
                 lang.tf("date.month_day", &[("m", &date.month().to_string()), ("d", &date.day().to_string())])
             );
-            HoursLine { label, hours: ranges_text(lang, &effective.day_ranges(calendar, date)), note, today: i == 0 }
+            let midnight = beijing_ts(date.and_time(chrono::NaiveTime::MIN));
+            HoursLine { label, hours: ranges_text(lang, &timeline.day_minutes(midnight)), note, today: i == 0 }
         })
         .collect();
     (week, days)
@@ -148,7 +144,7 @@ pub async fn page(
         }
         _ => None,
     };
-    let (week, days) = hours_tables(entry, lang, snapshot.today, &snapshot.calendar, now);
+    let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
     let label = |prefix: &str, key: &str| lang.t(&format!("{prefix}.{key}")).into_owned();
     let page = StationPage {
         ctx: PageCtx::new(&req, lang, &state),
