@@ -38,7 +38,8 @@ pub struct SearchText(String);
 impl SearchText {
     pub fn parse(raw: &str) -> Result<Option<SearchText>, TextError> {
         match single_line(raw, MAX_QUERY_LEN) {
-            Ok(text) => Ok(Some(SearchText(text.to_lowercase()))),
+            // ASCII folding is enough: Chinese has no case, and the haystack is folded the same way.
+            Ok(text) => Ok(Some(SearchText(text.to_ascii_lowercase()))),
             Err(TextError::Empty) => Ok(None),
             Err(e) => Err(e),
         }

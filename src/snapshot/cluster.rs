@@ -277,7 +277,7 @@ mod tests {
     fn filtered_counts_and_cluster_expansion() {
         let index = beijing_grid();
         let view = Viewport::from_bbox(116.0, 39.6, 116.8, 40.2);
-        let even = |i: u32| i % 2 == 0;
+        let even = |i: u32| i.is_multiple_of(2);
         let items = index.query(view, 10, Some(&even));
         assert_eq!(total(&items), 200);
         // Zooming to a cluster's expansion zoom splits it.

@@ -152,21 +152,27 @@ impl Snapshot {
         streets: Vec<Street>,
         calendar: HolidayCalendar,
     ) -> Snapshot {
-        stations.sort_by_key(|s| (s.district.index(), s.id));
+        // DISTRICTS is in code order, so sorting by code groups districts in that order.
+        stations.sort_unstable_by_key(|s| (s.district.code, s.id));
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
-        let mut distinct: HashMap<String, u32> = HashMap::new();
+        // Keyed by text, one map per "open on holidays" flag; looked up by &str, no allocation.
+        let mut distinct: [HashMap<String, u32>; 2] = [HashMap::new(), HashMap::new()];
         let mut timelines: Vec<Arc<Timeline>> = Vec::new();
         let mut weeks: Vec<(bool, Arc<Vec<WeekRun>>)> = Vec::new();
         let mut entries = Vec::with_capacity(stations.len());
         let mut scan = Vec::with_capacity(stations.len());
         for station in stations {
             let slot = station.hours.as_ref().map(|hours| {
+                let known = &mut distinct[usize::from(station.holiday_open)];
+                if let Some(slot) = known.get(hours.raw()) {
+                    return *slot;
+                }
                 let effective = hours.effective(station.holiday_open);
-                *distinct.entry(effective.raw().to_string()).or_insert_with(|| {
-                    timelines.push(Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)));
-                    weeks.push((hours.is_24_7(), Arc::new(group_week(&hours.regular_week()))));
-                    (timelines.len() - 1) as u32
-                })
+                timelines.push(Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)));
+                weeks.push((hours.is_24_7(), Arc::new(group_week(&hours.regular_week()))));
+                let slot = (timelines.len() - 1) as u32;
+                known.insert(hours.raw().to_string(), slot);
+                slot
             });
             let (h24, week) = match slot {
                 Some(i) => (weeks[i as usize].0, Some(weeks[i as usize].1.clone())),
@@ -185,7 +191,7 @@ impl Snapshot {
                     | flag(h24, H24)
                     | flag(station.holiday_open, HOLIDAY),
             });
-            let haystack = format!("{}\n{}", station.name, station.address).to_lowercase();
+            let haystack = format!("{}\n{}", station.name, station.address).to_ascii_lowercase();
             let timeline = slot.map(|i| timelines[i as usize].clone());
             entries.push(Entry { station, timeline, h24, week, haystack });
         }

@@ -13,17 +13,25 @@ use crate::store::{Store, StoreError};
 pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> {
     // The version is read first: a write landing during the load leaves us one
     // version behind, and the next poll rebuilds.
+    let loading = std::time::Instant::now();
     let version = store.data_version().await?;
     let stations = store.all_stations().await?;
     let streets = store.streets().await?;
     let calendar = store.calendar().await?;
+    let load_ms = loading.elapsed().as_millis() as u64;
     let today = clock.today();
     let started = std::time::Instant::now();
     let count = stations.len();
     let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(version, today, stations, streets, calendar))
         .await
         .map_err(|e| StoreError::Data("snapshot".into(), e.to_string()))?;
-    tracing::info!(version, stations = count, build_ms = started.elapsed().as_millis() as u64, "snapshot built");
+    tracing::info!(
+        version,
+        stations = count,
+        load_ms,
+        build_ms = started.elapsed().as_millis() as u64,
+        "snapshot built"
+    );
     Ok(snapshot)
 }
 
