@@ -36,8 +36,13 @@ async fn map_filters_and_caps_features() {
     let app = spawn_app().await;
     let many: Vec<_> = (0..2000)
         .map(|i| {
-            let mut s = station(&format!("密集驿站{i}"), 110105, "24/7", if i % 10 == 0 { &["shower"] } else { &["water"] });
-            s.position = yizhan::domain::coords::LatLon::new(39.85 + f64::from(i / 50) * 0.004, 116.35 + f64::from(i % 50) * 0.004).unwrap();
+            let mut s =
+                station(&format!("密集驿站{i}"), 110105, "24/7", if i % 10 == 0 { &["shower"] } else { &["water"] });
+            s.position = yizhan::domain::coords::LatLon::new(
+                39.85 + f64::from(i / 50) * 0.004,
+                116.35 + f64::from(i % 50) * 0.004,
+            )
+            .unwrap();
             s
         })
         .collect();
@@ -116,7 +121,13 @@ async fn near_lists_the_closest_open_stations() {
     let (status, html) = app.page("/near").await;
     assert_eq!(status, 200);
     assert_eq!(count(&html, ".districts a[href*='open_now=1']"), 16);
-    for bad in ["/near?lat=91&lon=116", "/near?lat=39&lon=abc", "/near?lat=39", "/near?lat=NaN&lon=116", "/near?lat=39&lon=116&datum=mars"] {
+    for bad in [
+        "/near?lat=91&lon=116",
+        "/near?lat=39&lon=abc",
+        "/near?lat=39",
+        "/near?lat=NaN&lon=116",
+        "/near?lat=39&lon=116&datum=mars",
+    ] {
         let (status, _) = app.page(bad).await;
         assert_eq!(status, 400, "{bad}");
     }
@@ -150,11 +161,23 @@ async fn open_data_exports_with_etag() {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     assert_eq!(&reader.headers().unwrap()[1], "名称");
     assert_eq!(reader.records().count(), 5, "大兴 has five seed stations");
-    let res = app.client.get(format!("{}/api/stations.csv?district=110115", app.address)).header("If-None-Match", &etag).send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/api/stations.csv?district=110115", app.address))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 304);
     // A write changes the data version, and so the ETag.
     app.add(vec![station("新大兴驿站", 110115, "24/7", &["water"])]).await;
-    let res = app.client.get(format!("{}/api/stations.csv?district=110115", app.address)).header("If-None-Match", &etag).send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("{}/api/stations.csv?district=110115", app.address))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
 
     let (status, body) = app.json("/api/stations.geojson?facility=toilet").await;
