@@ -15,6 +15,9 @@ use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
 
+/// Beyond this straight-line distance the page gives no walking time.
+const WALKABLE_M: f64 = 3_000.0;
+
 /// How many stations the page lists.
 pub const NEAR_LIMIT: usize = 20;
 
@@ -85,7 +88,12 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                     NearRow {
                         row: StationRow::new(e, lang, now),
                         distance: distance_text(lang, m),
-                        minutes: lang.tf("near.minutes", &[("walk", &walk.to_string()), ("ride", &ride.to_string())]),
+                        // Nobody walks 10 km to a rest stop: far stations give the riding time only.
+                        minutes: if m <= WALKABLE_M {
+                            lang.tf("near.minutes", &[("walk", &walk.to_string()), ("ride", &ride.to_string())])
+                        } else {
+                            lang.tf("near.minutes_ride", &[("ride", &ride.to_string())])
+                        },
                         nav: NavLinks::new(e.station.position, &e.station.name, TravelMode::Ride),
                     }
                 })
