@@ -1,0 +1,495 @@
+//! The browser harness: the application on a free port with a fresh SQLite file,
+//! chromedriver on another free port, and a headless Chromium the size of a phone.
+//!
+//! Browser tests run only when `YIZHAN_TEST_CHROMEDRIVER` names a chromedriver;
+//! otherwise each one writes a loud SKIPPED line to the real stderr and returns.
+
+use std::future::Future;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use fantoccini::wd::{Capabilities, TimeoutConfiguration, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, MutexGuard};
+use yizhan::clock::Clock;
+use yizhan::config::Config;
+use yizhan::domain::coords::{LatLon, Precision};
+use yizhan::domain::district::District;
+use yizhan::domain::facility::{FacilitySet, HostType};
+use yizhan::domain::hours::beijing_ts;
+use yizhan::domain::station::{Station, Status};
+use yizhan::startup::Application;
+use yizhan::web::AppState;
+
+pub const DRIVER_ENV: &str = "YIZHAN_TEST_CHROMEDRIVER";
+pub const CHROMIUM_ENV: &str = "YIZHAN_TEST_CHROMIUM";
+
+/// How long any wait in a browser test may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The longest one test's browser steps may take.
+pub const BODY_LIMIT: Duration = Duration::from_secs(60);
+
+/// One browser test at a time: two cores are enough for one Chromium and the app.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+/// The chromedriver to use, or `None` after a loud SKIPPED line on the real stderr
+/// (the harness would swallow `eprintln!`).
+pub fn chromedriver(test: &str) -> Option<String> {
+    match std::env::var(DRIVER_ENV) {
+        Ok(path) if !path.trim().is_empty() => Some(path),
+        _ => {
+            let line = format!("\nSKIPPED: {DRIVER_ENV} not set: browser test {test} did not run\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            None
+        }
+    }
+}
+
+/// Everything one browser test needs; dropping it stops chromedriver and Chromium.
+pub struct Bench {
+    pub app: App,
+    pub driver: Driver,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Bench {
+    /// Waits for its turn, then starts the application and chromedriver.
+    pub async fn start(chromedriver: &str) -> Bench {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let app = App::spawn().await;
+        let driver = Driver::start(chromedriver).await;
+        Bench { app, driver, _turn: turn }
+    }
+}
+
+/// Runs a test body with a browser session, and always ends the session (so Chromium
+/// exits) before a failure of the body is passed on.
+pub async fn with_session<F, Fut>(driver: &Driver, javascript: bool, body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let client = driver.session(javascript).await;
+    // A WebDriver command that never answers must fail the test, not hang the run;
+    // chromedriver and Chromium are then stopped by `Driver`'s drop.
+    let task = tokio::spawn(body(client.clone()));
+    let abort = task.abort_handle();
+    let Ok(outcome) = tokio::time::timeout(BODY_LIMIT, task).await else {
+        abort.abort();
+        panic!("browser test body did not finish within {BODY_LIMIT:?}");
+    };
+    let _ = client.close().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("browser test body did not finish: {e}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The application
+
+/// Monday 17 November 2025, 10:00 in Beijing.
+pub fn monday_morning() -> i64 {
+    beijing_ts(NaiveDateTime::parse_from_str("2025-11-17 10:00", "%Y-%m-%d %H:%M").expect("test time"))
+}
+
+pub struct App {
+    /// "http://127.0.0.1:PORT", no trailing slash.
+    pub base: String,
+    pub state: AppState,
+    db_file: PathBuf,
+}
+
+impl App {
+    /// The application on a free port with a fresh SQLite file (seeded on first start)
+    /// and a fixed clock. Browser tests always use SQLite, whatever the HTTP tests use.
+    async fn spawn() -> App {
+        let dir = std::env::temp_dir().join("yizhan-browser-tests");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let db_file = dir.join(format!("b_{}_{}.db", std::process::id(), rand::random::<u32>()));
+        let config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: format!("sqlite://{}", db_file.display()),
+            db_max_connections: 4,
+            poll_seconds: 1,
+            workers: 1,
+            ..Config::defaults()
+        };
+        let app = Application::build(config, Clock::Fixed(monday_morning())).await.expect("application builds");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        tokio::spawn(app.run());
+        App { base, state, db_file }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Adds stations and rebuilds the snapshot now; returns their ids.
+    pub async fn add(&self, stations: Vec<Station>) -> Vec<i64> {
+        let ids = self.state.store.insert_stations(&stations, self.state.clock.now()).await.expect("insert");
+        let fresh = yizhan::snapshot::load(&self.state.store, &self.state.clock).await.expect("snapshot");
+        self.state.snapshot.store(Arc::new(fresh));
+        ids
+    }
+
+    /// A seed station by the start of its name: id, full name, latitude, longitude.
+    pub fn seed(&self, prefix: &str) -> (i64, String, f64, f64) {
+        let snapshot = self.state.snapshot.load();
+        let e = snapshot
+            .entries()
+            .iter()
+            .find(|e| e.station.name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no seed station {prefix}"));
+        let s = &e.station;
+        (s.id, s.name.clone(), s.position.lat, s.position.lon)
+    }
+
+    /// Public stations whose position lies in a box.
+    pub fn public_in(&self, south: f64, west: f64, north: f64, east: f64, facility: Option<&str>) -> usize {
+        let wanted = facility.map(|f| FacilitySet::from_keys([f]).expect("facility"));
+        let snapshot = self.state.snapshot.load();
+        snapshot
+            .entries()
+            .iter()
+            .map(|e| &e.station)
+            .filter(|s| s.is_public())
+            .filter(|s| (south..=north).contains(&s.position.lat) && (west..=east).contains(&s.position.lon))
+            .filter(|s| wanted.is_none_or(|w| s.facilities.contains_all(w)))
+            .count()
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.db_file.display()));
+        }
+    }
+}
+
+/// A plain open station at a position, in a district, with the given facilities.
+pub fn station(name: &str, district: u32, lat: f64, lon: f64, facilities: &[&str]) -> Station {
+    Station {
+        id: 0,
+        name: name.into(),
+        district: District::by_code(district).expect("district"),
+        street_code: None,
+        address: format!("{name}地址"),
+        position: LatLon::new(lat, lon).expect("position"),
+        precision: Precision::Exact,
+        host: HostType::StreetShop,
+        hours: None,
+        holiday_open: false,
+        contact_name: None,
+        phone: None,
+        area_m2: None,
+        facilities: FacilitySet::from_keys(facilities.iter().copied()).expect("facilities"),
+        audiences: Vec::new(),
+        services: String::new(),
+        status: Status::Open,
+        description: String::new(),
+        verified_on: None,
+        synthetic: false,
+        honours: Vec::new(),
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+/// `n` stations on a grid within `spread` degrees of a point, all filed under 东城区.
+pub fn crowd(prefix: &str, n: usize, lat: f64, lon: f64, spread: f64, facilities: &[&str]) -> Vec<Station> {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let step = 2.0 * spread / side as f64;
+    (0..n)
+        .map(|i| {
+            let (row, col) = (i / side, i % side);
+            let la = lat - spread + step * (row as f64 + 0.5);
+            let lo = lon - spread + step * (col as f64 + 0.5);
+            station(&format!("{prefix}{i:03}"), 110101, la, lo, facilities)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// chromedriver and Chromium
+
+pub struct Driver {
+    child: Child,
+    /// "http://127.0.0.1:PORT/"
+    url: String,
+    scratch: PathBuf,
+    sessions: std::sync::atomic::AtomicUsize,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port in a process group of its own (so that
+    /// Chromium, its child, can be stopped with it) and waits until it is ready.
+    async fn start(path: &str) -> Driver {
+        let scratch = std::env::temp_dir().join("yizhan-browser-tests").join(format!(
+            "chrome_{}_{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&scratch).expect("scratch dir");
+        let port = free_port();
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", scratch.join("chromedriver.log").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chromedriver {path}: {e}"));
+        let driver = Driver { child, url: format!("http://127.0.0.1:{port}/"), scratch, sessions: Default::default() };
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = http.get(format!("{}status", driver.url)).send().await
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == json!(true)
+            {
+                break;
+            }
+            assert!(started.elapsed() < WAIT, "chromedriver {path} did not become ready on port {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver
+    }
+
+    /// A new headless Chromium session, 360×740 like a phone, with a fresh profile;
+    /// `javascript: false` turns scripting off for the whole session.
+    pub async fn session(&self, javascript: bool) -> Client {
+        let n = self.sessions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let profile = self.scratch.join(format!("profile{n}"));
+        let binary = std::env::var(CHROMIUM_ENV)
+            .ok()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| "/usr/bin/chromium".to_string());
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=360,740",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        if !javascript {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        // The browser's console (JavaScript errors, CSP violations, failed loads),
+        // read back with chromedriver's log command.
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        // A phone: 360×740 CSS pixels, touch, the mobile viewport rules (a bare
+        // --window-size is not enough: headless windows are at least 500 px wide).
+        let phone =
+            json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2, "mobile": true, "touch": true } });
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args, "mobileEmulation": phone }));
+        let client = ClientBuilder::rustls()
+            .expect("rustls connector")
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot start a Chromium session ({binary}): {e}"));
+        let limits = TimeoutConfiguration::new(Some(WAIT * 2), Some(WAIT * 2), Some(Duration::ZERO));
+        client.update_timeouts(limits).await.expect("set WebDriver timeouts");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and any Chromium a failed test left behind.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small browser tools
+
+/// chromedriver's log command: the browser console since the last read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// One console entry: level ("SEVERE", "WARNING", …), source ("javascript",
+/// "security", "network", "console-api", …) and message.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub level: String,
+    pub source: String,
+    pub message: String,
+}
+
+/// The console entries since the last call.
+pub async fn browser_log(client: &Client) -> Vec<LogEntry> {
+    let v = client.issue_cmd(BrowserLog).await.expect("read the browser log");
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| LogEntry {
+                    level: e["level"].as_str().unwrap_or_default().to_string(),
+                    source: e["source"].as_str().unwrap_or_default().to_string(),
+                    message: e["message"].as_str().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls `probe` until it gives a value, or fails the test after [`WAIT`].
+pub async fn poll<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(started.elapsed() < WAIT, "timed out after {WAIT:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+pub async fn find_all(client: &Client, css: &str) -> Vec<fantoccini::elements::Element> {
+    client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("finding {css}: {e}"))
+}
+
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"))
+}
+
+pub async fn text(client: &Client, css: &str) -> String {
+    find(client, css).await.text().await.expect("text").trim().to_string()
+}
+
+pub async fn goto(client: &Client, url: &str) {
+    client.goto(url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+}
+
+pub async fn path_and_query(client: &Client) -> String {
+    let u = client.current_url().await.expect("current url");
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    }
+}
+
+/// What the map shows once it is idle.
+#[derive(Debug, Clone)]
+pub struct MapState {
+    /// `data-features` of `#map`: clusters plus single stations.
+    pub features: usize,
+    /// The count of each cluster marker.
+    pub clusters: Vec<usize>,
+    /// Single station markers.
+    pub pins: usize,
+    /// The zoom in the URL hash (#zoom/lat/lon).
+    pub zoom: Option<u32>,
+}
+
+impl MapState {
+    /// Stations shown: the counts of the clusters plus the single pins.
+    pub fn stations(&self) -> usize {
+        self.clusters.iter().sum::<usize>() + self.pins
+    }
+}
+
+const MAP_STATE_JS: &str = r#"
+const el = document.getElementById('map');
+if (!el) { return null; }
+const m = /^#(\d+)\//.exec(location.hash);
+return {
+  features: el.dataset.features === undefined ? null : Number(el.dataset.features),
+  loading: el.dataset.loading === undefined ? null : el.dataset.loading,
+  zoom: m ? Number(m[1]) : null,
+  clusters: Array.from(document.querySelectorAll('.leaflet-marker-icon.cluster .cluster-count'), n => Number(n.textContent)),
+  pins: document.querySelectorAll('.leaflet-marker-icon.pin').length,
+};
+"#;
+
+/// The map's state now, idle or not: (state, loading).
+async fn map_now(client: &Client) -> Option<(MapState, bool)> {
+    let v = client.execute(MAP_STATE_JS, vec![]).await.expect("read the map");
+    let features = v["features"].as_u64()? as usize;
+    let loading = v["loading"].as_str() != Some("");
+    let clusters = v["clusters"].as_array()?.iter().map(|c| c.as_u64().unwrap_or(0) as usize).collect();
+    let state = MapState {
+        features,
+        clusters,
+        pins: v["pins"].as_u64().unwrap_or(0) as usize,
+        zoom: v["zoom"].as_u64().map(|z| z as u32),
+    };
+    Some((state, loading))
+}
+
+/// Waits until the map has loaded its features and is idle (`data-features` set,
+/// `data-loading` empty) and the markers drawn agree with `data-features`.
+pub async fn map_idle(client: &Client) -> MapState {
+    poll("#map[data-features] with data-loading=\"\"", || async {
+        let (state, loading) = map_now(client).await?;
+        (!loading && state.clusters.len() + state.pins == state.features).then_some(state)
+    })
+    .await
+}
+
+/// Runs axe-core (already injected) on the page: how many rules passed, and each
+/// violation with its impact, CSS selectors and messages.
+pub const AXE_RUN_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ['violations'] })
+  .then(r => done({
+    passes: r.passes.length,
+    violations: r.violations.map(v => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map(n => ({ target: n.target.join(' '), summary: n.failureSummary || '' })),
+    })),
+  }))
+  .catch(e => done({ error: String(e) }));
+"#;

@@ -1,0 +1,444 @@
+//! Browser tests: the real application driven through headless Chromium (360×740,
+//! like a phone) with chromedriver.
+//!
+//! They run only when `YIZHAN_TEST_CHROMEDRIVER` is the path of a chromedriver
+//! (`/usr/bin/chromedriver` from Debian's chromium-driver); `YIZHAN_TEST_CHROMIUM`
+//! may name the browser (default `/usr/bin/chromium`). Without the variable each
+//! test writes `SKIPPED: YIZHAN_TEST_CHROMEDRIVER not set` to stderr and returns.
+//! Map tiles come from the internet and fail to load here: the map shows its
+//! markers over a plain background, and tile failures are not errors.
+
+mod harness;
+
+use std::collections::BTreeSet;
+
+use fantoccini::{Client, Locator};
+use harness::*;
+use serde_json::Value;
+
+/// Where most extra stations go: around 东城区 (39.93, 116.40).
+const CENTRE: (f64, f64) = (39.93, 116.40);
+
+/// Lower-case `facility=shower`: no seed station has a shower.
+const SHOWER: &str = "shower";
+
+#[tokio::test]
+async fn map_shows_clusters_and_zooms() {
+    let Some(chromedriver) = chromedriver("map_shows_clusters_and_zooms") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    // 300 stations within 0.02° of the centre: one cluster at zoom 10 for certain.
+    bench.app.add(crowd("东城测试驿站", 300, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
+    let url = bench.app.url("/map#10/39.93/116.40");
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        let before = map_idle(&c).await;
+        wait_for(&c, ".leaflet-marker-icon").await;
+        assert_eq!(before.zoom, Some(10), "the map opens at the zoom of the URL hash");
+        assert!(before.features > 0, "no features at zoom 10: {before:?}");
+        let biggest = *before.clusters.iter().max().unwrap_or_else(|| panic!("no cluster at zoom 10: {before:?}"));
+        assert!(biggest >= 300, "the 300 stations around the centre should be one cluster: {before:?}");
+
+        // Click the biggest cluster: the map zooms to where it splits.
+        let mut target = None;
+        for m in find_all(&c, ".leaflet-marker-icon.cluster").await {
+            let count = m.find(Locator::Css(".cluster-count")).await.expect("count");
+            let n = count.prop("textContent").await.expect("text").unwrap_or_default();
+            if n.trim().parse::<usize>().ok() == Some(biggest) {
+                target = Some(m);
+            }
+        }
+        target.expect("the biggest cluster's marker").click().await.expect("click the cluster");
+        let zoom = poll("the URL hash zoom to grow after clicking a cluster", || async {
+            let hash = c.execute("return location.hash", vec![]).await.expect("hash");
+            let z = hash.as_str()?.trim_start_matches('#').split('/').next()?.parse::<u32>().ok()?;
+            (z > 10).then_some(z)
+        })
+        .await;
+        let after = map_idle(&c).await;
+        assert_eq!(after.zoom, Some(zoom));
+        assert!(after.features > 0, "nothing drawn after zooming in to {zoom}: {after:?}");
+        assert!(
+            after.clusters.iter().all(|n| *n < biggest),
+            "the cluster of {biggest} should have split at zoom {zoom}: {after:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn station_popup_opens_station_page() {
+    let Some(chromedriver) = chromedriver("station_popup_opens_station_page") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let (id, name, lat, lon) = bench.app.seed("刘村小哥之家");
+    let url = bench.app.url(&format!("/map#17/{lat}/{lon}"));
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        map_idle(&c).await;
+        // Its marker: a pin titled with the station's name.
+        let mut pin = None;
+        for m in find_all(&c, ".leaflet-marker-icon.pin").await {
+            if m.attr("title").await.expect("title").as_deref() == Some(name.as_str()) {
+                pin = Some(m);
+            }
+        }
+        let pin = pin.unwrap_or_else(|| panic!("no pin titled {name} at zoom 17"));
+        let class = pin.attr("class").await.expect("class").unwrap_or_default();
+        // 08:00–18:00 every day, and it is Monday 10:00.
+        assert!(class.split(' ').any(|c| c == "pin-open"), "{name} is open now, its pin says {class:?}");
+        pin.click().await.expect("click the pin");
+
+        // The popup fades in: its text reads as empty until it is visible.
+        let popup_name = wait_for(&c, ".leaflet-popup .popup-name").await;
+        let shown = poll("the popup to show the station's name", || async {
+            let t = popup_name.text().await.ok()?;
+            (!t.trim().is_empty()).then(|| t.trim().to_string())
+        })
+        .await;
+        assert_eq!(shown, name);
+        let nav = find(&c, ".leaflet-popup a.popup-nav").await;
+        assert_eq!(nav.attr("href").await.expect("href").as_deref(), Some(format!("/stations/{id}#nav").as_str()));
+        // The popup stays open once the map has settled (it may pan to fit the popup).
+        map_idle(&c).await;
+        let details = find(&c, ".leaflet-popup a.popup-details").await;
+        details.click().await.expect("click the details link");
+
+        let expected = format!("{base}/stations/{id}");
+        poll("the station page to open", || async {
+            let u = c.current_url().await.ok()?;
+            (u.as_str() == expected).then_some(())
+        })
+        .await;
+        let h1 = wait_for(&c, "h1").await;
+        assert_eq!(h1.text().await.expect("h1").trim(), name);
+        wait_for(&c, ".state-big").await;
+        let amap = find(&c, "#nav a.nav-amap").await.attr("href").await.expect("href").unwrap_or_default();
+        assert!(amap.contains("amap.com") || amap.starts_with("amapuri:"), "navigation link: {amap}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filter_changes_markers() {
+    let Some(chromedriver) = chromedriver("filter_changes_markers") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    // Many stations without a shower, a few with one, all near the centre.
+    let mut extra = crowd("东城普通驿站", 120, CENTRE.0, CENTRE.1, 0.03, &["water"]);
+    let showers: Vec<_> = [(39.95, 116.36), (39.91, 116.44), (39.94, 116.45)]
+        .iter()
+        .enumerate()
+        .map(|(i, (lat, lon))| station(&format!("淋浴驿站{i}"), 110101, *lat, *lon, &[SHOWER, "water"]))
+        .collect();
+    let shower_count = showers.len();
+    extra.extend(showers);
+    bench.app.add(extra).await;
+    let app_all = bench.app.public_in(-90.0, -180.0, 90.0, 180.0, None);
+    let app_showers = bench.app.public_in(-90.0, -180.0, 90.0, 180.0, Some(SHOWER));
+    assert_eq!(app_showers, shower_count, "only the added stations have a shower");
+    assert!(app_all > 120 + shower_count);
+
+    let plain = bench.app.url("/map#9/39.9/116.4");
+    let filtered = bench.app.url(&format!("/map?facility={SHOWER}#9/39.9/116.4"));
+    let form_page = bench.app.url("/map#10/39.93/116.40");
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &plain).await;
+        let all = map_idle(&c).await;
+        goto(&c, &filtered).await;
+        let some = map_idle(&c).await;
+        assert_eq!(some.zoom, Some(9));
+        assert_ne!(all.features, some.features, "the shower filter should change the markers: {all:?} vs {some:?}");
+        assert!(all.stations() > 120, "without a filter the map shows the added stations: {all:?}");
+        assert_eq!(some.stations(), shower_count, "with facility=shower only the shower stations: {some:?}");
+
+        // The same through the filter form: open the panel, tick 淋浴 under
+        // "more facilities", submit.
+        goto(&c, &form_page).await;
+        let unfiltered = map_idle(&c).await;
+        find(&c, "details.filters > summary").await.click().await.expect("open the filters");
+        find(&c, "details.filters details.more > summary").await.click().await.expect("open more facilities");
+        let shower_box = find(&c, &format!("input[name=facility][value={SHOWER}]")).await;
+        shower_box.click().await.expect("tick shower");
+        assert!(shower_box.is_selected().await.expect("selected"));
+        find(&c, "form.filter-form button[type=submit]").await.click().await.expect("submit the filters");
+        poll("the filtered map page", || async {
+            let u = c.current_url().await.ok()?;
+            (u.path() == "/map" && u.query_pairs().any(|(k, v)| k == "facility" && v == SHOWER)).then_some(())
+        })
+        .await;
+        let via_form = map_idle(&c).await;
+        assert_eq!(via_form.stations(), shower_count, "after the form: only the shower stations: {via_form:?}");
+        assert_ne!(unfiltered.features, via_form.features, "{unfiltered:?} vs {via_form:?}");
+        let ticked = find(&c, &format!("input[name=facility][value={SHOWER}]")).await;
+        assert!(ticked.is_selected().await.expect("selected"), "the filter form remembers the ticked facility");
+        // The list link keeps the filter.
+        let list =
+            find(&c, ".map-bar a[href^='/stations']").await.attr("href").await.expect("href").unwrap_or_default();
+        assert!(list.contains(&format!("facility={SHOWER}")), "list link {list}");
+    })
+    .await;
+}
+
+/// Errors recorded by listeners added after the page loaded (the console log
+/// covers the load itself).
+const LISTEN_JS: &str = r#"
+if (!window.__yzErrors) {
+  window.__yzErrors = [];
+  document.addEventListener('securitypolicyviolation', function (e) {
+    window.__yzErrors.push('CSP ' + e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber);
+  });
+  window.addEventListener('error', function (e) {
+    if (e instanceof ErrorEvent) { window.__yzErrors.push('error ' + e.message + ' at ' + e.filename + ':' + e.lineno); }
+  });
+  window.addEventListener('unhandledrejection', function (e) {
+    window.__yzErrors.push('unhandled rejection ' + String(e.reason));
+  });
+}
+return true;
+"#;
+
+/// Makes one error and one CSP violation on purpose.
+const SELF_TEST_JS: &str = r#"
+setTimeout(function () { throw new Error('yizhan self-test'); }, 0);
+var img = new Image();
+img.alt = '';
+img.src = 'https://self-test.invalid/blocked.png';
+document.body.appendChild(img);
+return true;
+"#;
+
+/// Console entries that are problems: every error and every CSP report, except
+/// failed loads from other hosts (the map tiles: there is no internet here).
+fn problems(base: &str, log: &[LogEntry]) -> Vec<String> {
+    log.iter()
+        .filter(|e| e.level == "SEVERE" || e.source == "security")
+        .filter(|e| e.source != "network" || e.message.starts_with(&format!("{base}/")))
+        .map(|e| format!("[{} {}] {}", e.level, e.source, e.message))
+        .collect()
+}
+
+async fn listened(c: &Client) -> Vec<String> {
+    let v = c.execute("return window.__yzErrors || ['listeners were not installed']", vec![]).await.expect("errors");
+    v.as_array().map(|a| a.iter().map(|e| e.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn no_console_errors_or_csp_violations() {
+    let Some(chromedriver) = chromedriver("no_console_errors_or_csp_violations") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    bench.app.add(crowd("东城测试驿站", 60, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
+    let (id, _, lat, lon) = bench.app.seed("刘村小哥之家");
+    let pages = [
+        "/map#10/39.93/116.40".to_string(),
+        "/stations".to_string(),
+        format!("/stations/{id}"),
+        "/".to_string(),
+        format!("/map#17/{lat}/{lon}"),
+    ];
+
+    // Every page carries a strict Content-Security-Policy.
+    let http = reqwest::Client::new();
+    for page in &pages {
+        let path = page.split('#').next().unwrap_or_default();
+        let res = http.get(bench.app.url(path)).send().await.expect("request");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("no Content-Security-Policy on {path}"))
+            .to_str()
+            .expect("header text")
+            .to_string();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+    }
+
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        let mut found = Vec::new();
+        for page in &pages {
+            let url = format!("{base}{page}");
+            goto(&c, &url).await;
+            c.execute(LISTEN_JS, vec![]).await.expect("install listeners");
+            if page.starts_with("/map") {
+                // Load, zoom in and out with the controls, open a popup or a cluster.
+                map_idle(&c).await;
+                for control in [".leaflet-control-zoom-in", ".leaflet-control-zoom-out"] {
+                    let before = c.execute("return location.hash", vec![]).await.expect("hash");
+                    find(&c, control).await.click().await.expect("zoom control");
+                    poll("the map to move", || async {
+                        let now = c.execute("return location.hash", vec![]).await.ok()?;
+                        (now != before).then_some(())
+                    })
+                    .await;
+                    map_idle(&c).await;
+                }
+                if let Some(m) = find_all(&c, ".leaflet-marker-icon.pin, .leaflet-marker-icon.cluster").await.first() {
+                    m.click().await.expect("click a marker");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    map_idle(&c).await;
+                }
+            } else {
+                // Fold and unfold whatever folds.
+                for s in find_all(&c, "details > summary").await {
+                    if s.is_displayed().await.unwrap_or(false) {
+                        let _ = s.click().await;
+                    }
+                }
+            }
+            for e in listened(&c).await {
+                found.push(format!("{page}: {e}"));
+            }
+            let log = browser_log(&c).await;
+            let bad = problems(&base, &log);
+            println!("{page}: {} console entries, {} ignored (tile loads)", log.len(), log.len() - bad.len());
+            for e in bad {
+                found.push(format!("{page}: {e}"));
+            }
+        }
+        assert!(found.is_empty(), "errors or CSP violations in the browser:\n{}", found.join("\n"));
+
+        // The detectors themselves work: a thrown error and an image from a host
+        // the policy does not allow are both seen, by the listeners and in the log.
+        goto(&c, &format!("{base}/")).await;
+        c.execute(LISTEN_JS, vec![]).await.expect("install listeners");
+        c.execute(SELF_TEST_JS, vec![]).await.expect("self-test");
+        let heard = poll("the listeners to hear the self-test error and CSP violation", || async {
+            let e = listened(&c).await;
+            // A script injected by WebDriver has no origin, so its error is muted
+            // ("Script error."); the console log below has the message.
+            (e.iter().any(|m| m.starts_with("error ")) && e.iter().any(|m| m.starts_with("CSP img-src"))).then_some(e)
+        })
+        .await;
+        let log = problems(&base, &browser_log(&c).await);
+        assert!(
+            log.iter().any(|m| m.contains("javascript") && m.contains("yizhan self-test")),
+            "the console log missed the self-test error: {log:?} (listeners: {heard:?})"
+        );
+        assert!(
+            log.iter().any(|m| m.contains("security") && m.contains("self-test.invalid")),
+            "the console log missed the self-test CSP violation: {log:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_work_without_javascript() {
+    let Some(chromedriver) = chromedriver("pages_work_without_javascript") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, false, move |c| async move {
+        goto(&c, &format!("{base}/stations?district=110115")).await;
+        let rows = find_all(&c, ".station").await;
+        assert!(!rows.is_empty(), "no .station rows for 大兴区");
+        let first_name = text(&c, ".station .station-name").await;
+        // chromedriver cannot click with scripts off (it waits on a page timer that
+        // never fires), so follow the link as a keyboard user does: focus and Enter.
+        press_enter(&find(&c, ".station a.station-link").await).await;
+        poll("a station page", || async {
+            let u = c.current_url().await.ok()?;
+            u.path().starts_with("/stations/").then_some(())
+        })
+        .await;
+        assert_eq!(text(&c, "h1").await, first_name);
+        assert!(!text(&c, ".state-big").await.is_empty());
+
+        goto(&c, &format!("{base}/map")).await;
+        // No script ran: the map never loaded features.
+        let map = find(&c, "#map").await;
+        assert_eq!(map.attr("data-features").await.expect("attr"), None, "scripts should be off in this session");
+        assert!(find_all(&c, ".leaflet-container").await.is_empty(), "Leaflet should not have run");
+        // The way to the list: the <noscript> link and the district links.
+        let mut links: BTreeSet<String> = BTreeSet::new();
+        for a in find_all(&c, "noscript a, #district-labels a").await {
+            if a.is_displayed().await.unwrap_or(false) {
+                links.insert(a.attr("href").await.expect("href").unwrap_or_default());
+            }
+        }
+        assert!(links.iter().any(|h| h == "/stations"), "no visible link to the list on /map without JS: {links:?}");
+        let daxing = "/stations?district=110115";
+        assert!(links.contains(daxing), "no visible 大兴区 link on /map without JS: {links:?}");
+        press_enter(&find(&c, &format!("#district-labels a[href='{daxing}']")).await).await;
+        poll("the district list", || async { (path_and_query(&c).await == daxing).then_some(()) }).await;
+        assert!(!find_all(&c, ".station").await.is_empty(), "the district link leads to a list with stations");
+    })
+    .await;
+}
+
+async fn press_enter(link: &fantoccini::elements::Element) {
+    link.send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("press Enter on a link");
+}
+
+#[tokio::test]
+async fn accessibility_scan() {
+    let Some(chromedriver) = chromedriver("accessibility_scan") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    bench.app.add(crowd("东城测试驿站", 60, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
+    let (id, _, _, _) = bench.app.seed("刘村小哥之家");
+    let pages = ["/".to_string(), "/stations".to_string(), format!("/stations/{id}"), "/map".to_string()];
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        let axe = include_str!("assets/axe.min.js");
+        let mut blocking = Vec::new();
+        let mut report = Vec::new();
+        for page in &pages {
+            goto(&c, &format!("{base}{page}")).await;
+            if page == "/map" {
+                map_idle(&c).await;
+            }
+            c.execute(axe, vec![]).await.expect("load axe");
+            let v = c.execute_async(AXE_RUN_JS, vec![]).await.expect("run axe");
+            assert!(v.get("error").is_none(), "axe failed on {page}: {v}");
+            let passed = v["passes"].as_u64().unwrap_or(0);
+            assert!(passed >= 10, "axe checked almost nothing on {page} ({passed} rules passed): {v}");
+            report.push(format!("{page}: {passed} rules passed"));
+            for violation in v["violations"].as_array().expect("violations") {
+                let field = |k: &str| violation[k].as_str().unwrap_or_default().to_string();
+                let nodes = violation["nodes"].as_array().cloned().unwrap_or_default();
+                report.push(format!(
+                    "{page}: {} ({}), {} node(s): {}",
+                    field("id"),
+                    field("impact"),
+                    nodes.len(),
+                    field("help")
+                ));
+                if matches!(field("impact").as_str(), "serious" | "critical") {
+                    for n in &nodes {
+                        let nf = |k: &str| n[k].as_str().unwrap_or_default().replace('\n', " ");
+                        blocking.push(format!(
+                            "{page}: {} ({}) at `{}`: {}",
+                            field("id"),
+                            field("impact"),
+                            nf("target"),
+                            nf("summary")
+                        ));
+                    }
+                }
+            }
+        }
+        println!("axe-core results (violations of every impact are listed):\n{}", report.join("\n"));
+        assert!(blocking.is_empty(), "serious or critical accessibility violations:\n{}", blocking.join("\n"));
+    })
+    .await;
+}
+
+/// The session is really the size of a phone.
+#[tokio::test]
+async fn browser_is_phone_sized() {
+    let Some(chromedriver) = chromedriver("browser_is_phone_sized") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let url = bench.app.url("/");
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        let v: Value = c.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.expect("size");
+        assert_eq!(v[0].as_u64(), Some(360), "viewport {v}");
+        assert!(v[1].as_u64().unwrap_or(0) > 600, "viewport {v}");
+        // Nothing overflows sideways on a narrow screen.
+        let wide = c
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+            .await
+            .expect("scroll width");
+        assert_eq!(wide, Value::Bool(true), "the home page scrolls sideways at 360 px");
+    })
+    .await;
+}
