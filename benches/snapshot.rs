@@ -60,7 +60,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("snapshot_build");
     group.sample_size(10).sampling_mode(SamplingMode::Flat);
-    group.warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(15));
+    group.warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(30));
     group.bench_function("build_200k", |b| {
         b.iter_batched(
             || (inputs.stations.clone(), inputs.streets.clone(), inputs.calendar.clone()),

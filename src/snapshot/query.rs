@@ -2,8 +2,20 @@
 
 use super::{BASIC, Entry, H24, HOLIDAY, HONOURED, IN_SERVICE, MapItem, PUBLIC, Snapshot, Viewport};
 use crate::domain::coords::LatLon;
+use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::filter::StationFilter;
 use crate::domain::geo::distance_m;
+
+/// A filter prepared for scanning.
+struct Compiled<'f> {
+    need: u8,
+    street: u64,
+    facilities: FacilitySet,
+    host: Option<HostType>,
+    /// Per timeline, open at the query's moment; `None` when "open now" is not asked.
+    open: Option<Vec<bool>>,
+    text: Option<&'f str>,
+}
 
 /// Stations on one page of a list.
 pub const PER_PAGE: usize = 20;
@@ -17,35 +29,41 @@ pub struct ListPage<'a> {
 }
 
 impl Snapshot {
-    /// Whether the entry at `i` is public and passes every filter at Unix time `now`.
-    fn matches(&self, i: usize, f: &StationFilter, need: u8, street: u64, now: i64) -> bool {
+    /// Whether the entry at `i` is public and passes every test of `q`.
+    fn matches(&self, i: usize, q: &Compiled<'_>) -> bool {
         let row = &self.scan[i];
-        row.flags & need == need
-            && (street == 0 || row.street == street)
-            && row.facilities.contains_all(f.facilities)
-            && f.host.is_none_or(|h| row.host == h)
-            && (!f.open_now
-                || (row.flags & IN_SERVICE != 0
-                    && self.timelines.get(row.timeline as usize).is_some_and(|t| t.is_open(now))))
-            && f.q.as_ref().is_none_or(|q| self.entries[i].haystack.contains(q.as_str()))
+        row.flags & q.need == q.need
+            && (q.street == 0 || row.street == q.street)
+            && row.facilities.contains_all(q.facilities)
+            && q.host.is_none_or(|h| row.host == h)
+            // "Open now" is decided once per distinct timeline, not once per station.
+            && q.open.as_ref().is_none_or(|open| open.get(row.timeline as usize).copied().unwrap_or(false))
+            && q.text.is_none_or(|text| self.entries[i].haystack.contains(text))
     }
 
-    /// The flag bits and street number a filter requires.
-    fn requirements(f: &StationFilter) -> (u8, u64) {
+    /// A filter turned into the cheapest tests for a scan at Unix time `now`.
+    fn compile<'f>(&self, f: &'f StationFilter, now: i64) -> Compiled<'f> {
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        let need =
-            PUBLIC | flag(f.basic, BASIC) | flag(f.honoured, HONOURED) | flag(f.h24, H24) | flag(f.holiday, HOLIDAY);
-        // A street code that does not parse matches nothing.
-        let street = f.street.as_deref().map(|c| c.parse().unwrap_or(u64::MAX)).unwrap_or(0);
-        (need, street)
+        Compiled {
+            need: PUBLIC
+                | flag(f.basic, BASIC)
+                | flag(f.honoured, HONOURED)
+                | flag(f.h24, H24)
+                | flag(f.holiday, HOLIDAY)
+                | flag(f.open_now, IN_SERVICE),
+            // A street code that does not parse matches nothing.
+            street: f.street.as_deref().map(|c| c.parse().unwrap_or(u64::MAX)).unwrap_or(0),
+            facilities: f.facilities,
+            host: f.host,
+            open: f.open_now.then(|| self.timelines.iter().map(|t| t.is_open(now)).collect()),
+            text: f.q.as_ref().map(|q| q.as_str()),
+        }
     }
 
     /// Every public entry that passes the filters, in list order.
     pub fn filter<'a, 'f>(&'a self, f: &'f StationFilter, now: i64) -> impl Iterator<Item = &'a Entry> + use<'a, 'f> {
-        let (need, street) = Snapshot::requirements(f);
-        self.district_range(f.district)
-            .filter(move |i| self.matches(*i, f, need, street, now))
-            .map(|i| &self.entries[i])
+        let q = self.compile(f, now);
+        self.district_range(f.district).filter(move |i| self.matches(*i, &q)).map(|i| &self.entries[i])
     }
 
     /// Clusters and stations in a viewport; an empty filter takes the precomputed path.
@@ -53,19 +71,19 @@ impl Snapshot {
         if f.is_empty() {
             return self.clusters.query(view, zoom, None);
         }
-        let (need, street) = Snapshot::requirements(f);
-        let keep = |i: u32| self.matches(i as usize, f, need, street, now);
+        let q = self.compile(f, now);
+        let keep = |i: u32| self.matches(i as usize, &q);
         self.clusters.query(view, zoom, Some(&keep))
     }
 
     /// The nearest public stations to `from` that pass the filters, with distances in metres.
     pub fn nearest(&self, from: LatLon, f: &StationFilter, now: i64, limit: usize) -> Vec<(&Entry, f64)> {
-        let (need, street) = Snapshot::requirements(f);
+        let q = self.compile(f, now);
         // The tree works in degrees; candidates are re-ranked by true distance.
         let mut found: Vec<(&Entry, f64)> = self
             .tree
             .nearest_neighbor_iter([from.lon, from.lat])
-            .filter(|p| self.matches(p.data as usize, f, need, street, now))
+            .filter(|p| self.matches(p.data as usize, &q))
             .map(|p| self.entry(p.data))
             .take(limit * 3)
             .map(|e| (e, distance_m(from, e.station.position)))
