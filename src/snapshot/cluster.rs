@@ -158,6 +158,9 @@ impl ClusterIndex {
         let (cx0, cx1, cy0, cy1, _) = cells_at(level);
         let effective_zoom = level.saturating_sub(CELL_BITS_PER_TILE);
         let points_only = effective_zoom >= POINT_ZOOM;
+        // A click on a cluster must zoom in from where the reader is, even when a
+        // large viewport was answered at a coarser level.
+        let base_zoom = effective_zoom.max(zoom.min(MAX_ZOOM));
         let mut out = Vec::new();
         for cy in cy0..=cy1 {
             for cx in cx0..=cx1 {
@@ -175,7 +178,7 @@ impl ClusterIndex {
                                 (self.sum_x[hi] - self.sum_x[lo]) / n,
                                 (self.sum_y[hi] - self.sum_y[lo]) / n,
                             );
-                            let expansion_zoom = Self::expansion_zoom(self.keys[lo], self.keys[hi - 1], effective_zoom);
+                            let expansion_zoom = Self::expansion_zoom(self.keys[lo], self.keys[hi - 1], base_zoom);
                             out.push(MapItem::Cluster { position, count: hi - lo, expansion_zoom });
                         }
                     }
@@ -206,7 +209,7 @@ impl ClusterIndex {
                             n => out.push(MapItem::Cluster {
                                 position: unmercator(sx / n as f64, sy / n as f64),
                                 count: n,
-                                expansion_zoom: Self::expansion_zoom(first, last, effective_zoom),
+                                expansion_zoom: Self::expansion_zoom(first, last, base_zoom),
                             }),
                         }
                     }
@@ -262,6 +265,18 @@ mod tests {
         let items = index.query(view, 17, None);
         assert!(items.iter().all(|i| matches!(i, MapItem::Station { .. })));
         assert_eq!(items.len(), 6, "3 × 2 grid points inside the box");
+    }
+
+    #[test]
+    fn clusters_always_expand_beyond_the_requested_zoom() {
+        let index = beijing_grid();
+        // A wide desktop viewport at zoom 14 is answered at a coarser level.
+        let view = Viewport::from_bbox(116.2, 39.75, 116.6, 40.05);
+        let items = index.query(view, 14, None);
+        assert!(items.iter().all(|i| match i {
+            MapItem::Cluster { expansion_zoom, .. } => *expansion_zoom > 14,
+            MapItem::Station { .. } => true,
+        }));
     }
 
     #[test]

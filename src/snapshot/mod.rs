@@ -7,7 +7,7 @@ mod refresh;
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use rstar::RTree;
@@ -141,6 +141,8 @@ pub struct Snapshot {
     pub clusters: ClusterIndex,
     streets: HashMap<String, Street>,
     streets_by_district: HashMap<u32, Vec<String>>,
+    /// Match counts of recent list filters (see `Snapshot::list`).
+    counts: Mutex<HashMap<(String, i64), usize>>,
 }
 
 impl Snapshot {
@@ -231,6 +233,7 @@ impl Snapshot {
             clusters,
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
+            counts: Mutex::new(HashMap::new()),
         }
     }
 

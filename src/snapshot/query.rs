@@ -17,6 +17,9 @@ struct Compiled<'f> {
     text: Option<&'f str>,
 }
 
+/// Filter counts remembered per snapshot before the cache starts afresh.
+const COUNT_CACHE_SIZE: usize = 4096;
+
 /// Stations on one page of a list.
 pub const PER_PAGE: usize = 20;
 
@@ -96,14 +99,31 @@ impl Snapshot {
     /// The requested page of the filtered list.
     pub fn list(&self, f: &StationFilter, now: i64, per_page: usize) -> ListPage<'_> {
         let skip = (f.page as usize - 1).saturating_mul(per_page);
-        let mut total = 0;
-        let mut items = Vec::with_capacity(per_page);
-        for entry in self.filter(f, now) {
-            if total >= skip && items.len() < per_page {
-                items.push(entry);
+        // Counting every match is the costly part of a list over a big district;
+        // the count of the same filter is remembered for this snapshot (and, for
+        // "open now", this minute: opening hours change on whole minutes).
+        let key = (f.to_query(1), if f.open_now { now.div_euclid(60) } else { 0 });
+        let known = self.counts.lock().ok().and_then(|c| c.get(&key).copied());
+        let (total, items) = match known {
+            Some(total) => (total, self.filter(f, now).skip(skip).take(per_page).collect()),
+            None => {
+                let mut total = 0;
+                let mut items = Vec::with_capacity(per_page);
+                for entry in self.filter(f, now) {
+                    if total >= skip && items.len() < per_page {
+                        items.push(entry);
+                    }
+                    total += 1;
+                }
+                if let Ok(mut counts) = self.counts.lock() {
+                    if counts.len() >= COUNT_CACHE_SIZE {
+                        counts.clear();
+                    }
+                    counts.insert(key, total);
+                }
+                (total, items)
             }
-            total += 1;
-        }
+        };
         let pages = total.div_ceil(per_page).max(1) as u32;
         ListPage { total, page: f.page, pages, items }
     }
