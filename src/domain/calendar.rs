@@ -56,11 +56,6 @@ impl HolidayCalendar {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !self.days.contains_key(&date)
     }
 
-    /// The last year the calendar knows, if any.
-    pub fn last_year(&self) -> Option<i32> {
-        self.days.keys().next_back().map(|d| d.year())
-    }
-
     /// The evaluation context for `opening_hours`, carrying the public holidays.
     pub fn context(&self) -> Context {
         self.context.clone()
@@ -109,6 +104,5 @@ mod tests {
         assert_eq!(cal.hours_date(d("2025-10-01")), d("2025-10-01"));
         assert!(cal.is_holiday(d("2025-10-03")));
         assert!(!cal.is_ordinary_weekday(d("2025-10-03")));
-        assert_eq!(cal.last_year(), Some(2025));
     }
 }

@@ -191,11 +191,6 @@ impl Timeline {
             .collect()
     }
 
-    /// Whether `ts` falls inside the window this timeline covers.
-    pub fn covers(&self, ts: i64) -> bool {
-        (self.start..self.end).contains(&ts)
-    }
-
     /// Open at `ts`?
     pub fn is_open(&self, ts: i64) -> bool {
         let i = self.open.partition_point(|(s, _)| *s <= ts);

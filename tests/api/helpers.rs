@@ -7,11 +7,8 @@ use scraper::{Html, Selector};
 use sqlx::Connection;
 use yizhan::clock::Clock;
 use yizhan::config::Config;
-use yizhan::domain::coords::{LatLon, Precision};
-use yizhan::domain::district::District;
-use yizhan::domain::facility::{FacilitySet, HostType};
-use yizhan::domain::hours::{Hours, beijing_ts};
-use yizhan::domain::station::{Station, Status};
+use yizhan::domain::hours::beijing_ts;
+use yizhan::domain::station::Station;
 use yizhan::startup::Application;
 use yizhan::web::AppState;
 
@@ -124,34 +121,9 @@ impl TestApp {
     }
 }
 
-/// A plain open station in a district, with the given hours and facilities.
-pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> Station {
-    Station {
-        id: 0,
-        name: name.into(),
-        district: District::by_code(district).expect("district"),
-        street_code: None,
-        address: format!("{name}地址"),
-        position: LatLon::new(39.9, 116.4).expect("position"),
-        precision: Precision::Exact,
-        host: HostType::StreetShop,
-        hours: if hours.is_empty() { None } else { Some(Hours::parse(hours).expect("hours")) },
-        holiday_open: false,
-        contact_name: None,
-        phone: None,
-        area_m2: None,
-        facilities: FacilitySet::from_keys(facilities.iter().copied()).expect("facilities"),
-        audiences: Vec::new(),
-        services: String::new(),
-        status: Status::Open,
-        description: String::new(),
-        verified_on: None,
-        synthetic: false,
-        honours: Vec::new(),
-        created_at: 0,
-        updated_at: 0,
-    }
-}
+#[path = "../common/station.rs"]
+mod common_station;
+pub use common_station::station;
 
 pub fn sel(css: &str) -> Selector {
     Selector::parse(css).expect("selector")

@@ -19,11 +19,10 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, MutexGuard};
 use yizhan::clock::Clock;
 use yizhan::config::Config;
-use yizhan::domain::coords::{LatLon, Precision};
-use yizhan::domain::district::District;
-use yizhan::domain::facility::{FacilitySet, HostType};
+use yizhan::domain::coords::LatLon;
+use yizhan::domain::facility::FacilitySet;
 use yizhan::domain::hours::beijing_ts;
-use yizhan::domain::station::{Station, Status};
+use yizhan::domain::station::Station;
 use yizhan::startup::Application;
 use yizhan::web::AppState;
 
@@ -178,33 +177,14 @@ impl Drop for App {
     }
 }
 
+#[path = "../common/station.rs"]
+mod common_station;
+
 /// A plain open station at a position, in a district, with the given facilities.
 pub fn station(name: &str, district: u32, lat: f64, lon: f64, facilities: &[&str]) -> Station {
-    Station {
-        id: 0,
-        name: name.into(),
-        district: District::by_code(district).expect("district"),
-        street_code: None,
-        address: format!("{name}地址"),
-        position: LatLon::new(lat, lon).expect("position"),
-        precision: Precision::Exact,
-        host: HostType::StreetShop,
-        hours: None,
-        holiday_open: false,
-        contact_name: None,
-        phone: None,
-        area_m2: None,
-        facilities: FacilitySet::from_keys(facilities.iter().copied()).expect("facilities"),
-        audiences: Vec::new(),
-        services: String::new(),
-        status: Status::Open,
-        description: String::new(),
-        verified_on: None,
-        synthetic: false,
-        honours: Vec::new(),
-        created_at: 0,
-        updated_at: 0,
-    }
+    let mut s = common_station::station(name, district, "", facilities);
+    s.position = LatLon::new(lat, lon).expect("position");
+    s
 }
 
 /// `n` stations on a grid within `spread` degrees of a point, all filed under 东城区.
