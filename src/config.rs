@@ -20,6 +20,15 @@ pub enum Command {
     /// Apply database migrations and load reference data, then exit.
     Migrate,
     /// Add N realistic fake stations (marked synthetic) for benchmarks.
+    /// Create a city administrator account (the password is read from
+    /// YIZHAN_ADMIN_PASSWORD, or from standard input).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        /// The name shown in the audit log.
+        #[arg(long)]
+        name: Option<String>,
+    },
     GenSynthetic {
         #[arg(long)]
         count: usize,
@@ -56,6 +65,19 @@ pub struct Config {
     /// Coordinate system of the tiles: wgs84 (OpenStreetMap style) or gcj02 (Chinese providers).
     #[arg(long, env = "YIZHAN_TILE_DATUM", default_value = "wgs84")]
     pub tile_datum: String,
+    /// Key that signs cookies (64 or more characters). Instances sharing a database
+    /// must share it; when unset, one is made once and kept in the database.
+    #[arg(long, env = "YIZHAN_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Mark cookies Secure: set when the site is served over HTTPS.
+    #[arg(long, env = "YIZHAN_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Trust X-Forwarded-For for the client address (only behind your own proxy).
+    #[arg(long, env = "YIZHAN_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+    /// Feedback posts allowed per client address and hour.
+    #[arg(long, env = "YIZHAN_FEEDBACK_PER_HOUR", default_value_t = 10)]
+    pub feedback_per_hour: u32,
     /// Log filter, e.g. "info" or "yizhan=debug,actix_web=info".
     #[arg(long, env = "YIZHAN_LOG", default_value = "info")]
     pub log: String,
@@ -74,6 +96,10 @@ impl Config {
             tile_attribution: "© OpenStreetMap contributors".into(),
             tile_datum: "wgs84".into(),
             log: "info".into(),
+            secret_key: None,
+            secure_cookies: false,
+            trust_proxy: false,
+            feedback_per_hour: 10,
         }
     }
 }

@@ -37,6 +37,29 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let store = prepare_database(&cli.config, &clock).await?;
             println!("database migrated: {} stations", store.station_count().await?);
         }
+        Command::CreateAdmin { username, name } => {
+            let username = yizhan::domain::staff::check_username(&username)
+                .map_err(|e| format!("username: {}", yizhan::web::i18n::Lang::En.t(&format!("staff.{e}"))))?;
+            let password = match std::env::var("YIZHAN_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password for {username} (10 characters or more), then Enter:");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            yizhan::domain::staff::check_password(&password)
+                .map_err(|e| format!("password: {}", yizhan::web::i18n::Lang::En.t(&format!("staff.{e}"))))?;
+            let store = prepare_database(&cli.config, &clock).await?;
+            let hash = yizhan::domain::staff::hash_password(&password)?;
+            let shown = name.unwrap_or_else(|| username.clone());
+            let role = yizhan::domain::staff::Role::CityAdmin;
+            match store.create_staff(&username, &shown, &hash, role, clock.now()).await? {
+                Some(id) => println!("city administrator {username} created (id {id}); sign in at /admin/login"),
+                None => return Err(format!("the username {username} is taken").into()),
+            }
+        }
         Command::GenSynthetic { count, seed } => {
             let store = prepare_database(&cli.config, &clock).await?;
             let streets = store.streets().await?;

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::snapshot::{self, Refresher};
 use crate::store::{Store, StoreError};
-use crate::web::{self, AppState, Tiles};
+use crate::web::{self, AppState, Tiles, WebOptions};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,17 +45,30 @@ impl Application {
         let tiles =
             Tiles::new(&config.tile_url, &config.tile_attribution, &config.tile_datum).map_err(StartError::Config)?;
         let store = prepare_database(&config, &clock).await?;
+        let key = match &config.secret_key {
+            Some(k) if k.len() >= 64 => k.clone(),
+            Some(_) => return Err(StartError::Config("YIZHAN_SECRET_KEY must be 64 characters or more".into())),
+            None => store.secret_key().await?,
+        };
+        let options = WebOptions {
+            key: actix_web::cookie::Key::from(key.as_bytes()),
+            secure_cookies: config.secure_cookies,
+            trust_proxy: config.trust_proxy,
+            feedback_per_hour: config.feedback_per_hour,
+        };
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
+        let board = Arc::new(ArcSwap::from_pointee(snapshot::load_board(&store, clock.now()).await?));
         Refresher {
             store: store.clone(),
             snapshot: snapshot.clone(),
+            board: board.clone(),
             clock,
             interval: Duration::from_secs(config.poll_seconds.max(1)),
         }
         .spawn();
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?.port();
-        let state = AppState::new(store, snapshot, clock, tiles);
+        let state = AppState::new(store, snapshot, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         Ok(Application { port, server, state })

@@ -231,6 +231,7 @@ macro_rules! keyed_enum {
         }
     };
 }
+pub(crate) use keyed_enum;
 
 keyed_enum!(
     /// Where a station lives.

@@ -26,6 +26,7 @@ pub enum Problem {
     BadZoom,
     BadCoordinate,
     Missing,
+    BadValue,
 }
 
 impl Problem {
@@ -46,6 +47,7 @@ impl Problem {
             Problem::BadZoom => "bad_zoom",
             Problem::BadCoordinate => "bad_coordinate",
             Problem::Missing => "missing",
+            Problem::BadValue => "bad_value",
         }
     }
 }

@@ -101,3 +101,54 @@ impl Station {
         self.status != Status::Revoked
     }
 }
+
+impl Station {
+    /// Every field staff can edit, as (key, text) pairs: what the audit log compares.
+    pub fn ledger_fields(&self) -> Vec<(&'static str, String)> {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let (reason, until) = match &self.status {
+            Status::TemporarilyClosed { reason, until } => (reason.clone(), date(*until)),
+            _ => (String::new(), String::new()),
+        };
+        vec![
+            ("name", self.name.clone()),
+            ("district", self.district.code.to_string()),
+            ("street", self.street_code.clone().unwrap_or_default()),
+            ("address", self.address.clone()),
+            ("lat", format!("{:.6}", self.position.lat)),
+            ("lon", format!("{:.6}", self.position.lon)),
+            ("precision", self.precision.key().into()),
+            ("host", self.host.key().into()),
+            ("hours", self.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default()),
+            ("holiday_open", self.holiday_open.to_string()),
+            ("contact_name", self.contact_name.clone().unwrap_or_default()),
+            ("phone", self.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
+            ("area_m2", self.area_m2.map(|a| format!("{a}")).unwrap_or_default()),
+            ("facilities", self.facilities.iter().map(|f| f.key()).collect::<Vec<_>>().join(",")),
+            ("audiences", self.audiences.iter().map(|a| a.key()).collect::<Vec<_>>().join(",")),
+            ("services", self.services.clone()),
+            ("status", self.status.key().into()),
+            ("closed_reason", reason),
+            ("closed_until", until),
+            ("description", self.description.clone()),
+            ("verified_on", date(self.verified_on)),
+            (
+                "honours",
+                self.honours.iter().map(|h| format!("{} {} {}", h.year, h.level.key(), h.title)).collect::<Vec<_>>().join("; "),
+            ),
+        ]
+    }
+
+    /// The fields that differ between `self` (before) and `after`: two JSON objects.
+    pub fn diff(&self, after: &Station) -> Option<(serde_json::Value, serde_json::Value)> {
+        let mut before_map = serde_json::Map::new();
+        let mut after_map = serde_json::Map::new();
+        for ((key, b), (_, a)) in self.ledger_fields().into_iter().zip(after.ledger_fields()) {
+            if a != b {
+                before_map.insert(key.into(), b.into());
+                after_map.insert(key.into(), a.into());
+            }
+        }
+        (!after_map.is_empty()).then(|| (before_map.into(), after_map.into()))
+    }
+}

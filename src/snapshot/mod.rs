@@ -1,6 +1,7 @@
 //! The in-memory read snapshot: every public read is served from here, never
 //! from the database. Built from the ledger, swapped in atomically.
 
+pub mod board;
 mod cluster;
 mod query;
 mod refresh;
@@ -19,6 +20,7 @@ use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week};
 use crate::domain::station::{Station, Status};
 
+pub use board::{Board, StationNotes, load_board};
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
 pub use query::{ListPage, PER_PAGE};
 pub use refresh::{Refresher, load};

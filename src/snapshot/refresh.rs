@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use super::board::{Board, load_board};
 use super::Snapshot;
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
@@ -39,11 +40,24 @@ pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> 
 pub struct Refresher {
     pub store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
+    pub board: Arc<ArcSwap<Board>>,
     pub clock: Clock,
     pub interval: Duration,
 }
 
 impl Refresher {
+    /// Reloads the public feedback if its version moved on, or once an hour (old
+    /// "reported closed" reports fall out of the window).
+    pub async fn refresh_board_if_stale(&self) -> Result<bool, StoreError> {
+        let current = self.board.load();
+        let version = self.store.feedback_version().await?;
+        if version == current.version && self.clock.now() < current.loaded_at + 3600 {
+            return Ok(false);
+        }
+        self.board.store(Arc::new(load_board(&self.store, self.clock.now()).await?));
+        Ok(true)
+    }
+
     /// Rebuilds if the ledger or the date moved on; true when it did.
     pub async fn refresh_if_stale(&self) -> Result<bool, StoreError> {
         let current = self.snapshot.load();
@@ -65,6 +79,9 @@ impl Refresher {
                 tick.tick().await;
                 if let Err(e) = self.refresh_if_stale().await {
                     tracing::warn!(error = %e, "snapshot refresh failed; serving the previous one");
+                }
+                if let Err(e) = self.refresh_board_if_stale().await {
+                    tracing::warn!(error = %e, "feedback refresh failed; serving the previous one");
                 }
             }
         })

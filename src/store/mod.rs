@@ -1,8 +1,14 @@
 //! Storage: the only module that speaks SQL. One query layer (sqlx `Any`) for
 //! SQLite and PostgreSQL.
 
+mod feedback;
 mod reference;
+mod staff;
 mod stations;
+
+pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter};
+pub use staff::{Invite, LoginCheck};
+pub use stations::{AUDIT_PAGE, AuditEntry};
 
 use std::time::Duration;
 

@@ -250,3 +250,188 @@ impl Store {
         self.set_meta("seeded", &when.to_string()).await
     }
 }
+
+/// One row of the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub staff_name: String,
+    pub station_id: i64,
+    pub station_name: String,
+    pub action: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// Audit rows per page.
+pub const AUDIT_PAGE: u32 = 50;
+
+impl Store {
+    /// One station as the ledger holds it now (with honours), revoked ones included.
+    pub async fn station(&self, id: i64) -> Result<Option<Station>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM stations WHERE id = $1");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        let Some(mut station) = station_from_row(&row, &mut HashMap::new())? else { return Ok(None) };
+        let rows = sqlx::query("SELECT level, year, title FROM honours WHERE station_id = $1 ORDER BY year DESC, id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            if let Some(level) = HonourLevel::parse(&row.try_get::<String, _>(0)?) {
+                let year: i64 = row.try_get(1)?;
+                station.honours.push(Honour { level, year: i32::try_from(year).unwrap_or_default(), title: row.try_get(2)? });
+            }
+        }
+        Ok(Some(station))
+    }
+
+    /// Writes `after` over `before` if nobody changed the station since `before` was read,
+    /// with an audit row of the changed fields, and bumps the data version.
+    /// `Ok(false)`: someone else saved first (nothing written). No change: nothing written, `Ok(true)`.
+    pub async fn save_station(
+        &self,
+        before: &Station,
+        after: &Station,
+        action: &str,
+        staff_id: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let Some((old, new)) = before.diff(after) else { return Ok(true) };
+        let (reason, until) = match &after.status {
+            Status::TemporarilyClosed { reason, until } => {
+                (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
+            }
+            _ => (None, None),
+        };
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = $7, lon = $8, \
+             location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
+             phone = $14, area_m2 = $15, facilities = $16, audiences = $17, services = $18, status = $19, \
+             closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24 \
+             WHERE id = $1 AND updated_at = $2 RETURNING id",
+        )
+        .bind(before.id)
+        .bind(before.updated_at)
+        .bind(after.name.clone())
+        .bind(after.district.code.to_string())
+        .bind(after.street_code.clone())
+        .bind(after.address.clone())
+        .bind(after.position.lat)
+        .bind(after.position.lon)
+        .bind(after.precision.key())
+        .bind(after.host.key())
+        .bind(after.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
+        .bind(i64::from(after.holiday_open))
+        .bind(after.contact_name.clone())
+        .bind(after.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(after.area_m2)
+        .bind(after.facilities.bits())
+        .bind(Audience::to_bits(&after.audiences))
+        .bind(after.services.clone())
+        .bind(after.status.key())
+        .bind(reason)
+        .bind(until)
+        .bind(after.description.clone())
+        .bind(after.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+        // Strictly later than before, so that two saves in one second still conflict.
+        .bind(now.max(before.updated_at + 1))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if updated.is_none() {
+            return Ok(false);
+        }
+        if after.honours.len() > before.honours.len() {
+            for h in &after.honours[before.honours.len()..] {
+                sqlx::query("INSERT INTO honours (station_id, level, year, title) VALUES ($1, $2, $3, $4)")
+                    .bind(before.id)
+                    .bind(h.level.key())
+                    .bind(i64::from(h.year))
+                    .bind(&h.title)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        self.audit(&mut tx, before.id, action, staff_id, now, &old, &new).await?;
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Adds a new station with an audit row; returns its id.
+    pub async fn create_station(&self, station: &Station, staff_id: i64, now: i64) -> Result<i64, StoreError> {
+        let ids = self.insert_stations(std::slice::from_ref(station), now).await?;
+        let id = ids.first().copied().ok_or_else(|| StoreError::Data("stations".into(), "no id returned".into()))?;
+        let after: serde_json::Map<String, serde_json::Value> =
+            station.ledger_fields().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+        let mut tx = self.pool.begin().await?;
+        self.audit(&mut tx, id, "create", staff_id, now, &serde_json::json!({}), &after.into()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn audit(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        station_id: i64,
+        action: &str,
+        staff_id: i64,
+        now: i64,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, staff_id, station_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(now)
+        .bind(staff_id)
+        .bind(station_id)
+        .bind(action)
+        .bind(before.to_string())
+        .bind(after.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A page of the audit log (newest first), optionally for one station, and the total.
+    pub async fn audit_log(&self, station_id: Option<i64>, page: u32) -> Result<(i64, Vec<AuditEntry>), StoreError> {
+        let cond = if station_id.is_some() { "a.station_id = $1" } else { "TRUE" };
+        let count_sql = format!("SELECT COUNT(*) FROM audit_log a WHERE {cond}");
+        let mut count = sqlx::query(sqlx::AssertSqlSafe(count_sql));
+        if let Some(id) = station_id {
+            count = count.bind(id);
+        }
+        let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
+        let sql = format!(
+            "SELECT a.at, s.display_name, a.station_id, st.name, a.action, a.before, a.after FROM audit_log a \
+             JOIN staff s ON s.id = a.staff_id JOIN stations st ON st.id = a.station_id WHERE {cond} \
+             ORDER BY a.id DESC LIMIT {AUDIT_PAGE} OFFSET {}",
+            u64::from(page) * u64::from(AUDIT_PAGE)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(id) = station_id {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let json = |raw: String| serde_json::from_str(&raw).unwrap_or(serde_json::Value::Null);
+        let entries = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get(0)?,
+                    staff_name: r.try_get(1)?,
+                    station_id: r.try_get(2)?,
+                    station_name: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    before: json(r.try_get(5)?),
+                    after: json(r.try_get(6)?),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((total, entries))
+    }
+}

@@ -24,6 +24,12 @@ pub enum AppError {
     NotFound,
     #[error("gone")]
     Gone,
+    /// A page of its own: the status and the locale key of its title (`error.KEY`) and text (`error.KEY_detail`).
+    #[error("{1}")]
+    Page(StatusCode, &'static str),
+    /// Staff only: go to the login page, then back to this path.
+    #[error("login required")]
+    LoginRequired(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,12 +52,18 @@ impl ResponseError for AppError {
             AppError::BadParam(_) | AppError::BadId(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
+            AppError::Page(status, _) => *status,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// A bare status; [`render`] fills in the body in the reader's language.
     fn error_response(&self) -> HttpResponse {
+        if let AppError::LoginRequired(next) = self {
+            let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/admin/login?next={next}"))).finish();
+        }
         HttpResponse::new(self.status_code())
     }
 }
@@ -83,6 +95,9 @@ fn describe(err: Option<&AppError>, status: StatusCode, lang: Lang) -> (&'static
             ("bad_id", lang.t("error.bad_request").into_owned(), lang.tf("error.bad_id", &[("value", &id)]))
         }
         Some(AppError::Gone) => ("gone", lang.t("error.gone").into_owned(), lang.t("error.gone_detail").into_owned()),
+        Some(AppError::Page(_, key)) => {
+            (key, lang.t(&format!("error.{key}")).into_owned(), lang.t(&format!("error.{key}_detail")).into_owned())
+        }
         _ => match status {
             StatusCode::NOT_FOUND => {
                 ("not_found", lang.t("error.not_found").into_owned(), lang.t("error.not_found_detail").into_owned())

@@ -1,8 +1,12 @@
 //! HTTP: routes grouped by audience, one error type, one way to render a page.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod error;
+pub mod feedback;
+pub mod forms;
 pub mod health;
 pub mod i18n;
 pub mod page;
@@ -19,7 +23,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::clock::Clock;
 use crate::domain::geo::Datum;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Board, Snapshot};
 use crate::store::Store;
 
 /// The map's tile layer, from configuration.
@@ -51,19 +55,74 @@ impl Tiles {
     }
 }
 
+/// Per-address rate limiter of the public forms.
+pub type Limiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
+
+/// Settings of sessions, cookies and public forms.
+#[derive(Clone)]
+pub struct WebOptions {
+    /// Signs cookies; every instance sharing a database must use the same.
+    pub key: actix_web::cookie::Key,
+    /// Mark cookies `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Feedback posts allowed per address and hour.
+    pub feedback_per_hour: u32,
+}
+
 /// Everything a handler needs.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
+    pub board: Arc<ArcSwap<Board>>,
     pub clock: Clock,
     pub assets: Arc<assets::AssetUrls>,
     pub tiles: Arc<Tiles>,
+    pub key: actix_web::cookie::Key,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub feedback_limiter: Arc<Limiter>,
 }
 
 impl AppState {
-    pub fn new(store: Store, snapshot: Arc<ArcSwap<Snapshot>>, clock: Clock, tiles: Tiles) -> AppState {
-        AppState { store, snapshot, clock, assets: Arc::new(assets::AssetUrls::new()), tiles: Arc::new(tiles) }
+    pub fn new(
+        store: Store,
+        snapshot: Arc<ArcSwap<Snapshot>>,
+        board: Arc<ArcSwap<Board>>,
+        clock: Clock,
+        tiles: Tiles,
+        options: WebOptions,
+    ) -> AppState {
+        let per_hour = std::num::NonZeroU32::new(options.feedback_per_hour.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+        AppState {
+            store,
+            snapshot,
+            board,
+            clock,
+            assets: Arc::new(assets::AssetUrls::new()),
+            tiles: Arc::new(tiles),
+            key: options.key,
+            secure_cookies: options.secure_cookies,
+            trust_proxy: options.trust_proxy,
+            feedback_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour))),
+        }
+    }
+
+    /// Rebuilds the snapshot now (after a ledger edit: the editor sees it at once;
+    /// other instances follow on their next poll).
+    pub async fn reload_snapshot(&self) -> Result<(), crate::store::StoreError> {
+        let fresh = crate::snapshot::load(&self.store, &self.clock).await?;
+        self.snapshot.store(Arc::new(fresh));
+        Ok(())
+    }
+
+    /// Reloads the public feedback now (after a moderation step or a "closed" report).
+    pub async fn reload_board(&self) -> Result<(), crate::store::StoreError> {
+        let fresh = crate::snapshot::load_board(&self.store, self.clock.now()).await?;
+        self.board.store(Arc::new(fresh));
+        Ok(())
     }
 }
 
@@ -95,6 +154,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::map::page)
         .service(public::near::page)
         .service(public::open_data::page)
+        .service(feedback::submit)
+        .service(feedback::show_receipt)
+        .configure(admin::routes)
         .service(api::map::features)
         .service(api::export::geojson)
         .service(api::export::csv)

@@ -16,7 +16,10 @@ use crate::snapshot::Entry;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, availability_line, weekday_name};
+use crate::domain::feedback::FeedbackForm;
+use crate::web::feedback::{FeedbackFormView, NoteView};
+use crate::web::forms::Csrf;
+use crate::web::page::{PageCtx, availability_line, weekday_name, when};
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -28,8 +31,13 @@ pub struct HoursLine {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/station.html")]
-struct StationPage {
+pub struct StationPage {
     ctx: PageCtx,
+    id: i64,
+    feedback: FeedbackFormView,
+    notes: Vec<NoteView>,
+    notes_total: usize,
+    closed_warning: Option<String>,
     name: String,
     district: &'static str,
     district_code: u32,
@@ -124,6 +132,19 @@ pub async fn page(
     id: web::Path<String>,
 ) -> Result<impl Responder, AppError> {
     let id = parse_id(&id)?;
+    let csrf = Csrf::for_request(&req, &state);
+    let form = FeedbackFormView::new(lang, &csrf, FeedbackForm::default(), Vec::new());
+    Ok(csrf.apply(build(&req, lang, &state, id, form)?))
+}
+
+/// The station page, with the feedback form as given (empty, or refilled after an error).
+pub fn build(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    id: i64,
+    feedback: FeedbackFormView,
+) -> Result<StationPage, AppError> {
     let snapshot = state.snapshot.load();
     let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
     let s = &entry.station;
@@ -146,8 +167,18 @@ pub async fn page(
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
     let label = |prefix: &str, key: &str| lang.t(&format!("{prefix}.{key}")).into_owned();
-    let page = StationPage {
-        ctx: PageCtx::new(&req, lang, &state),
+    let board = state.board.load();
+    let station_notes = board.notes(id);
+    let closed_warning = station_notes.and_then(|n| n.closed_since(now)).map(|(n, last)| {
+        lang.tf("feedback.closed_warning", &[("n", &n.to_string()), ("when", &when(lang, now, last))])
+    });
+    let built = StationPage {
+        ctx: PageCtx::new(req, lang, state),
+        id,
+        feedback,
+        notes: station_notes.map(|n| n.published.iter().map(|f| NoteView::new(lang, f)).collect()).unwrap_or_default(),
+        notes_total: station_notes.map(|n| n.published_total).unwrap_or_default(),
+        closed_warning,
         name: s.name.clone(),
         district: s.district.name(lang.is_zh()),
         district_code: s.district.code,
@@ -183,5 +214,5 @@ pub async fn page(
         nav_walk: NavLinks::new(s.position, &s.name, TravelMode::Walk),
         nav_ride: NavLinks::new(s.position, &s.name, TravelMode::Ride),
     };
-    Ok(page)
+    Ok(built)
 }

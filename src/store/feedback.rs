@@ -1,0 +1,326 @@
+//! Worker feedback, its moderation history and what the public pages show of it.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError};
+use crate::domain::feedback::{FeedbackKind, FeedbackState, NewFeedback, RejectReason, Reporter, new_receipt};
+use crate::domain::staff::{Role, Staff};
+
+/// A feedback as stored.
+#[derive(Debug, Clone)]
+pub struct Feedback {
+    pub id: i64,
+    pub receipt: String,
+    pub station_id: i64,
+    pub district_code: String,
+    pub kind: FeedbackKind,
+    pub rating: Option<u8>,
+    pub body: String,
+    pub reporter: Option<Reporter>,
+    /// Never shown publicly.
+    pub contact_phone: Option<String>,
+    pub state: FeedbackState,
+    pub reject_reason: Option<RejectReason>,
+    pub reply: Option<String>,
+    pub reply_at: Option<i64>,
+    pub trapped: bool,
+    pub created_at: i64,
+}
+
+/// One step of a feedback's moderation history.
+#[derive(Debug, Clone)]
+pub struct FeedbackEvent {
+    pub at: i64,
+    /// `None`: the system (e.g. the honeypot).
+    pub staff_name: Option<String>,
+    pub action: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A moderation step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moderation {
+    Publish,
+    Reject(RejectReason),
+    Reply(String),
+}
+
+/// Which feedback the queue lists.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: Option<FeedbackState>,
+    pub kind: Option<FeedbackKind>,
+    pub district: Option<String>,
+    pub station_id: Option<i64>,
+    /// Zero-based.
+    pub page: u32,
+}
+
+/// Feedback rows per queue page.
+pub const QUEUE_PAGE: u32 = 50;
+
+const COLUMNS: &str = "id, receipt, station_id, district_code, kind, rating, body, reporter, contact_phone, state, \
+    reject_reason, reply, reply_at, trapped, created_at";
+
+fn from_row(row: &AnyRow) -> Result<Feedback, sqlx::Error> {
+    let kind: String = row.try_get(4)?;
+    let state: String = row.try_get(9)?;
+    Ok(Feedback {
+        id: row.try_get(0)?,
+        receipt: row.try_get(1)?,
+        station_id: row.try_get(2)?,
+        district_code: row.try_get(3)?,
+        kind: FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Other),
+        rating: row.try_get::<Option<i64>, _>(5)?.and_then(|r| u8::try_from(r).ok()),
+        body: row.try_get(6)?,
+        reporter: row.try_get::<Option<String>, _>(7)?.as_deref().and_then(Reporter::parse),
+        contact_phone: row.try_get(8)?,
+        state: FeedbackState::parse(&state).unwrap_or(FeedbackState::Pending),
+        reject_reason: row.try_get::<Option<String>, _>(10)?.as_deref().and_then(RejectReason::parse),
+        reply: row.try_get(11)?,
+        reply_at: row.try_get(12)?,
+        trapped: row.try_get::<i64, _>(13)? != 0,
+        created_at: row.try_get(14)?,
+    })
+}
+
+/// The `WHERE` condition that keeps a staff member inside their district, and its value.
+fn scope(role: Role, first_param: usize) -> (String, Option<String>) {
+    match role.district() {
+        None => ("TRUE".into(), None),
+        Some(d) => (format!("district_code = ${first_param}"), Some(d.code.to_string())),
+    }
+}
+
+impl Store {
+    /// Stores a feedback once per `submission` key: a retried form gets the first receipt
+    /// back (`false`: it was stored before). A trapped (honeypot) one is stored as rejected spam.
+    pub async fn submit_feedback(
+        &self,
+        station_id: i64,
+        district_code: &str,
+        new: &NewFeedback,
+        submission: &str,
+        trapped: bool,
+        now: i64,
+    ) -> Result<(String, bool), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (state, reason) = if trapped { ("rejected", Some("spam")) } else { ("pending", None) };
+        let inserted = sqlx::query(
+            "INSERT INTO feedback (receipt, submission, station_id, district_code, kind, rating, body, reporter, \
+             contact_phone, state, reject_reason, trapped, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+             ON CONFLICT (submission) DO NOTHING RETURNING id, receipt",
+        )
+        .bind(new_receipt())
+        .bind(submission)
+        .bind(station_id)
+        .bind(district_code)
+        .bind(new.kind.key())
+        .bind(new.rating.map(i64::from))
+        .bind(&new.body)
+        .bind(new.reporter.map(|r| r.key()))
+        .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(state)
+        .bind(reason)
+        .bind(i64::from(trapped))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = inserted else {
+            tx.rollback().await?;
+            let row = sqlx::query("SELECT receipt FROM feedback WHERE submission = $1")
+                .bind(submission)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok((row.try_get(0)?, false));
+        };
+        let id: i64 = row.try_get(0)?;
+        let receipt: String = row.try_get(1)?;
+        if trapped {
+            sqlx::query(
+                "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
+                 VALUES ($1, NULL, $2, 'reject', 'spam', 'honeypot')",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        } else if new.kind == FeedbackKind::ClosedWhenOpen {
+            // The "reported closed" warning shows before moderation: every instance reloads.
+            sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok((receipt, true))
+    }
+
+    pub async fn feedback_by_receipt(&self, receipt: &str) -> Result<Option<Feedback>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM feedback WHERE receipt = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(receipt).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| from_row(&r)).transpose()?)
+    }
+
+    /// One feedback, if `role` may see it (another district's is "not found").
+    pub async fn feedback_for(&self, id: i64, role: Role) -> Result<Option<Feedback>, StoreError> {
+        let (cond, district) = scope(role, 2);
+        let sql = format!("SELECT {COLUMNS} FROM feedback WHERE id = $1 AND {cond}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+        if let Some(d) = district {
+            query = query.bind(d);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| from_row(&r)).transpose()?)
+    }
+
+    pub async fn feedback_events(&self, id: i64) -> Result<Vec<FeedbackEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.at, s.display_name, e.action, e.reason, e.note FROM feedback_events e \
+             LEFT JOIN staff s ON s.id = e.staff_id WHERE e.feedback_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FeedbackEvent {
+                    at: r.try_get(0)?,
+                    staff_name: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    reason: r.try_get(3)?,
+                    note: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// A page of the moderation queue inside `role`'s districts (newest first), and the total.
+    /// Trapped (honeypot) feedback is left out: nobody needs to read it.
+    pub async fn feedback_queue(&self, filter: &QueueFilter, role: Role) -> Result<(i64, Vec<Feedback>), StoreError> {
+        let mut conds = vec!["trapped = 0".to_string()];
+        let mut values: Vec<String> = Vec::new();
+        let mut push = |cond: &str, value: String| {
+            values.push(value);
+            conds.push(format!("{cond} = ${}", values.len()));
+        };
+        if let Some(d) = role.district() {
+            push("district_code", d.code.to_string());
+        }
+        if let Some(s) = filter.state {
+            push("state", s.key().into());
+        }
+        if let Some(k) = filter.kind {
+            push("kind", k.key().into());
+        }
+        if let Some(d) = &filter.district {
+            push("district_code", d.clone());
+        }
+        let station = filter.station_id.map(|id| {
+            conds.push(format!("station_id = ${}", values.len() + 1));
+            id
+        });
+        let cond = conds.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM feedback WHERE {cond}");
+        let mut count = sqlx::query(sqlx::AssertSqlSafe(count_sql));
+        for v in &values {
+            count = count.bind(v.clone());
+        }
+        if let Some(id) = station {
+            count = count.bind(id);
+        }
+        let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM feedback WHERE {cond} ORDER BY created_at DESC, id DESC LIMIT {QUEUE_PAGE} OFFSET {}",
+            u64::from(filter.page) * u64::from(QUEUE_PAGE)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            query = query.bind(v);
+        }
+        if let Some(id) = station {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok((total, rows.iter().map(from_row).collect::<Result<_, _>>()?))
+    }
+
+    /// Applies one moderation step to each of `ids` that `staff` may touch, recording it
+    /// in the history. Returns how many changed.
+    pub async fn moderate(&self, ids: &[i64], step: &Moderation, staff: &Staff, now: i64) -> Result<u64, StoreError> {
+        // Every statement uses each of its parameters: PostgreSQL must know their types.
+        let (set, action, reason, note, extra) = match step {
+            Moderation::Publish => {
+                ("state = 'published', reject_reason = NULL", "publish", None, None, "state <> 'published'")
+            }
+            Moderation::Reject(r) => (
+                "state = 'rejected', reject_reason = $3",
+                "reject",
+                Some(r.key()),
+                None,
+                "NOT (state = 'rejected' AND COALESCE(reject_reason, '') = $3)",
+            ),
+            Moderation::Reply(text) => ("reply = $3, reply_at = $2", "reply", None, Some(text.clone()), "TRUE"),
+        };
+        let value = reason.map(String::from).or_else(|| note.clone());
+        let (cond, district) = scope(staff.role, if value.is_some() { 4 } else { 3 });
+        let sql = format!(
+            "UPDATE feedback SET {set}, updated_at = $2 WHERE id = $1 AND trapped = 0 AND {extra} AND {cond} RETURNING id"
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        for id in ids {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(*id).bind(now);
+            if let Some(v) = &value {
+                query = query.bind(v.clone());
+            }
+            if let Some(d) = &district {
+                query = query.bind(d.clone());
+            }
+            let row = query.fetch_optional(&mut *tx).await?;
+            if row.is_none() {
+                continue;
+            }
+            changed += 1;
+            sqlx::query(
+                "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(*id)
+            .bind(staff.id)
+            .bind(now)
+            .bind(action)
+            .bind(reason)
+            .bind(note.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if changed > 0 {
+            sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    pub async fn feedback_version(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT version FROM feedback_version WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// What the public pages show: published feedback (newest first) and the times of
+    /// "closed when listed open" reports since `since` that were not rejected.
+    pub async fn public_feedback(&self, since: i64) -> Result<(Vec<Feedback>, Vec<(i64, i64)>), StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM feedback WHERE state = 'published' ORDER BY created_at DESC, id DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let published = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        let rows = sqlx::query(
+            "SELECT station_id, created_at FROM feedback WHERE kind = 'closed_when_open' AND created_at >= $1 \
+             AND state <> 'rejected' AND trapped = 0 ORDER BY created_at",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let closed = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, sqlx::Error>>()?;
+        Ok((published, closed))
+    }
+}

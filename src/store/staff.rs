@@ -1,0 +1,263 @@
+//! Staff accounts, their sessions and invites.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, Staff, token_hash};
+
+/// What a login attempt found.
+#[derive(Debug)]
+pub enum LoginCheck {
+    /// The account and its stored hash (the caller verifies the password).
+    Account { staff: Staff, password_hash: String },
+    Locked { until: i64 },
+    NoSuchUser,
+}
+
+/// An invite as stored.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub role: Role,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+fn staff_from_row(row: &sqlx::any::AnyRow) -> Result<Option<Staff>, sqlx::Error> {
+    let role_key: String = row.try_get("role")?;
+    let district: Option<String> = row.try_get("district_code")?;
+    Ok(Role::from_parts(&role_key, district.as_deref()).map(|role| Staff {
+        id: row.try_get("id").unwrap_or_default(),
+        username: row.try_get("username").unwrap_or_default(),
+        display_name: row.try_get("display_name").unwrap_or_default(),
+        role,
+    }))
+}
+
+const STAFF_COLUMNS: &str = "staff.id, staff.username, staff.display_name, staff.role, staff.district_code";
+
+impl Store {
+    /// Adds an account; `Ok(None)` when the username is taken.
+    pub async fn create_staff(
+        &self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        role: Role,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let res = sqlx::query(
+            "INSERT INTO staff (username, display_name, password_hash, role, district_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(role.key())
+        .bind(role.district().map(|d| d.code.to_string()))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(res.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    }
+
+    /// Every account, for the city administrators' staff page.
+    pub async fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        let sql = format!("SELECT {STAFF_COLUMNS} FROM staff ORDER BY staff.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        Ok(rows.iter().filter_map(|r| staff_from_row(r).transpose()).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn login_check(&self, username: &str, now: i64) -> Result<LoginCheck, StoreError> {
+        let sql = format!("SELECT {STAFF_COLUMNS}, password_hash, locked_until FROM staff WHERE username = $1");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.pool).await? else {
+            return Ok(LoginCheck::NoSuchUser);
+        };
+        let locked_until: i64 = row.try_get("locked_until")?;
+        if locked_until > now {
+            return Ok(LoginCheck::Locked { until: locked_until });
+        }
+        match staff_from_row(&row)? {
+            Some(staff) => Ok(LoginCheck::Account { staff, password_hash: row.try_get("password_hash")? }),
+            None => Ok(LoginCheck::NoSuchUser),
+        }
+    }
+
+    /// Counts a failed login; locks the account after too many in a row. True when now locked.
+    pub async fn login_failed(&self, staff_id: i64, now: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "UPDATE staff SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
+             WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(staff_id)
+        .bind(LOCK_AFTER_FAILURES)
+        .bind(now + LOCK_SECONDS)
+        .fetch_one(&self.pool)
+        .await?;
+        let failures: i64 = row.try_get(0)?;
+        if failures >= LOCK_AFTER_FAILURES {
+            // The lock is the penalty; the count starts again after it.
+            sqlx::query("UPDATE staff SET failed_logins = 0 WHERE id = $1").bind(staff_id).execute(&self.pool).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// A successful login: clears the failure count and opens a session for `token`.
+    pub async fn open_session(&self, staff_id: i64, token: &str, now: i64, lasts: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE staff SET failed_logins = 0, locked_until = 0 WHERE id = $1")
+            .bind(staff_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash(token))
+            .bind(staff_id)
+            .bind(now)
+            .bind(now + lasts)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The staff member a session token belongs to, if the session is live.
+    pub async fn session_staff(&self, token: &str, now: i64) -> Result<Option<Staff>, StoreError> {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_sessions JOIN staff ON staff.id = staff_sessions.staff_id \
+             WHERE staff_sessions.token_hash = $1 AND staff_sessions.expires_at > $2"
+        );
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash(token)).bind(now).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| staff_from_row(&r)).transpose()?.flatten())
+    }
+
+    pub async fn close_session(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The stored hash of an account's password.
+    pub async fn password_hash(&self, staff_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT password_hash FROM staff WHERE id = $1")
+            .bind(staff_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Sets a new password and ends every other session of the account.
+    pub async fn set_password(&self, staff_id: i64, hash: &str, keep_token: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE staff SET password_hash = $2 WHERE id = $1")
+            .bind(staff_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2")
+            .bind(staff_id)
+            .bind(token_hash(keep_token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_invite(&self, token: &str, role: Role, by: i64, now: i64, lasts: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invites (token_hash, role, district_code, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash(token))
+        .bind(role.key())
+        .bind(role.district().map(|d| d.code.to_string()))
+        .bind(by)
+        .bind(now)
+        .bind(now + lasts)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn invite(&self, token: &str) -> Result<Option<Invite>, StoreError> {
+        let row = sqlx::query("SELECT role, district_code, expires_at, used_at FROM invites WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let district: Option<String> = row.try_get(1)?;
+        Ok(Role::from_parts(&row.try_get::<String, _>(0)?, district.as_deref()).map(|role| Invite {
+            role,
+            expires_at: row.try_get(2).unwrap_or_default(),
+            used_at: row.try_get(3).ok().flatten(),
+        }))
+    }
+
+    /// Uses an invite and creates its account in one transaction. `Ok(None)` when the
+    /// invite was used meanwhile or the username is taken (nothing is written then).
+    pub async fn accept_invite(
+        &self,
+        token: &str,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<Staff>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE invites SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+             RETURNING role, district_code",
+        )
+        .bind(token_hash(token))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(claimed) = claimed else { return Ok(None) };
+        let district: Option<String> = claimed.try_get(1)?;
+        let Some(role) = Role::from_parts(&claimed.try_get::<String, _>(0)?, district.as_deref()) else {
+            return Ok(None);
+        };
+        let id = sqlx::query(
+            "INSERT INTO staff (username, display_name, password_hash, role, district_code, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(role.key())
+        .bind(district)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else { return Ok(None) };
+        let id: i64 = id.try_get(0)?;
+        sqlx::query("UPDATE invites SET used_by = $2 WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(Staff { id, username: username.into(), display_name: display_name.into(), role }))
+    }
+
+    /// Whether a username is taken.
+    pub async fn username_taken(&self, username: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM staff WHERE username = $1").bind(username).fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// The cookie-signing key shared by every instance on this database: made once, kept in `meta`.
+    pub async fn secret_key(&self) -> Result<String, StoreError> {
+        if let Some(key) = self.meta("secret_key").await? {
+            return Ok(key);
+        }
+        let fresh: String = (0..4).map(|_| crate::domain::staff::new_token()).collect();
+        // Two instances starting at once: the first insert wins and both read it back.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(&fresh)
+            .execute(&self.pool)
+            .await?;
+        Ok(self.meta("secret_key").await?.unwrap_or(fresh))
+    }
+}

@@ -1,0 +1,119 @@
+//! `/admin`: what union staff use. Every handler takes [`SignedIn`] (or [`Admin`]),
+//! every form carries the CSRF token, and a district's staff only ever see their district.
+//!
+//! [`SignedIn`]: super::auth::SignedIn
+//! [`Admin`]: super::auth::Admin
+
+pub mod account;
+pub mod queue;
+pub mod staff;
+pub mod stations;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+use super::auth::SignedIn;
+use super::forms::{Csrf, FormData};
+use super::i18n::Lang;
+use crate::domain::filter::{ParamError, Problem, parse_pairs};
+use crate::domain::staff::Role;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(account::login_form)
+        .service(account::login)
+        .service(account::logout)
+        .service(account::password_form)
+        .service(account::change_password)
+        .service(account::invite_form)
+        .service(account::accept_invite)
+        .service(queue::home)
+        .service(queue::list)
+        .service(queue::bulk)
+        .service(queue::detail)
+        .service(queue::act)
+        .service(stations::list)
+        .service(stations::new_form)
+        .service(stations::create)
+        .service(stations::edit_form)
+        .service(stations::save)
+        .service(stations::set_status)
+        .service(stations::honour)
+        .service(staff::list)
+        .service(staff::invite)
+        .service(staff::audit);
+}
+
+/// Messages shown once after a form did its work (`?done=KEY`).
+const FLASHES: &[&str] = &[
+    "published", "rejected", "replied", "nothing", "saved", "created", "closed", "reopened", "revoked", "verified",
+    "honour", "password", "conflict",
+];
+
+/// What every staff page shows around its content.
+pub struct AdminCtx {
+    pub staff_name: String,
+    pub role: String,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl AdminCtx {
+    pub fn new(req: &HttpRequest, lang: Lang, signed: &SignedIn, csrf: &Csrf) -> AdminCtx {
+        let role = match signed.staff.role {
+            Role::CityAdmin => lang.t("admin.role.city_admin").into_owned(),
+            Role::DistrictStaff(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
+        };
+        let flash = query_pairs(req)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "done"))
+            .and_then(|(_, v)| FLASHES.iter().find(|f| **f == v))
+            .map(|key| lang.t(&format!("admin.flash.{key}")).into_owned());
+        AdminCtx {
+            staff_name: signed.staff.display_name.clone(),
+            role,
+            is_admin: signed.staff.role.is_admin(),
+            csrf: csrf.token.clone(),
+            flash,
+        }
+    }
+}
+
+/// The request's query as decoded pairs (invalid UTF-8 is a 400).
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ParamError> {
+    parse_pairs(req.query_string())
+}
+
+/// One query value, "" when absent.
+pub fn param<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
+}
+
+/// A 1-based page number from the query, as a 0-based index.
+pub fn page_param(pairs: &[(String, String)]) -> Result<u32, ParamError> {
+    match param(pairs, "page") {
+        "" => Ok(0),
+        raw => match raw.parse::<u32>() {
+            Ok(n @ 1..=100_000) => Ok(n - 1),
+            _ => Err(ParamError::new("page", raw, Problem::BadPage)),
+        },
+    }
+}
+
+/// A 303 to `path` after a form did its work.
+pub fn see_other(path: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, path.to_string())).finish()
+}
+
+/// Parses a posted form and checks its CSRF token.
+pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, super::error::AppError> {
+    let form = FormData::parse(body);
+    Csrf::verify(req, state, &form)?;
+    Ok(form)
+}
+
+/// Beijing time of a Unix timestamp, for tables.
+pub fn date_time(ts: i64) -> String {
+    crate::domain::hours::beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
+}

@@ -1,0 +1,116 @@
+//! For city administrators: staff accounts, invite links, and the audit log.
+
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::stations::{AuditLine, audit_lines};
+use super::{AdminCtx, checked_form, page_param, param, query_pairs};
+use crate::domain::district::{DISTRICTS, District};
+use crate::domain::filter::{ParamError, Problem};
+use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
+use crate::store::AUDIT_PAGE;
+use crate::web::AppState;
+use crate::web::auth::Admin;
+use crate::web::error::AppError;
+use crate::web::forms::Csrf;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+use crate::web::public::stations::Choice;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/staff.html")]
+struct StaffPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    people: Vec<(String, String, String)>,
+    districts: Vec<Choice>,
+    invite_link: Option<String>,
+}
+
+async fn staff_page(req: &HttpRequest, lang: Lang, state: &AppState, admin: &Admin, invite_link: Option<String>) -> Result<StaffPage, AppError> {
+    let people = state
+        .store
+        .all_staff()
+        .await?
+        .into_iter()
+        .map(|s| {
+            let role = match s.role.district() {
+                None => lang.t("admin.role.city_admin").into_owned(),
+                Some(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
+            };
+            (s.username, s.display_name, role)
+        })
+        .collect();
+    let csrf = Csrf::for_request(req, state);
+    Ok(StaffPage {
+        ctx: PageCtx::new(req, lang, state),
+        admin: AdminCtx::new(req, lang, &admin.0, &csrf),
+        people,
+        districts: DISTRICTS.iter().map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: false }).collect(),
+        invite_link,
+    })
+}
+
+#[get("/admin/staff")]
+pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin) -> Result<impl Responder, AppError> {
+    let csrf = Csrf::for_request(&req, &state);
+    Ok(csrf.apply(staff_page(&req, lang, &state, &admin, None).await?))
+}
+
+/// Makes a one-time invite link (valid 72 hours) and shows it once.
+#[post("/admin/invites")]
+pub async fn invite(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let role = match form.get("role") {
+        "city_admin" => Role::CityAdmin,
+        "district_staff" => Role::DistrictStaff(
+            District::parse(form.get("district")).ok_or_else(|| ParamError::new("district", form.get("district"), Problem::UnknownDistrict))?,
+        ),
+        other => return Err(ParamError::new("role", other, Problem::BadValue).into()),
+    };
+    let token = new_token();
+    state.store.create_invite(&token, role, admin.0.staff.id, state.clock.now(), INVITE_SECONDS).await?;
+    let host = req.connection_info().host().to_string();
+    let scheme = if state.secure_cookies { "https".to_string() } else { req.connection_info().scheme().to_string() };
+    let link = format!("{scheme}://{host}/invite/{token}");
+    let page = staff_page(&req, lang, &state, &admin, Some(link)).await?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(page.render()?))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    lines: Vec<(i64, String, AuditLine)>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    station: String,
+}
+
+#[get("/admin/audit")]
+pub async fn audit(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let page = page_param(&pairs)?;
+    let station_raw = param(&pairs, "station");
+    let station = match station_raw {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| ParamError::new("station", raw, Problem::BadValue))?),
+    };
+    let (total, entries) = state.store.audit_log(station, page).await?;
+    let heads: Vec<(i64, String)> = entries.iter().map(|e| (e.station_id, e.station_name.clone())).collect();
+    let lines = heads.into_iter().zip(audit_lines(lang, entries)).map(|((id, name), line)| (id, name, line)).collect();
+    let csrf = Csrf::for_request(&req, &state);
+    let page = AuditPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        admin: AdminCtx::new(&req, lang, &admin.0, &csrf),
+        lines,
+        total,
+        page: page + 1,
+        pages: ((total.max(0) as u64).div_ceil(u64::from(AUDIT_PAGE))).max(1) as u32,
+        station: station_raw.to_string(),
+    };
+    Ok(csrf.apply(page))
+}

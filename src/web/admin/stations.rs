@@ -1,0 +1,595 @@
+//! Keeping the ledger true: find a station, edit every field, close, reopen, revoke,
+//! mark verified, add honours, add a station. Every change is audited.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDate;
+
+use super::{AdminCtx, checked_form, date_time, param, query_pairs, see_other};
+use crate::domain::coords::{LatLon, Precision};
+use crate::domain::district::{DISTRICTS, District};
+use crate::domain::facility::{ALL_FACILITIES, Audience, Facility, FacilitySet, HostType};
+use crate::domain::feedback::multi_line;
+use crate::domain::geo::{Datum, to_wgs84};
+use crate::domain::hours::Hours;
+use crate::domain::staff::{Role, Staff};
+use crate::domain::station::{Honour, HonourLevel, Station, Status};
+use crate::domain::text::{Phone, SearchText, TextError, single_line};
+use crate::web::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::error::AppError;
+use crate::web::forms::{Csrf, FormData};
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+use crate::web::public::station::parse_id;
+use crate::web::public::stations::Choice;
+
+/// Rows of the staff station search.
+const SEARCH_LIMIT: usize = 100;
+
+/// The area a Beijing station must lie in (a generous box around the city).
+const BEIJING: (f64, f64, f64, f64) = (39.3, 115.3, 41.2, 117.6);
+
+pub struct StationRow {
+    pub id: i64,
+    pub name: String,
+    pub district: &'static str,
+    pub address: String,
+    pub status: String,
+    pub verified: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/stations.html")]
+struct ListPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    q: String,
+    districts: Vec<Choice>,
+    rows: Vec<StationRow>,
+    total: usize,
+    limit: usize,
+}
+
+fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
+    DISTRICTS
+        .iter()
+        .filter(|d| role.covers(d))
+        .map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: d.code.to_string() == current })
+        .collect()
+}
+
+#[get("/admin/stations")]
+pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let q_raw = param(&pairs, "q");
+    let q = SearchText::parse(q_raw)
+        .map_err(|_| crate::domain::filter::ParamError::new("q", q_raw, crate::domain::filter::Problem::TooLong))?;
+    let district_raw = param(&pairs, "district");
+    let district = match district_raw {
+        "" => None,
+        raw => Some(District::parse(raw).ok_or_else(|| {
+            crate::domain::filter::ParamError::new("district", raw, crate::domain::filter::Problem::UnknownDistrict)
+        })?),
+    };
+    let role = signed.staff.role;
+    let snapshot = state.snapshot.load();
+    let matches: Vec<_> = snapshot
+        .entries()
+        .iter()
+        .filter(|e| role.covers(e.station.district))
+        .filter(|e| district.is_none_or(|d| d.code == e.station.district.code))
+        .filter(|e| {
+            q.as_ref().is_none_or(|q| {
+                e.station.id.to_string() == q.as_str()
+                    || e.station.name.to_ascii_lowercase().contains(q.as_str())
+                    || e.station.address.to_ascii_lowercase().contains(q.as_str())
+            })
+        })
+        .collect();
+    let rows = matches
+        .iter()
+        .take(SEARCH_LIMIT)
+        .map(|e| StationRow {
+            id: e.station.id,
+            name: e.station.name.clone(),
+            district: e.station.district.name(lang.is_zh()),
+            address: e.station.address.clone(),
+            status: lang.t(&format!("admin.status.{}", e.station.status.key())).into_owned(),
+            verified: e.station.verified_on.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let csrf = Csrf::for_request(&req, &state);
+    let page = ListPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        q: q_raw.to_string(),
+        districts: district_choices(lang, role, district_raw),
+        rows,
+        total: matches.len(),
+        limit: SEARCH_LIMIT,
+    };
+    Ok(csrf.apply(page))
+}
+
+/// The edit form's fields as text, to draw and to refill.
+#[derive(Default)]
+pub struct StationForm {
+    pub name: String,
+    pub district: String,
+    pub street: String,
+    pub address: String,
+    pub lat: String,
+    pub lon: String,
+    pub datum: String,
+    pub precision: String,
+    pub host: String,
+    pub hours: String,
+    pub holiday_open: bool,
+    pub contact_name: String,
+    pub phone: String,
+    pub area: String,
+    pub facilities: Vec<String>,
+    pub audiences: Vec<String>,
+    pub services: String,
+    pub description: String,
+    pub updated_at: String,
+}
+
+impl StationForm {
+    fn from_station(s: &Station) -> StationForm {
+        StationForm {
+            name: s.name.clone(),
+            district: s.district.code.to_string(),
+            street: s.street_code.clone().unwrap_or_default(),
+            address: s.address.clone(),
+            lat: format!("{:.6}", s.position.lat),
+            lon: format!("{:.6}", s.position.lon),
+            datum: "wgs84".into(),
+            precision: s.precision.key().into(),
+            host: s.host.key().into(),
+            hours: s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
+            holiday_open: s.holiday_open,
+            contact_name: s.contact_name.clone().unwrap_or_default(),
+            phone: s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            area: s.area_m2.map(|a| format!("{a}")).unwrap_or_default(),
+            facilities: s.facilities.iter().map(|f| f.key().to_string()).collect(),
+            audiences: s.audiences.iter().map(|a| a.key().to_string()).collect(),
+            services: s.services.clone(),
+            description: s.description.clone(),
+            updated_at: s.updated_at.to_string(),
+        }
+    }
+
+    fn from_form(f: &FormData) -> StationForm {
+        let text = |k: &str| f.get(k).to_string();
+        StationForm {
+            name: text("name"),
+            district: text("district"),
+            street: text("street"),
+            address: text("address"),
+            lat: text("lat"),
+            lon: text("lon"),
+            datum: text("datum"),
+            precision: text("precision"),
+            host: text("host"),
+            hours: text("hours"),
+            holiday_open: f.get("holiday_open") == "1",
+            contact_name: text("contact_name"),
+            phone: text("phone"),
+            area: text("area"),
+            facilities: f.all("facility").map(String::from).collect(),
+            audiences: f.all("audience").map(String::from).collect(),
+            services: text("services"),
+            description: text("description"),
+            updated_at: text("updated_at"),
+        }
+    }
+
+    /// The station these fields describe, on top of `base` (status, honours, dates kept).
+    fn apply(&self, base: &Station, role: Role, snapshot: &crate::snapshot::Snapshot) -> Result<Station, Vec<(&'static str, &'static str)>> {
+        let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
+        let mut s = base.clone();
+        let text_err = |e: TextError| match e {
+            TextError::Empty => "empty",
+            TextError::TooLong(_) => "too_long",
+            TextError::Control => "control",
+            TextError::NotPhone => "not_phone",
+        };
+        match single_line(&self.name, 100) {
+            Ok(v) => s.name = v,
+            Err(e) => errors.push(("name", text_err(e))),
+        }
+        match District::parse(&self.district) {
+            Some(d) if role.covers(d) => s.district = d,
+            _ => errors.push(("district", "district")),
+        }
+        s.street_code = match self.street.trim() {
+            "" => None,
+            code => match snapshot.street(code) {
+                Some(st) if st.district_code == s.district.code => Some(code.to_string()),
+                _ => {
+                    errors.push(("street", "street"));
+                    None
+                }
+            },
+        };
+        match single_line(&self.address, 200) {
+            Ok(v) => s.address = v,
+            Err(e) => errors.push(("address", text_err(e))),
+        }
+        let datum = Datum::parse(&self.datum).unwrap_or(Datum::Wgs84);
+        match (self.lat.trim().parse::<f64>(), self.lon.trim().parse::<f64>()) {
+            (Ok(lat), Ok(lon)) => match LatLon::new(lat, lon) {
+                Ok(p) => {
+                    let p = to_wgs84(p, datum);
+                    let (s_, w, n, e) = BEIJING;
+                    if (s_..=n).contains(&p.lat) && (w..=e).contains(&p.lon) {
+                        // Unchanged text keeps the stored value exactly (no rounding drift).
+                        if format!("{:.6}", p.lat) != format!("{:.6}", base.position.lat)
+                            || format!("{:.6}", p.lon) != format!("{:.6}", base.position.lon)
+                        {
+                            s.position = p;
+                        }
+                    } else {
+                        errors.push(("lat", "outside_beijing"));
+                    }
+                }
+                Err(_) => errors.push(("lat", "coordinates")),
+            },
+            _ => errors.push(("lat", "coordinates")),
+        }
+        match Precision::parse(&self.precision) {
+            Some(p) => s.precision = p,
+            None => errors.push(("precision", "choose")),
+        }
+        match HostType::parse(&self.host) {
+            Some(h) => s.host = h,
+            None => errors.push(("host", "choose")),
+        }
+        s.hours = match self.hours.trim() {
+            "" => None,
+            raw => match Hours::parse(raw) {
+                Ok(h) => Some(h),
+                Err(_) => {
+                    errors.push(("hours", "hours"));
+                    None
+                }
+            },
+        };
+        s.holiday_open = self.holiday_open;
+        s.contact_name = match self.contact_name.trim() {
+            "" => None,
+            raw => single_line(raw, 40).map_err(|e| errors.push(("contact_name", text_err(e)))).ok(),
+        };
+        s.phone = match self.phone.trim() {
+            "" => None,
+            raw => Phone::parse(raw).map_err(|e| errors.push(("phone", text_err(e)))).ok(),
+        };
+        s.area_m2 = match self.area.trim() {
+            "" => None,
+            raw => match raw.parse::<f64>() {
+                Ok(a) if a.is_finite() && (0.0..=100_000.0).contains(&a) => Some(a),
+                _ => {
+                    errors.push(("area", "area"));
+                    None
+                }
+            },
+        };
+        let facilities: Option<FacilitySet> = self.facilities.iter().map(|k| Facility::parse(k)).collect();
+        match facilities {
+            Some(f) => s.facilities = f,
+            None => errors.push(("facilities", "choose")),
+        }
+        match self.audiences.iter().map(|k| Audience::parse(k)).collect::<Option<Vec<_>>>() {
+            Some(a) => s.audiences = Audience::ALL.iter().copied().filter(|x| a.contains(x)).collect(),
+            None => errors.push(("audiences", "choose")),
+        }
+        s.services = match multi_line(&self.services, 1000) {
+            Ok(v) => v,
+            Err(TextError::Empty) => String::new(),
+            Err(e) => {
+                errors.push(("services", text_err(e)));
+                String::new()
+            }
+        };
+        s.description = match multi_line(&self.description, 2000) {
+            Ok(v) => v,
+            Err(TextError::Empty) => String::new(),
+            Err(e) => {
+                errors.push(("description", text_err(e)));
+                String::new()
+            }
+        };
+        if errors.is_empty() { Ok(s) } else { Err(errors) }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/station.html")]
+struct EditPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    /// `None`: a new station.
+    id: Option<i64>,
+    title: String,
+    form: StationForm,
+    errors: Vec<(&'static str, String)>,
+    districts: Vec<Choice>,
+    streets: Vec<Choice>,
+    hosts: Vec<Choice>,
+    facilities: Vec<Choice>,
+    audiences: Vec<Choice>,
+    status_key: &'static str,
+    status_text: String,
+    closed_reason: String,
+    closed_until: String,
+    verified_on: String,
+    honours: Vec<String>,
+    levels: Vec<Choice>,
+    history: Vec<AuditLine>,
+}
+
+/// A line of a station's change history.
+pub struct AuditLine {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub changes: Vec<(String, String, String)>,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+pub fn audit_lines(lang: Lang, entries: Vec<crate::store::AuditEntry>) -> Vec<AuditLine> {
+    entries
+        .into_iter()
+        .map(|e| {
+            let after = e.after.as_object().cloned().unwrap_or_default();
+            let changes = after
+                .iter()
+                .map(|(k, v)| {
+                    let before = e.before.get(k).and_then(|b| b.as_str()).unwrap_or_default().to_string();
+                    (lang.t(&format!("admin.field.{k}")).into_owned(), before, v.as_str().unwrap_or_default().to_string())
+                })
+                .collect();
+            AuditLine {
+                at: date_time(e.at),
+                who: e.staff_name,
+                action: lang.t(&format!("admin.audit_action.{}", e.action)).into_owned(),
+                changes,
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    signed: &SignedIn,
+    csrf: &Csrf,
+    station: Option<&Station>,
+    form: StationForm,
+    errors: Vec<(&'static str, &'static str)>,
+) -> Result<EditPage, AppError> {
+    let snapshot = state.snapshot.load();
+    let role = signed.staff.role;
+    let district_code: u32 = form.district.parse().unwrap_or_default();
+    let pick = |all: &[String], key: &str| all.iter().any(|k| k == key);
+    let history = match station {
+        Some(s) => audit_lines(lang, state.store.audit_log(Some(s.id), 0).await?.1),
+        None => Vec::new(),
+    };
+    let (closed_reason, closed_until) = match station.map(|s| &s.status) {
+        Some(Status::TemporarilyClosed { reason, until }) => (reason.clone(), until.map(|d| d.to_string()).unwrap_or_default()),
+        _ => (String::new(), String::new()),
+    };
+    Ok(EditPage {
+        ctx: PageCtx::new(req, lang, state),
+        admin: AdminCtx::new(req, lang, signed, csrf),
+        id: station.map(|s| s.id),
+        title: station.map(|s| s.name.clone()).unwrap_or_else(|| lang.t("admin.station.new").into_owned()),
+        errors: errors.iter().map(|(f, p)| (*f, lang.t(&format!("admin.error.{p}")).into_owned())).collect(),
+        districts: district_choices(lang, role, &form.district),
+        streets: snapshot
+            .streets_of(district_code)
+            .map(|st| Choice { value: st.code.clone(), label: st.name.clone(), selected: st.code == form.street })
+            .collect(),
+        hosts: HostType::ALL
+            .iter()
+            .map(|h| Choice { value: h.key().into(), label: lang.t(&format!("host.{}", h.key())).into_owned(), selected: h.key() == form.host })
+            .collect(),
+        facilities: ALL_FACILITIES
+            .iter()
+            .map(|f| Choice { value: f.key().into(), label: lang.t(&format!("facility.{}", f.key())).into_owned(), selected: pick(&form.facilities, f.key()) })
+            .collect(),
+        audiences: Audience::ALL
+            .iter()
+            .map(|a| Choice { value: a.key().into(), label: lang.t(&format!("audience.{}", a.key())).into_owned(), selected: pick(&form.audiences, a.key()) })
+            .collect(),
+        status_key: station.map(|s| s.status.key()).unwrap_or("open"),
+        status_text: lang.t(&format!("admin.status.{}", station.map(|s| s.status.key()).unwrap_or("open"))).into_owned(),
+        closed_reason,
+        closed_until,
+        verified_on: station.and_then(|s| s.verified_on).map(|d| d.to_string()).unwrap_or_default(),
+        honours: station
+            .map(|s| s.honours.iter().map(|h| format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title)).collect())
+            .unwrap_or_default(),
+        levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
+            .iter()
+            .map(|l| Choice { value: l.key().into(), label: lang.t(&format!("honour.{}", l.key())).into_owned(), selected: false })
+            .collect(),
+        history,
+        form,
+    })
+}
+
+/// The station as stored, if `staff` may touch it (another district's is "not found").
+async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Station, AppError> {
+    let id = parse_id(raw_id)?;
+    let station = state.store.station(id).await?.ok_or(AppError::NotFound)?;
+    if !staff.role.covers(station.district) {
+        return Err(AppError::NotFound);
+    }
+    Ok(station)
+}
+
+fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+#[get("/admin/stations/{id}")]
+pub async fn edit_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let station = station_for(&state, &signed.staff, &id).await?;
+    let csrf = Csrf::for_request(&req, &state);
+    let page = edit_page(&req, lang, &state, &signed, &csrf, Some(&station), StationForm::from_station(&station), Vec::new()).await?;
+    Ok(csrf.apply(page).respond_to(&req).map_into_boxed_body())
+}
+
+async fn new_page(req: &HttpRequest, lang: Lang, state: &AppState, signed: &SignedIn) -> Result<HttpResponse, AppError> {
+    let csrf = Csrf::for_request(req, state);
+    let district = signed.staff.role.district().map(|d| d.code.to_string()).unwrap_or_default();
+    let form = StationForm { district, precision: "approximate".into(), host: "other".into(), datum: "wgs84".into(), ..Default::default() };
+    let page = edit_page(req, lang, state, signed, &csrf, None, form, Vec::new()).await?;
+    Ok(csrf.apply(page).respond_to(req).map_into_boxed_body())
+}
+
+#[get("/admin/new-station")]
+pub async fn new_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
+    new_page(&req, lang, &state, &signed).await
+}
+
+#[post("/admin/new-station")]
+pub async fn create(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let fields = StationForm::from_form(&form);
+    let now = state.clock.now();
+    let blank = blank_station(signed.staff.role, now);
+    let checked = {
+        let snapshot = state.snapshot.load();
+        fields.apply(&blank, signed.staff.role, &snapshot)
+    };
+    match checked {
+        Ok(station) => {
+            let id = state.store.create_station(&station, signed.staff.id, now).await?;
+            state.reload_snapshot().await?;
+            Ok(see_other(&format!("/admin/stations/{id}?done=created")))
+        }
+        Err(errors) => {
+            let csrf = Csrf::for_request(&req, &state);
+            html(StatusCode::BAD_REQUEST, edit_page(&req, lang, &state, &signed, &csrf, None, fields, errors).await?)
+        }
+    }
+}
+
+fn blank_station(role: Role, now: i64) -> Station {
+    Station {
+        id: 0,
+        name: String::new(),
+        district: role.district().unwrap_or(&DISTRICTS[0]),
+        street_code: None,
+        address: String::new(),
+        position: LatLon { lat: 39.9042, lon: 116.4074 },
+        precision: Precision::Approximate,
+        host: HostType::Other,
+        hours: None,
+        holiday_open: true,
+        contact_name: None,
+        phone: None,
+        area_m2: None,
+        facilities: FacilitySet::default(),
+        audiences: Vec::new(),
+        services: String::new(),
+        status: Status::Open,
+        description: String::new(),
+        verified_on: None,
+        synthetic: false,
+        honours: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Writes a change; a conflict (someone saved first) sends back with a message.
+async fn commit(state: &AppState, staff: &Staff, before: &Station, after: &Station, action: &str, done: &str) -> Result<HttpResponse, AppError> {
+    let saved = state.store.save_station(before, after, action, staff.id, state.clock.now()).await?;
+    if !saved {
+        return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
+    }
+    state.reload_snapshot().await?;
+    Ok(see_other(&format!("/admin/stations/{}?done={done}", before.id)))
+}
+
+#[post("/admin/stations/{id}")]
+pub async fn save(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let before = station_for(&state, &signed.staff, &id).await?;
+    let fields = StationForm::from_form(&form);
+    if fields.updated_at != before.updated_at.to_string() {
+        return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
+    }
+    let checked = {
+        let snapshot = state.snapshot.load();
+        fields.apply(&before, signed.staff.role, &snapshot)
+    };
+    match checked {
+        Ok(after) => commit(&state, &signed.staff, &before, &after, "edit", "saved").await,
+        Err(errors) => {
+            let csrf = Csrf::for_request(&req, &state);
+            html(StatusCode::BAD_REQUEST, edit_page(&req, lang, &state, &signed, &csrf, Some(&before), fields, errors).await?)
+        }
+    }
+}
+
+#[post("/admin/stations/{id}/status")]
+pub async fn set_status(state: web::Data<AppState>, req: HttpRequest, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let before = station_for(&state, &signed.staff, &id).await?;
+    let mut after = before.clone();
+    let bad = |p: &str, v: &str| AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue));
+    let (action, done) = match form.get("action") {
+        "close" => {
+            let reason = single_line(form.get("reason"), 200).map_err(|_| bad("reason", form.get("reason")))?;
+            let until = match form.get("until").trim() {
+                "" => None,
+                raw => Some(NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("until", raw))?),
+            };
+            after.status = Status::TemporarilyClosed { reason, until };
+            ("close", "closed")
+        }
+        "reopen" => {
+            after.status = Status::Open;
+            ("reopen", "reopened")
+        }
+        "revoke" => {
+            after.status = Status::Revoked;
+            ("revoke", "revoked")
+        }
+        "verify" => {
+            after.verified_on = Some(state.clock.today());
+            ("verify", "verified")
+        }
+        other => return Err(bad("action", other)),
+    };
+    commit(&state, &signed.staff, &before, &after, action, done).await
+}
+
+#[post("/admin/stations/{id}/honours")]
+pub async fn honour(state: web::Data<AppState>, req: HttpRequest, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let before = station_for(&state, &signed.staff, &id).await?;
+    let bad = |p: &str, v: &str| AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue));
+    let level = HonourLevel::parse(form.get("level")).ok_or_else(|| bad("level", form.get("level")))?;
+    let year = form.get("year").trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| bad("year", form.get("year")))?;
+    let title = single_line(form.get("title"), 100).map_err(|_| bad("title", form.get("title")))?;
+    let mut after = before.clone();
+    after.honours.push(Honour { level, year, title });
+    commit(&state, &signed.staff, &before, &after, "honour", "honour").await
+}

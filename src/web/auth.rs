@@ -1,0 +1,78 @@
+//! Staff sign-in: a signed, HttpOnly session cookie whose token is looked up in the
+//! database, so any instance sharing the database and key knows the session.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::AppState;
+use super::error::AppError;
+use super::forms::{make_signed_cookie, signed_cookie};
+use crate::domain::staff::{Staff, is_token};
+
+pub const SESSION_COOKIE: &str = "yz_staff";
+
+/// The signed-in staff member; handlers that take it are for staff only.
+pub struct SignedIn {
+    pub staff: Staff,
+    pub token: String,
+}
+
+/// The session cookie for a new session token.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    make_signed_cookie(state, SESSION_COOKIE, token, SameSite::Strict)
+}
+
+/// A cookie that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = session_cookie(state, String::new());
+    c.make_removal();
+    c
+}
+
+/// Where to send someone who is not signed in: the login page, then back here.
+fn login_redirect(req: &HttpRequest) -> AppError {
+    let here = match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    AppError::LoginRequired(here)
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<SignedIn, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().ok_or(AppError::Internal("no state".into()))?;
+            let Some(token) = signed_cookie(&req, state, SESSION_COOKIE).filter(|t| is_token(t)) else {
+                return Err(login_redirect(&req));
+            };
+            match state.store.session_staff(&token, state.clock.now()).await? {
+                Some(staff) => Ok(SignedIn { staff, token }),
+                None => Err(login_redirect(&req)),
+            }
+        })
+    }
+}
+
+/// A signed-in city administrator; district staff get "not found" (nothing leaks).
+pub struct Admin(pub SignedIn);
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Admin, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let s = signed_in.await?;
+            if s.staff.role.is_admin() { Ok(Admin(s)) } else { Err(AppError::NotFound) }
+        })
+    }
+}

@@ -1,0 +1,229 @@
+//! Worker feedback from a station page: the form, posting it, and the receipt page.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::AppState;
+use super::error::AppError;
+use super::forms::{Csrf, FormData, client_ip};
+use super::i18n::Lang;
+use super::page::PageCtx;
+use super::public::station::{build as station_page, parse_id};
+use super::public::stations::Choice;
+use crate::domain::feedback::{
+    FeedbackForm, FeedbackKind, FeedbackState, FieldError, MAX_BODY_CHARS, Reporter, is_receipt,
+};
+use crate::domain::hours::beijing_local;
+use crate::domain::station::Status;
+use crate::domain::staff::{is_token, new_token};
+use crate::store::Feedback;
+
+/// The feedback form as the template draws it.
+pub struct FeedbackFormView {
+    pub csrf: String,
+    /// Names this one form: posting it twice stores it once.
+    pub submission: String,
+    pub body: String,
+    pub phone: String,
+    pub kinds: Vec<Choice>,
+    pub ratings: Vec<Choice>,
+    pub reporters: Vec<Choice>,
+    /// (field, message) for each refused field.
+    pub errors: Vec<(&'static str, String)>,
+    pub max_body: usize,
+}
+
+impl FeedbackFormView {
+    pub fn new(lang: Lang, csrf: &Csrf, form: FeedbackForm, errors: Vec<FieldError>) -> FeedbackFormView {
+        Self::with_submission(lang, csrf, form, errors, new_token())
+    }
+
+    fn with_submission(
+        lang: Lang,
+        csrf: &Csrf,
+        form: FeedbackForm,
+        errors: Vec<FieldError>,
+        submission: String,
+    ) -> FeedbackFormView {
+        let choice = |value: &str, label: String, current: &str| Choice {
+            value: value.to_string(),
+            label,
+            selected: value == current,
+        };
+        FeedbackFormView {
+            csrf: csrf.token.clone(),
+            submission,
+            kinds: FeedbackKind::ALL
+                .iter()
+                .map(|k| choice(k.key(), lang.t(&format!("feedback.kind.{}", k.key())).into_owned(), &form.kind))
+                .collect(),
+            ratings: (1..=5).map(|n| choice(&n.to_string(), n.to_string(), form.rating.trim())).collect(),
+            reporters: Reporter::ALL
+                .iter()
+                .map(|r| choice(r.key(), lang.t(&format!("feedback.reporter.{}", r.key())).into_owned(), &form.reporter))
+                .collect(),
+            errors: errors
+                .iter()
+                .map(|e| (e.field, lang.tf(&format!("feedback.error.{}", e.problem), &[("max", &MAX_BODY_CHARS.to_string())])))
+                .collect(),
+            body: form.body,
+            phone: form.phone,
+            max_body: MAX_BODY_CHARS,
+        }
+    }
+
+    /// The message for a field, if it was refused.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+/// A published feedback as the station page shows it.
+pub struct NoteView {
+    pub kind: String,
+    pub rating: Option<u8>,
+    pub body: String,
+    pub reporter: Option<String>,
+    pub date: String,
+    pub reply: Option<String>,
+    pub reply_date: Option<String>,
+}
+
+fn date_time(ts: i64) -> String {
+    beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
+}
+
+impl NoteView {
+    pub fn new(lang: Lang, f: &Feedback) -> NoteView {
+        NoteView {
+            kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
+            rating: f.rating,
+            body: f.body.clone(),
+            reporter: f.reporter.map(|r| lang.t(&format!("feedback.reporter.{}", r.key())).into_owned()),
+            date: date_time(f.created_at),
+            reply: f.reply.clone(),
+            reply_date: f.reply_at.map(date_time),
+        }
+    }
+}
+
+/// `POST /stations/{id}/feedback`: checks, stores once, and sends to the receipt (303).
+#[post("/stations/{id}/feedback")]
+pub async fn submit(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let form = FormData::parse(&body);
+    Csrf::verify(&req, &state, &form)?;
+    let (district, public) = {
+        let snapshot = state.snapshot.load();
+        let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+        (entry.station.district.code.to_string(), entry.station.status != Status::Revoked)
+    };
+    if !public {
+        return Err(AppError::Gone);
+    }
+    if let Some(ip) = client_ip(&req, &state) {
+        if state.feedback_limiter.check_key(&ip).is_err() {
+            return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "rate"));
+        }
+        if state.feedback_limiter.len() > 100_000 {
+            state.feedback_limiter.retain_recent();
+        }
+    }
+    let fields = FeedbackForm {
+        kind: form.get("kind").into(),
+        rating: form.get("rating").into(),
+        body: form.get("body").into(),
+        reporter: form.get("reporter").into(),
+        phone: form.get("phone").into(),
+    };
+    let submission = form.get("submission").to_string();
+    let mut checked = fields.check();
+    if form.bad_utf8 {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.insert(0, FieldError { field: "form", problem: "utf8" });
+        checked = Err(errors);
+    }
+    if !is_token(&submission) {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.insert(0, FieldError { field: "form", problem: "reload" });
+        checked = Err(errors);
+    }
+    let new = match checked {
+        Ok(new) => new,
+        Err(errors) => {
+            // The form comes back filled in, with the reasons, and the same submission key.
+            let csrf = Csrf::for_request(&req, &state);
+            let submission = if is_token(&submission) { submission } else { new_token() };
+            let view = FeedbackFormView::with_submission(lang, &csrf, fields, errors, submission);
+            let page = station_page(&req, lang, &state, id, view)?;
+            let html = page.render()?;
+            return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
+                .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+                .body(html));
+        }
+    };
+    // The honeypot: people never see this field; a bot that fills it gets the same answer.
+    let trapped = !form.get("website").is_empty();
+    let now = state.clock.now();
+    let (receipt, fresh) = state.store.submit_feedback(id, &district, &new, &submission, trapped, now).await?;
+    if fresh && !trapped && new.kind == FeedbackKind::ClosedWhenOpen {
+        state.reload_board().await?;
+    }
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/receipt.html")]
+struct ReceiptPage {
+    ctx: PageCtx,
+    receipt: String,
+    station_id: i64,
+    station_name: String,
+    kind: String,
+    submitted: String,
+    body: String,
+    state_key: &'static str,
+    state_text: String,
+    reason: Option<String>,
+    reply: Option<String>,
+    reply_date: Option<String>,
+}
+
+/// `GET /feedback/{receipt}`: what became of a feedback.
+#[get("/feedback/{receipt}")]
+pub async fn show_receipt(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    receipt: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let receipt = receipt.into_inner().to_ascii_uppercase();
+    if !is_receipt(&receipt) {
+        return Err(AppError::NotFound);
+    }
+    let f = state.store.feedback_by_receipt(&receipt).await?.ok_or(AppError::NotFound)?;
+    let station_name = state.snapshot.load().get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_default();
+    let reason = f.reject_reason.map(|r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned());
+    Ok(ReceiptPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        station_id: f.station_id,
+        station_name,
+        kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
+        submitted: date_time(f.created_at),
+        body: f.body.clone(),
+        state_key: f.state.key(),
+        state_text: lang.t(&format!("feedback.state.{}", f.state.key())).into_owned(),
+        reason: if f.state == FeedbackState::Rejected { reason } else { None },
+        reply: f.reply.clone(),
+        reply_date: f.reply_at.map(date_time),
+        receipt: f.receipt,
+    })
+}

@@ -1,0 +1,152 @@
+//! Posted forms: parsed by hand so that bad bytes never lose what the person typed,
+//! the CSRF token that every form carries, and who is posting.
+
+use std::net::IpAddr;
+
+use actix_web::cookie::{Cookie, CookieJar, SameSite};
+use actix_web::{HttpRequest, Responder};
+use percent_encoding::percent_decode;
+
+use super::AppState;
+use super::error::AppError;
+use crate::domain::staff::{is_token, new_token};
+
+/// An `application/x-www-form-urlencoded` body.
+#[derive(Debug, Default)]
+pub struct FormData {
+    pairs: Vec<(String, String)>,
+    /// Some value was not valid UTF-8 (it is kept, with replacement characters).
+    pub bad_utf8: bool,
+}
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> FormData {
+        let mut form = FormData::default();
+        for part in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            let (k, v) = match part.iter().position(|b| *b == b'=') {
+                Some(i) => (&part[..i], &part[i + 1..]),
+                None => (part, &[][..]),
+            };
+            let mut decode = |raw: &[u8]| {
+                let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+                let bytes: Vec<u8> = percent_decode(&plus).collect();
+                match String::from_utf8(bytes) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        form.bad_utf8 = true;
+                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+                    }
+                }
+            };
+            let (key, value) = (decode(k), decode(v));
+            form.pairs.push((key, value));
+        }
+        form
+    }
+
+    /// The first value of `key`, or "".
+    pub fn get(&self, key: &str) -> &str {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == key)
+    }
+}
+
+/// Cookie that holds the CSRF token (signed); forms echo its value in [`CSRF_FIELD`].
+pub const CSRF_COOKIE: &str = "yz_csrf";
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The CSRF token of this browser, made on its first form.
+pub struct Csrf {
+    pub token: String,
+    new_cookie: Option<Cookie<'static>>,
+}
+
+/// Reads a signed cookie; `None` when absent or tampered with.
+pub fn signed_cookie(req: &HttpRequest, state: &AppState, name: &str) -> Option<String> {
+    let cookie = req.cookie(name)?;
+    let mut jar = CookieJar::new();
+    jar.add_original(cookie);
+    jar.signed(&state.key).get(name).map(|c| c.value().to_string())
+}
+
+/// A signed cookie for `value`, HttpOnly, Secure when configured.
+pub fn make_signed_cookie(state: &AppState, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    let mut jar = CookieJar::new();
+    let mut cookie = Cookie::new(name, value);
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_same_site(same_site);
+    cookie.set_secure(state.secure_cookies);
+    jar.signed_mut(&state.key).add(cookie);
+    jar.get(name).cloned().unwrap_or_else(|| Cookie::new(name, ""))
+}
+
+impl Csrf {
+    pub fn for_request(req: &HttpRequest, state: &AppState) -> Csrf {
+        match signed_cookie(req, state, CSRF_COOKIE).filter(|t| is_token(t)) {
+            Some(token) => Csrf { token, new_cookie: None },
+            None => {
+                let token = new_token();
+                let cookie = make_signed_cookie(state, CSRF_COOKIE, token.clone(), SameSite::Lax);
+                Csrf { token, new_cookie: Some(cookie) }
+            }
+        }
+    }
+
+    /// The response, with the cookie when it is new.
+    pub fn apply<R: Responder>(&self, responder: R) -> actix_web::CustomizeResponder<R> {
+        let mut r = responder.customize();
+        if let Some(c) = &self.new_cookie {
+            r = r.add_cookie(c);
+        }
+        r
+    }
+
+    /// A posted form must echo this browser's token.
+    pub fn verify(req: &HttpRequest, state: &AppState, form: &FormData) -> Result<(), AppError> {
+        let sent = form.get(CSRF_FIELD);
+        match signed_cookie(req, state, CSRF_COOKIE) {
+            Some(token) if is_token(&token) && constant_time_eq(token.as_bytes(), sent.as_bytes()) => Ok(()),
+            _ => Err(AppError::Page(actix_web::http::StatusCode::FORBIDDEN, "csrf")),
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The address a request came from: the proxy's `X-Forwarded-For` only when configured to trust it.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
+    if state.trust_proxy
+        && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|a| a.parse::<IpAddr>().ok())
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_keep_text_through_bad_bytes() {
+        let f = FormData::parse(b"body=%E4%BD%A0%E5%A5%BD+a&kind=praise&f=1&f=2&x");
+        assert_eq!(f.get("body"), "你好 a");
+        assert_eq!(f.all("f").collect::<Vec<_>>(), ["1", "2"]);
+        assert!(f.has("x") && !f.bad_utf8);
+        let bad = FormData::parse(b"body=ok%FF%FE&kind=praise");
+        assert!(bad.bad_utf8);
+        assert_eq!(bad.get("body"), "ok\u{FFFD}\u{FFFD}");
+        assert_eq!(bad.get("kind"), "praise");
+        assert!(FormData::parse(b"\xff\xfe=1").bad_utf8);
+    }
+}
