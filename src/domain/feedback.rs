@@ -174,7 +174,12 @@ mod tests {
 
     #[test]
     fn a_good_report_passes() {
-        let f = FeedbackForm { rating: "4".into(), reporter: "rider".into(), phone: "138 0013 8000".into(), ..form("praise", " 很好 ") };
+        let f = FeedbackForm {
+            rating: "4".into(),
+            reporter: "rider".into(),
+            phone: "138 0013 8000".into(),
+            ..form("praise", " 很好 ")
+        };
         let ok = f.check().unwrap();
         assert_eq!(ok.kind, FeedbackKind::Praise);
         assert_eq!(ok.rating, Some(4));
@@ -185,7 +190,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let f = FeedbackForm { rating: "6".into(), reporter: "boss".into(), phone: "call me".into(), ..form("nope", "") };
+        let f =
+            FeedbackForm { rating: "6".into(), reporter: "boss".into(), phone: "call me".into(), ..form("nope", "") };
         let fields: Vec<&str> = f.check().unwrap_err().iter().map(|e| e.field).collect();
         assert_eq!(fields, ["kind", "rating", "body", "reporter", "phone"]);
         let long = form("other", &"字".repeat(MAX_BODY_CHARS + 1));

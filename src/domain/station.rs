@@ -134,7 +134,11 @@ impl Station {
             ("verified_on", date(self.verified_on)),
             (
                 "honours",
-                self.honours.iter().map(|h| format!("{} {} {}", h.year, h.level.key(), h.title)).collect::<Vec<_>>().join("; "),
+                self.honours
+                    .iter()
+                    .map(|h| format!("{} {} {}", h.year, h.level.key(), h.title))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ),
         ]
     }

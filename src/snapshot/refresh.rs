@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use super::board::{Board, load_board};
 use super::Snapshot;
+use super::board::{Board, load_board};
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
 

@@ -9,8 +9,13 @@ use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, Staff, token
 #[derive(Debug)]
 pub enum LoginCheck {
     /// The account and its stored hash (the caller verifies the password).
-    Account { staff: Staff, password_hash: String },
-    Locked { until: i64 },
+    Account {
+        staff: Staff,
+        password_hash: String,
+    },
+    Locked {
+        until: i64,
+    },
     NoSuchUser,
 }
 
@@ -111,13 +116,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash(token))
-            .bind(staff_id)
-            .bind(now)
-            .bind(now + lasts)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(token))
+        .bind(staff_id)
+        .bind(now)
+        .bind(now + lasts)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -134,7 +141,10 @@ impl Store {
     }
 
     pub async fn close_session(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -164,7 +174,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_invite(&self, token: &str, role: Role, by: i64, now: i64, lasts: i64) -> Result<(), StoreError> {
+    pub async fn create_invite(
+        &self,
+        token: &str,
+        role: Role,
+        by: i64,
+        now: i64,
+        lasts: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO invites (token_hash, role, district_code, created_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -243,7 +260,8 @@ impl Store {
 
     /// Whether a username is taken.
     pub async fn username_taken(&self, username: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM staff WHERE username = $1").bind(username).fetch_one(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) FROM staff WHERE username = $1").bind(username).fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>(0)? > 0)
     }
 

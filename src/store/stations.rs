@@ -281,7 +281,11 @@ impl Store {
         for row in rows {
             if let Some(level) = HonourLevel::parse(&row.try_get::<String, _>(0)?) {
                 let year: i64 = row.try_get(1)?;
-                station.honours.push(Honour { level, year: i32::try_from(year).unwrap_or_default(), title: row.try_get(2)? });
+                station.honours.push(Honour {
+                    level,
+                    year: i32::try_from(year).unwrap_or_default(),
+                    title: row.try_get(2)?,
+                });
             }
         }
         Ok(Some(station))

@@ -62,7 +62,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired(next) = self {
             let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/admin/login?next={next}"))).finish();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/admin/login?next={next}")))
+                .finish();
         }
         HttpResponse::new(self.status_code())
     }

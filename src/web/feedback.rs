@@ -16,8 +16,8 @@ use crate::domain::feedback::{
     FeedbackForm, FeedbackKind, FeedbackState, FieldError, MAX_BODY_CHARS, Reporter, is_receipt,
 };
 use crate::domain::hours::beijing_local;
-use crate::domain::station::Status;
 use crate::domain::staff::{is_token, new_token};
+use crate::domain::station::Status;
 use crate::store::Feedback;
 
 /// The feedback form as the template draws it.
@@ -62,11 +62,18 @@ impl FeedbackFormView {
             ratings: (1..=5).map(|n| choice(&n.to_string(), n.to_string(), form.rating.trim())).collect(),
             reporters: Reporter::ALL
                 .iter()
-                .map(|r| choice(r.key(), lang.t(&format!("feedback.reporter.{}", r.key())).into_owned(), &form.reporter))
+                .map(|r| {
+                    choice(r.key(), lang.t(&format!("feedback.reporter.{}", r.key())).into_owned(), &form.reporter)
+                })
                 .collect(),
             errors: errors
                 .iter()
-                .map(|e| (e.field, lang.tf(&format!("feedback.error.{}", e.problem), &[("max", &MAX_BODY_CHARS.to_string())])))
+                .map(|e| {
+                    (
+                        e.field,
+                        lang.tf(&format!("feedback.error.{}", e.problem), &[("max", &MAX_BODY_CHARS.to_string())]),
+                    )
+                })
                 .collect(),
             body: form.body,
             phone: form.phone,

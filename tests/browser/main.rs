@@ -442,3 +442,61 @@ async fn browser_is_phone_sized() {
     })
     .await;
 }
+
+/// A worker reports from the phone form and gets a receipt; a staff member publishes
+/// it with a reply; the station page and the receipt show both.
+#[tokio::test]
+async fn worker_report_is_published_with_reply() {
+    let Some(chromedriver) = chromedriver("worker_report_is_published_with_reply") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let (id, _, _, _) = bench.app.seed("刘村小哥之家");
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    let role = yizhan::domain::staff::Role::CityAdmin;
+    let now = bench.app.state.clock.now();
+    bench.app.state.store.create_staff("wang", "王丽", &hash, role, now).await.expect("staff").expect("new account");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        // The worker: station page, the form at the bottom, send.
+        goto(&c, &format!("{base}/stations/{id}")).await;
+        find(&c, "input[name=kind][value=closed_when_open]").await.click().await.expect("choose the kind");
+        find(&c, "#fb-body").await.send_keys("下午两点到这里，门锁着，没人。").await.expect("type the text");
+        find(&c, "input[name=rating][value='2']").await.click().await.expect("rate");
+        find(&c, ".feedback-form button[type=submit]").await.click().await.expect("send");
+        let receipt_path = poll("the receipt page after sending", || async {
+            let path = path_and_query(&c).await;
+            path.starts_with("/feedback/FK-").then_some(path)
+        })
+        .await;
+        let receipt = text(&c, ".receipt-code").await;
+        assert!(receipt_path.ends_with(&receipt), "{receipt_path} shows {receipt}");
+        wait_for(&c, ".feedback-state.state-pending").await;
+
+        // Before moderation the station page warns, without the text.
+        goto(&c, &format!("{base}/stations/{id}")).await;
+        assert!(text(&c, ".reported-closed").await.contains('1'), "the closed report is counted");
+        assert!(find_all(&c, ".note-item").await.is_empty(), "nothing is published before moderation");
+
+        // The staff member: sign in, open the report from the queue, reply, publish.
+        goto(&c, &format!("{base}/admin/feedback")).await;
+        assert!(path_and_query(&c).await.starts_with("/admin/login"), "the queue needs a login");
+        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
+        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
+        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
+        wait_for(&c, "tr.fb-row").await;
+        find(&c, "tr.fb-row .fb-text a").await.click().await.expect("open the report");
+        wait_for(&c, "#reply").await.send_keys("已联系驿站，明天起按时开门。").await.expect("reply");
+        find(&c, "button[name=action][value=reply]").await.click().await.expect("save the reply");
+        wait_for(&c, ".flash").await;
+        find(&c, "button[name=action][value=publish]").await.click().await.expect("publish");
+        wait_for(&c, ".fb-state.fb-published").await;
+
+        // The public sees it.
+        goto(&c, &format!("{base}/stations/{id}")).await;
+        assert_eq!(text(&c, ".note-item .note-body").await, "下午两点到这里，门锁着，没人。");
+        assert!(text(&c, ".note-item .note-reply").await.contains("已联系驿站，明天起按时开门。"));
+        goto(&c, &format!("{base}{receipt_path}")).await;
+        wait_for(&c, ".feedback-state.state-published").await;
+        assert!(text(&c, ".staff-reply").await.contains("明天起按时开门"));
+    })
+    .await;
+}

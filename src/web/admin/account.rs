@@ -30,12 +30,19 @@ async fn verify(password: String, hash: String) -> bool {
 }
 
 async fn hash(password: String) -> Result<String, AppError> {
-    web::block(move || hash_password(&password)).await.map_err(|e| AppError::Internal(e.to_string()))?.map_err(AppError::Internal)
+    web::block(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)
 }
 
 /// Only our own staff pages are places to return to after login.
 fn safe_next(raw: &str) -> String {
-    if raw.starts_with("/admin") && !raw.contains("//") && !raw.contains('\\') { raw.to_string() } else { "/admin".into() }
+    if raw.starts_with("/admin") && !raw.contains("//") && !raw.contains('\\') {
+        raw.to_string()
+    } else {
+        "/admin".into()
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,7 +55,15 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn login_page(req: &HttpRequest, lang: Lang, state: &AppState, csrf: &Csrf, next: String, username: String, error: Option<String>) -> LoginPage {
+fn login_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    csrf: &Csrf,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> LoginPage {
     LoginPage { ctx: PageCtx::new(req, lang, state), csrf: csrf.token.clone(), next, username, error }
 }
 
@@ -70,7 +85,12 @@ async fn start_session(state: &AppState, staff: &Staff, to: &str) -> Result<Http
 }
 
 #[post("/admin/login")]
-pub async fn login(req: HttpRequest, lang: Lang, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let next = safe_next(form.get("next"));
     let username = form.get("username").trim().to_ascii_lowercase();
@@ -81,7 +101,8 @@ pub async fn login(req: HttpRequest, lang: Lang, state: web::Data<AppState>, bod
         let page = login_page(&req, lang, &state, &csrf, next.clone(), username.clone(), Some(message));
         Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
     };
-    let locked = |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
+    let locked =
+        |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
     match state.store.login_check(&username, now).await? {
         LoginCheck::Locked { until } => refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
         LoginCheck::NoSuchUser => {
@@ -103,7 +124,12 @@ pub async fn login(req: HttpRequest, lang: Lang, state: web::Data<AppState>, bod
 }
 
 #[post("/admin/logout")]
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>, signed: SignedIn, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     checked_form(&req, &state, &body)?;
     state.store.close_session(&signed.token).await?;
     let mut res = see_other("/admin/login");
@@ -120,14 +146,29 @@ struct PasswordPage {
 }
 
 #[get("/admin/password")]
-pub async fn password_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<impl Responder, AppError> {
+pub async fn password_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+) -> Result<impl Responder, AppError> {
     let csrf = Csrf::for_request(&req, &state);
-    let page = PasswordPage { ctx: PageCtx::new(&req, lang, &state), admin: AdminCtx::new(&req, lang, &signed, &csrf), error: None };
+    let page = PasswordPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        error: None,
+    };
     Ok(csrf.apply(page))
 }
 
 #[post("/admin/password")]
-pub async fn change_password(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn change_password(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let (current, new, again) = (form.get("current"), form.get("new"), form.get("again"));
     let stored = state.store.password_hash(signed.staff.id).await?.unwrap_or_default();
@@ -187,7 +228,12 @@ fn role_label(lang: Lang, role: crate::domain::staff::Role) -> String {
 }
 
 #[get("/invite/{token}")]
-pub async fn invite_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, token: web::Path<String>) -> Result<impl Responder, AppError> {
+pub async fn invite_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<impl Responder, AppError> {
     let invite = live_invite(&state, &token).await?;
     let csrf = Csrf::for_request(&req, &state);
     let page = InvitePage {

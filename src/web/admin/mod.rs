@@ -46,8 +46,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Messages shown once after a form did its work (`?done=KEY`).
 const FLASHES: &[&str] = &[
-    "published", "rejected", "replied", "nothing", "saved", "created", "closed", "reopened", "revoked", "verified",
-    "honour", "password", "conflict",
+    "published",
+    "rejected",
+    "replied",
+    "nothing",
+    "saved",
+    "created",
+    "closed",
+    "reopened",
+    "revoked",
+    "verified",
+    "honour",
+    "password",
+    "conflict",
 ];
 
 /// What every staff page shows around its content.

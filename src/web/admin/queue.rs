@@ -47,7 +47,10 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
         id: f.id,
         receipt: f.receipt.clone(),
         station_id: f.station_id,
-        station: snapshot.get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_else(|| format!("#{}", f.station_id)),
+        station: snapshot
+            .get(f.station_id)
+            .map(|e| e.station.name.clone())
+            .unwrap_or_else(|| format!("#{}", f.station_id)),
         district: District::parse(&f.district_code).map(|d| d.name(lang.is_zh())).unwrap_or_default(),
         kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
         rating: f.rating,
@@ -62,7 +65,12 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
     }
 }
 
-fn choices<T: Copy>(all: &[T], key: impl Fn(T) -> &'static str, label: impl Fn(T) -> String, current: &str) -> Vec<Choice> {
+fn choices<T: Copy>(
+    all: &[T],
+    key: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+    current: &str,
+) -> Vec<Choice> {
     all.iter().map(|v| Choice { value: key(*v).into(), label: label(*v), selected: key(*v) == current }).collect()
 }
 
@@ -86,7 +94,12 @@ struct QueuePage {
 }
 
 #[get("/admin/feedback")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<impl Responder, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let state_raw = match param(&pairs, "state") {
         "" => "pending",
@@ -94,15 +107,19 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, sign
     };
     let mut filter = QueueFilter { page: page_param(&pairs)?, ..Default::default() };
     if state_raw != "all" {
-        filter.state = Some(FeedbackState::parse(state_raw).ok_or_else(|| ParamError::new("state", state_raw, Problem::BadValue))?);
+        filter.state = Some(
+            FeedbackState::parse(state_raw).ok_or_else(|| ParamError::new("state", state_raw, Problem::BadValue))?,
+        );
     }
     let kind_raw = param(&pairs, "kind");
     if !kind_raw.is_empty() {
-        filter.kind = Some(FeedbackKind::parse(kind_raw).ok_or_else(|| ParamError::new("kind", kind_raw, Problem::BadValue))?);
+        filter.kind =
+            Some(FeedbackKind::parse(kind_raw).ok_or_else(|| ParamError::new("kind", kind_raw, Problem::BadValue))?);
     }
     let district_raw = param(&pairs, "district");
     if !district_raw.is_empty() {
-        let d = District::parse(district_raw).ok_or_else(|| ParamError::new("district", district_raw, Problem::UnknownDistrict))?;
+        let d = District::parse(district_raw)
+            .ok_or_else(|| ParamError::new("district", district_raw, Problem::UnknownDistrict))?;
         filter.district = Some(d.code.to_string());
     }
     let station_raw = param(&pairs, "station");
@@ -114,16 +131,28 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, sign
     let rows: Vec<Row> = items.iter().map(|f| row(lang, &state, f)).collect();
     let pages = ((total.max(0) as u64).div_ceil(u64::from(QUEUE_PAGE))).max(1) as u32;
     let link = |page: u32| {
-        let mut q: Vec<String> = pairs.iter().filter(|(k, _)| k != "page" && k != "done").map(|(k, v)| {
-            let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-            format!("{}={}", enc(k), enc(v))
-        }).collect();
+        let mut q: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k != "page" && k != "done")
+            .map(|(k, v)| {
+                let enc =
+                    |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+                format!("{}={}", enc(k), enc(v))
+            })
+            .collect();
         q.push(format!("page={}", page + 1));
         format!("/admin/feedback?{}", q.join("&"))
     };
     let csrf = Csrf::for_request(&req, &state);
     let districts = if signed.staff.role.is_admin() {
-        DISTRICTS.iter().map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: d.code.to_string() == district_raw }).collect()
+        DISTRICTS
+            .iter()
+            .map(|d| Choice {
+                value: d.code.to_string(),
+                label: d.name(lang.is_zh()).into(),
+                selected: d.code.to_string() == district_raw,
+            })
+            .collect()
     } else {
         Vec::new()
     };
@@ -136,11 +165,25 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, sign
         admin: AdminCtx::new(&req, lang, &signed, &csrf),
         states: ["pending", "published", "rejected", "all"]
             .iter()
-            .map(|s| Choice { value: (*s).into(), label: lang.t(&format!("admin.queue.state_{s}")).into_owned(), selected: *s == state_raw })
+            .map(|s| Choice {
+                value: (*s).into(),
+                label: lang.t(&format!("admin.queue.state_{s}")).into_owned(),
+                selected: *s == state_raw,
+            })
             .collect(),
-        kinds: choices(FeedbackKind::ALL, FeedbackKind::key, |k| lang.t(&format!("feedback.kind.{}", k.key())).into_owned(), kind_raw),
+        kinds: choices(
+            FeedbackKind::ALL,
+            FeedbackKind::key,
+            |k| lang.t(&format!("feedback.kind.{}", k.key())).into_owned(),
+            kind_raw,
+        ),
         districts,
-        reasons: choices(RejectReason::ALL, RejectReason::key, |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(), ""),
+        reasons: choices(
+            RejectReason::ALL,
+            RejectReason::key,
+            |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(),
+            "",
+        ),
         station: station_raw.to_string(),
         rows,
         total,
@@ -163,7 +206,11 @@ fn strip_done(path: &str) -> String {
 /// Where to go after an action: back to the queue view it came from (our pages only).
 fn back_to(form: &FormData, done: &str) -> String {
     let back = form.get("back");
-    let back = if back.starts_with("/admin/feedback") && !back.contains("//") { strip_done(back) } else { "/admin/feedback".into() };
+    let back = if back.starts_with("/admin/feedback") && !back.contains("//") {
+        strip_done(back)
+    } else {
+        "/admin/feedback".into()
+    };
     let sep = if back.contains('?') { '&' } else { '?' };
     format!("{back}{sep}done={done}")
 }
@@ -175,9 +222,9 @@ fn step(form: &FormData) -> Result<Moderation, AppError> {
         "reject" => RejectReason::parse(form.get("reason"))
             .map(Moderation::Reject)
             .ok_or_else(|| ParamError::new("reason", form.get("reason"), Problem::BadValue).into()),
-        "reply" => multi_line(form.get("reply"), MAX_REPLY_CHARS)
-            .map(Moderation::Reply)
-            .map_err(|_| ParamError::new("reply", &form.get("reply").chars().take(40).collect::<String>(), Problem::BadText).into()),
+        "reply" => multi_line(form.get("reply"), MAX_REPLY_CHARS).map(Moderation::Reply).map_err(|_| {
+            ParamError::new("reply", &form.get("reply").chars().take(40).collect::<String>(), Problem::BadText).into()
+        }),
         other => Err(ParamError::new("action", other, Problem::BadValue).into()),
     }
 }
@@ -192,7 +239,12 @@ fn done_key(step: &Moderation, changed: u64) -> &'static str {
 }
 
 #[post("/admin/feedback/bulk")]
-pub async fn bulk(req: HttpRequest, state: web::Data<AppState>, signed: SignedIn, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn bulk(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let step = step(&form)?;
     let ids: Vec<i64> = form
@@ -221,7 +273,13 @@ fn feedback_id(raw: &str) -> Result<i64, AppError> {
 }
 
 #[get("/admin/feedback/{id}")]
-pub async fn detail(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>) -> Result<impl Responder, AppError> {
+pub async fn detail(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
     let id = feedback_id(&id)?;
     // Another district's feedback is "not found": its existence is not leaked.
     let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
@@ -247,14 +305,25 @@ pub async fn detail(req: HttpRequest, lang: Lang, state: web::Data<AppState>, si
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &signed, &csrf),
         row: row(lang, &state, &f),
-        reasons: choices(RejectReason::ALL, RejectReason::key, |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(), ""),
+        reasons: choices(
+            RejectReason::ALL,
+            RejectReason::key,
+            |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(),
+            "",
+        ),
         history,
     };
     Ok(csrf.apply(page))
 }
 
 #[post("/admin/feedback/{id}")]
-pub async fn act(req: HttpRequest, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let id = feedback_id(&id)?;
     let form = checked_form(&req, &state, &body)?;
     state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;

@@ -28,7 +28,13 @@ struct StaffPage {
     invite_link: Option<String>,
 }
 
-async fn staff_page(req: &HttpRequest, lang: Lang, state: &AppState, admin: &Admin, invite_link: Option<String>) -> Result<StaffPage, AppError> {
+async fn staff_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    admin: &Admin,
+    invite_link: Option<String>,
+) -> Result<StaffPage, AppError> {
     let people = state
         .store
         .all_staff()
@@ -47,25 +53,40 @@ async fn staff_page(req: &HttpRequest, lang: Lang, state: &AppState, admin: &Adm
         ctx: PageCtx::new(req, lang, state),
         admin: AdminCtx::new(req, lang, &admin.0, &csrf),
         people,
-        districts: DISTRICTS.iter().map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: false }).collect(),
+        districts: DISTRICTS
+            .iter()
+            .map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: false })
+            .collect(),
         invite_link,
     })
 }
 
 #[get("/admin/staff")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin) -> Result<impl Responder, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    admin: Admin,
+) -> Result<impl Responder, AppError> {
     let csrf = Csrf::for_request(&req, &state);
     Ok(csrf.apply(staff_page(&req, lang, &state, &admin, None).await?))
 }
 
 /// Makes a one-time invite link (valid 72 hours) and shows it once.
 #[post("/admin/invites")]
-pub async fn invite(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn invite(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    admin: Admin,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let role = match form.get("role") {
         "city_admin" => Role::CityAdmin,
         "district_staff" => Role::DistrictStaff(
-            District::parse(form.get("district")).ok_or_else(|| ParamError::new("district", form.get("district"), Problem::UnknownDistrict))?,
+            District::parse(form.get("district"))
+                .ok_or_else(|| ParamError::new("district", form.get("district"), Problem::UnknownDistrict))?,
         ),
         other => return Err(ParamError::new("role", other, Problem::BadValue).into()),
     };
@@ -75,7 +96,10 @@ pub async fn invite(req: HttpRequest, lang: Lang, state: web::Data<AppState>, ad
     let scheme = if state.secure_cookies { "https".to_string() } else { req.connection_info().scheme().to_string() };
     let link = format!("{scheme}://{host}/invite/{token}");
     let page = staff_page(&req, lang, &state, &admin, Some(link)).await?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(page.render()?))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(page.render()?))
 }
 
 #[derive(Template, WebTemplate)]
@@ -91,7 +115,12 @@ struct AuditPage {
 }
 
 #[get("/admin/audit")]
-pub async fn audit(req: HttpRequest, lang: Lang, state: web::Data<AppState>, admin: Admin) -> Result<impl Responder, AppError> {
+pub async fn audit(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    admin: Admin,
+) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)?;
     let station_raw = param(&pairs, "station");

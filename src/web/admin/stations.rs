@@ -57,12 +57,21 @@ fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
     DISTRICTS
         .iter()
         .filter(|d| role.covers(d))
-        .map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: d.code.to_string() == current })
+        .map(|d| Choice {
+            value: d.code.to_string(),
+            label: d.name(lang.is_zh()).into(),
+            selected: d.code.to_string() == current,
+        })
         .collect()
 }
 
 #[get("/admin/stations")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<impl Responder, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let q_raw = param(&pairs, "q");
     let q = SearchText::parse(q_raw)
@@ -189,7 +198,12 @@ impl StationForm {
     }
 
     /// The station these fields describe, on top of `base` (status, honours, dates kept).
-    fn apply(&self, base: &Station, role: Role, snapshot: &crate::snapshot::Snapshot) -> Result<Station, Vec<(&'static str, &'static str)>> {
+    fn apply(
+        &self,
+        base: &Station,
+        role: Role,
+        snapshot: &crate::snapshot::Snapshot,
+    ) -> Result<Station, Vec<(&'static str, &'static str)>> {
         let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
         let mut s = base.clone();
         let text_err = |e: TextError| match e {
@@ -355,7 +369,11 @@ pub fn audit_lines(lang: Lang, entries: Vec<crate::store::AuditEntry>) -> Vec<Au
                 .iter()
                 .map(|(k, v)| {
                     let before = e.before.get(k).and_then(|b| b.as_str()).unwrap_or_default().to_string();
-                    (lang.t(&format!("admin.field.{k}")).into_owned(), before, v.as_str().unwrap_or_default().to_string())
+                    (
+                        lang.t(&format!("admin.field.{k}")).into_owned(),
+                        before,
+                        v.as_str().unwrap_or_default().to_string(),
+                    )
                 })
                 .collect();
             AuditLine {
@@ -388,7 +406,9 @@ async fn edit_page(
         None => Vec::new(),
     };
     let (closed_reason, closed_until) = match station.map(|s| &s.status) {
-        Some(Status::TemporarilyClosed { reason, until }) => (reason.clone(), until.map(|d| d.to_string()).unwrap_or_default()),
+        Some(Status::TemporarilyClosed { reason, until }) => {
+            (reason.clone(), until.map(|d| d.to_string()).unwrap_or_default())
+        }
         _ => (String::new(), String::new()),
     };
     Ok(EditPage {
@@ -404,27 +424,50 @@ async fn edit_page(
             .collect(),
         hosts: HostType::ALL
             .iter()
-            .map(|h| Choice { value: h.key().into(), label: lang.t(&format!("host.{}", h.key())).into_owned(), selected: h.key() == form.host })
+            .map(|h| Choice {
+                value: h.key().into(),
+                label: lang.t(&format!("host.{}", h.key())).into_owned(),
+                selected: h.key() == form.host,
+            })
             .collect(),
         facilities: ALL_FACILITIES
             .iter()
-            .map(|f| Choice { value: f.key().into(), label: lang.t(&format!("facility.{}", f.key())).into_owned(), selected: pick(&form.facilities, f.key()) })
+            .map(|f| Choice {
+                value: f.key().into(),
+                label: lang.t(&format!("facility.{}", f.key())).into_owned(),
+                selected: pick(&form.facilities, f.key()),
+            })
             .collect(),
         audiences: Audience::ALL
             .iter()
-            .map(|a| Choice { value: a.key().into(), label: lang.t(&format!("audience.{}", a.key())).into_owned(), selected: pick(&form.audiences, a.key()) })
+            .map(|a| Choice {
+                value: a.key().into(),
+                label: lang.t(&format!("audience.{}", a.key())).into_owned(),
+                selected: pick(&form.audiences, a.key()),
+            })
             .collect(),
         status_key: station.map(|s| s.status.key()).unwrap_or("open"),
-        status_text: lang.t(&format!("admin.status.{}", station.map(|s| s.status.key()).unwrap_or("open"))).into_owned(),
+        status_text: lang
+            .t(&format!("admin.status.{}", station.map(|s| s.status.key()).unwrap_or("open")))
+            .into_owned(),
         closed_reason,
         closed_until,
         verified_on: station.and_then(|s| s.verified_on).map(|d| d.to_string()).unwrap_or_default(),
         honours: station
-            .map(|s| s.honours.iter().map(|h| format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title)).collect())
+            .map(|s| {
+                s.honours
+                    .iter()
+                    .map(|h| format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title))
+                    .collect()
+            })
             .unwrap_or_default(),
         levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
             .iter()
-            .map(|l| Choice { value: l.key().into(), label: lang.t(&format!("honour.{}", l.key())).into_owned(), selected: false })
+            .map(|l| Choice {
+                value: l.key().into(),
+                label: lang.t(&format!("honour.{}", l.key())).into_owned(),
+                selected: false,
+            })
             .collect(),
         history,
         form,
@@ -446,28 +489,58 @@ fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, AppErro
 }
 
 #[get("/admin/stations/{id}")]
-pub async fn edit_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn edit_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let station = station_for(&state, &signed.staff, &id).await?;
     let csrf = Csrf::for_request(&req, &state);
-    let page = edit_page(&req, lang, &state, &signed, &csrf, Some(&station), StationForm::from_station(&station), Vec::new()).await?;
+    let page =
+        edit_page(&req, lang, &state, &signed, &csrf, Some(&station), StationForm::from_station(&station), Vec::new())
+            .await?;
     Ok(csrf.apply(page).respond_to(&req).map_into_boxed_body())
 }
 
-async fn new_page(req: &HttpRequest, lang: Lang, state: &AppState, signed: &SignedIn) -> Result<HttpResponse, AppError> {
+async fn new_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    signed: &SignedIn,
+) -> Result<HttpResponse, AppError> {
     let csrf = Csrf::for_request(req, state);
     let district = signed.staff.role.district().map(|d| d.code.to_string()).unwrap_or_default();
-    let form = StationForm { district, precision: "approximate".into(), host: "other".into(), datum: "wgs84".into(), ..Default::default() };
+    let form = StationForm {
+        district,
+        precision: "approximate".into(),
+        host: "other".into(),
+        datum: "wgs84".into(),
+        ..Default::default()
+    };
     let page = edit_page(req, lang, state, signed, &csrf, None, form, Vec::new()).await?;
     Ok(csrf.apply(page).respond_to(req).map_into_boxed_body())
 }
 
 #[get("/admin/new-station")]
-pub async fn new_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
+pub async fn new_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+) -> Result<HttpResponse, AppError> {
     new_page(&req, lang, &state, &signed).await
 }
 
 #[post("/admin/new-station")]
-pub async fn create(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let fields = StationForm::from_form(&form);
     let now = state.clock.now();
@@ -518,7 +591,14 @@ fn blank_station(role: Role, now: i64) -> Station {
 }
 
 /// Writes a change; a conflict (someone saved first) sends back with a message.
-async fn commit(state: &AppState, staff: &Staff, before: &Station, after: &Station, action: &str, done: &str) -> Result<HttpResponse, AppError> {
+async fn commit(
+    state: &AppState,
+    staff: &Staff,
+    before: &Station,
+    after: &Station,
+    action: &str,
+    done: &str,
+) -> Result<HttpResponse, AppError> {
     let saved = state.store.save_station(before, after, action, staff.id, state.clock.now()).await?;
     if !saved {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
@@ -528,7 +608,14 @@ async fn commit(state: &AppState, staff: &Staff, before: &Station, after: &Stati
 }
 
 #[post("/admin/stations/{id}")]
-pub async fn save(req: HttpRequest, lang: Lang, state: web::Data<AppState>, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn save(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let fields = StationForm::from_form(&form);
@@ -543,17 +630,28 @@ pub async fn save(req: HttpRequest, lang: Lang, state: web::Data<AppState>, sign
         Ok(after) => commit(&state, &signed.staff, &before, &after, "edit", "saved").await,
         Err(errors) => {
             let csrf = Csrf::for_request(&req, &state);
-            html(StatusCode::BAD_REQUEST, edit_page(&req, lang, &state, &signed, &csrf, Some(&before), fields, errors).await?)
+            html(
+                StatusCode::BAD_REQUEST,
+                edit_page(&req, lang, &state, &signed, &csrf, Some(&before), fields, errors).await?,
+            )
         }
     }
 }
 
 #[post("/admin/stations/{id}/status")]
-pub async fn set_status(state: web::Data<AppState>, req: HttpRequest, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn set_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed: SignedIn,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let mut after = before.clone();
-    let bad = |p: &str, v: &str| AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue));
+    let bad = |p: &str, v: &str| {
+        AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue))
+    };
     let (action, done) = match form.get("action") {
         "close" => {
             let reason = single_line(form.get("reason"), 200).map_err(|_| bad("reason", form.get("reason")))?;
@@ -582,12 +680,26 @@ pub async fn set_status(state: web::Data<AppState>, req: HttpRequest, signed: Si
 }
 
 #[post("/admin/stations/{id}/honours")]
-pub async fn honour(state: web::Data<AppState>, req: HttpRequest, signed: SignedIn, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn honour(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed: SignedIn,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
-    let bad = |p: &str, v: &str| AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue));
+    let bad = |p: &str, v: &str| {
+        AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue))
+    };
     let level = HonourLevel::parse(form.get("level")).ok_or_else(|| bad("level", form.get("level")))?;
-    let year = form.get("year").trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| bad("year", form.get("year")))?;
+    let year = form
+        .get("year")
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| bad("year", form.get("year")))?;
     let title = single_line(form.get("title"), 100).map_err(|_| bad("title", form.get("title")))?;
     let mut after = before.clone();
     after.honours.push(Honour { level, year, title });

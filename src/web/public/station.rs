@@ -9,16 +9,16 @@ use super::view::Chip;
 use crate::domain::calendar::DayKind;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::Precision;
+use crate::domain::feedback::FeedbackForm;
 use crate::domain::geo::{NavLinks, TravelMode};
 use crate::domain::hours::{WEEKDAYS, beijing_local, beijing_ts, format_range};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::domain::feedback::FeedbackForm;
 use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
+use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, availability_line, weekday_name, when};
 
 /// One line of the hours table.
