@@ -217,10 +217,10 @@ impl Store {
         if let Some(d) = &filter.district {
             push("district_code", d.clone());
         }
-        let station = filter.station_id.map(|id| {
+        let station = filter.station_id;
+        if station.is_some() {
             conds.push(format!("station_id = ${}", values.len() + 1));
-            id
-        });
+        }
         let cond = conds.join(" AND ");
         let count_sql = format!("SELECT COUNT(*) FROM feedback WHERE {cond}");
         let mut count = sqlx::query(sqlx::AssertSqlSafe(count_sql));

@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::AppError;
 use super::forms::{Csrf, FormData, client_ip};
 use super::i18n::Lang;
-use super::page::PageCtx;
+use super::page::{PageCtx, html_page};
 use super::public::station::{build as station_page, parse_id};
 use super::public::stations::Choice;
 use crate::domain::feedback::{
@@ -171,10 +171,7 @@ pub async fn submit(
             let submission = if is_token(&submission) { submission } else { new_token() };
             let view = FeedbackFormView::with_submission(lang, &csrf, fields, errors, submission);
             let page = station_page(&req, lang, &state, id, view)?;
-            let html = page.render()?;
-            return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
-                .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-                .body(html));
+            return html_page(StatusCode::BAD_REQUEST, &page);
         }
     };
     // The honeypot: people never see this field; a bot that fills it gets the same answer.
@@ -218,6 +215,8 @@ pub async fn show_receipt(
     }
     let f = state.store.feedback_by_receipt(&receipt).await?.ok_or(AppError::NotFound)?;
     let station_name = state.snapshot.load().get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_default();
+    // A honeypot catch looks like any other report waiting for review: the bot learns nothing.
+    let shown = if f.trapped { FeedbackState::Pending } else { f.state };
     let reason = f.reject_reason.map(|r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned());
     Ok(ReceiptPage {
         ctx: PageCtx::new(&req, lang, &state),
@@ -226,9 +225,9 @@ pub async fn show_receipt(
         kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
         submitted: date_time(f.created_at),
         body: f.body.clone(),
-        state_key: f.state.key(),
-        state_text: lang.t(&format!("feedback.state.{}", f.state.key())).into_owned(),
-        reason: if f.state == FeedbackState::Rejected { reason } else { None },
+        state_key: shown.key(),
+        state_text: lang.t(&format!("feedback.state.{}", shown.key())).into_owned(),
+        reason: if shown == FeedbackState::Rejected { reason } else { None },
         reply: f.reply.clone(),
         reply_date: f.reply_at.map(date_time),
         receipt: f.receipt,

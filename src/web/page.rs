@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::AppState;
+use super::error::AppError;
 use super::i18n::Lang;
 use crate::domain::hours::beijing_local;
 use crate::snapshot::Availability;
@@ -85,4 +86,12 @@ pub fn availability_line(lang: Lang, a: Availability, now: i64, h24: bool) -> (&
         Availability::OutOfService => ("closed", lang.t("state.out_of_service").into_owned()),
         Availability::Unknown => ("unknown", lang.t("state.unknown").into_owned()),
     }
+}
+
+/// A rendered page with a status of its own (a form sent back with its errors, a refusal).
+pub fn html_page(
+    status: actix_web::http::StatusCode,
+    page: &impl askama::Template,
+) -> Result<actix_web::HttpResponse, AppError> {
+    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
 }

@@ -18,7 +18,7 @@ use crate::web::auth::{SignedIn, clear_session_cookie, session_cookie};
 use crate::web::error::AppError;
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, html_page};
 
 /// Checked against when the username does not exist, so that a wrong name takes as
 /// long as a wrong password.
@@ -99,7 +99,7 @@ pub async fn login(
     let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
         let csrf = Csrf::for_request(&req, &state);
         let page = login_page(&req, lang, &state, &csrf, next.clone(), username.clone(), Some(message));
-        Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+        html_page(status, &page)
     };
     let locked =
         |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
@@ -186,7 +186,7 @@ pub async fn change_password(
             admin: AdminCtx::new(&req, lang, &signed, &csrf),
             error: Some(lang.t(&format!("staff.{key}")).into_owned()),
         };
-        return Ok(HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(page.render()?));
+        return html_page(StatusCode::BAD_REQUEST, &page);
     }
     let hashed = hash(new.to_string()).await?;
     state.store.set_password(signed.staff.id, &hashed, &signed.token).await?;
@@ -290,7 +290,7 @@ pub async fn accept_invite(
                 display_name: form.get("display_name").to_string(),
                 error: Some(lang.t(&format!("staff.{problem}")).into_owned()),
             };
-            Ok(HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(page.render()?))
+            html_page(StatusCode::BAD_REQUEST, &page)
         }
     }
 }

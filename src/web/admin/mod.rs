@@ -16,8 +16,10 @@ use super::AppState;
 use super::auth::SignedIn;
 use super::forms::{Csrf, FormData};
 use super::i18n::Lang;
+use crate::domain::district::DISTRICTS;
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::staff::Role;
+use crate::web::public::stations::Choice;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(account::login_form)
@@ -127,4 +129,17 @@ pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<
 /// Beijing time of a Unix timestamp, for tables.
 pub fn date_time(ts: i64) -> String {
     crate::domain::hours::beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The districts `role` looks after, as select options.
+pub fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
+    DISTRICTS
+        .iter()
+        .filter(|d| role.covers(d))
+        .map(|d| Choice {
+            value: d.code.to_string(),
+            label: d.name(lang.is_zh()).into(),
+            selected: d.code.to_string() == current,
+        })
+        .collect()
 }

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{AdminCtx, checked_form, date_time, page_param, param, query_pairs, see_other};
-use crate::domain::district::{DISTRICTS, District};
+use super::{AdminCtx, checked_form, date_time, district_choices, page_param, param, query_pairs, see_other};
+use crate::domain::district::District;
 use crate::domain::feedback::{FeedbackKind, FeedbackState, MAX_REPLY_CHARS, RejectReason, multi_line};
 use crate::domain::filter::{ParamError, Problem};
 use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter};
@@ -144,18 +144,9 @@ pub async fn list(
         format!("/admin/feedback?{}", q.join("&"))
     };
     let csrf = Csrf::for_request(&req, &state);
-    let districts = if signed.staff.role.is_admin() {
-        DISTRICTS
-            .iter()
-            .map(|d| Choice {
-                value: d.code.to_string(),
-                label: d.name(lang.is_zh()).into(),
-                selected: d.code.to_string() == district_raw,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // District staff have one district: no choice to offer.
+    let districts =
+        if signed.staff.role.is_admin() { district_choices(lang, signed.staff.role, district_raw) } else { Vec::new() };
     let here = match req.query_string() {
         "" => "/admin/feedback".to_string(),
         q => format!("/admin/feedback?{q}"),

@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::stations::{AuditLine, audit_lines};
-use super::{AdminCtx, checked_form, page_param, param, query_pairs};
-use crate::domain::district::{DISTRICTS, District};
+use super::{AdminCtx, checked_form, district_choices, page_param, param, query_pairs};
+use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
 use crate::store::AUDIT_PAGE;
@@ -53,10 +53,7 @@ async fn staff_page(
         ctx: PageCtx::new(req, lang, state),
         admin: AdminCtx::new(req, lang, &admin.0, &csrf),
         people,
-        districts: DISTRICTS
-            .iter()
-            .map(|d| Choice { value: d.code.to_string(), label: d.name(lang.is_zh()).into(), selected: false })
-            .collect(),
+        districts: district_choices(lang, Role::CityAdmin, ""),
         invite_link,
     })
 }

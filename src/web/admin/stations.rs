@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::NaiveDate;
 
-use super::{AdminCtx, checked_form, date_time, param, query_pairs, see_other};
+use super::{AdminCtx, checked_form, date_time, district_choices, param, query_pairs, see_other};
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::{ALL_FACILITIES, Audience, Facility, FacilitySet, HostType};
@@ -22,7 +22,7 @@ use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::forms::{Csrf, FormData};
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, html_page};
 use crate::web::public::station::parse_id;
 use crate::web::public::stations::Choice;
 
@@ -51,18 +51,6 @@ struct ListPage {
     rows: Vec<StationRow>,
     total: usize,
     limit: usize,
-}
-
-fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
-    DISTRICTS
-        .iter()
-        .filter(|d| role.covers(d))
-        .map(|d| Choice {
-            value: d.code.to_string(),
-            label: d.name(lang.is_zh()).into(),
-            selected: d.code.to_string() == current,
-        })
-        .collect()
 }
 
 #[get("/admin/stations")]
@@ -484,10 +472,6 @@ async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<St
     Ok(station)
 }
 
-fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
-}
-
 #[get("/admin/stations/{id}")]
 pub async fn edit_form(
     req: HttpRequest,
@@ -557,7 +541,10 @@ pub async fn create(
         }
         Err(errors) => {
             let csrf = Csrf::for_request(&req, &state);
-            html(StatusCode::BAD_REQUEST, edit_page(&req, lang, &state, &signed, &csrf, None, fields, errors).await?)
+            html_page(
+                StatusCode::BAD_REQUEST,
+                &edit_page(&req, lang, &state, &signed, &csrf, None, fields, errors).await?,
+            )
         }
     }
 }
@@ -588,6 +575,11 @@ fn blank_station(role: Role, now: i64) -> Station {
         created_at: now,
         updated_at: now,
     }
+}
+
+/// A form value that is not one of the allowed ones: a 400 naming it.
+fn bad(param: &str, value: &str) -> AppError {
+    crate::domain::filter::ParamError::new(param, value, crate::domain::filter::Problem::BadValue).into()
 }
 
 /// Writes a change; a conflict (someone saved first) sends back with a message.
@@ -630,9 +622,9 @@ pub async fn save(
         Ok(after) => commit(&state, &signed.staff, &before, &after, "edit", "saved").await,
         Err(errors) => {
             let csrf = Csrf::for_request(&req, &state);
-            html(
+            html_page(
                 StatusCode::BAD_REQUEST,
-                edit_page(&req, lang, &state, &signed, &csrf, Some(&before), fields, errors).await?,
+                &edit_page(&req, lang, &state, &signed, &csrf, Some(&before), fields, errors).await?,
             )
         }
     }
@@ -649,9 +641,6 @@ pub async fn set_status(
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let mut after = before.clone();
-    let bad = |p: &str, v: &str| {
-        AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue))
-    };
     let (action, done) = match form.get("action") {
         "close" => {
             let reason = single_line(form.get("reason"), 200).map_err(|_| bad("reason", form.get("reason")))?;
@@ -689,9 +678,6 @@ pub async fn honour(
 ) -> Result<HttpResponse, AppError> {
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
-    let bad = |p: &str, v: &str| {
-        AppError::from(crate::domain::filter::ParamError::new(p, v, crate::domain::filter::Problem::BadValue))
-    };
     let level = HonourLevel::parse(form.get("level")).ok_or_else(|| bad("level", form.get("level")))?;
     let year = form
         .get("year")
