@@ -72,9 +72,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_at(monday_morning()).await
 }
 
+/// The application with some settings changed (e.g. `feedback_per_hour`).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_on_with(fresh_database().await, monday_morning(), configure).await
+}
+
 /// Another instance on an existing database (for multi-instance tests).
 pub async fn spawn_on(database_url: String, now: i64) -> TestApp {
-    let config = Config {
+    spawn_on_with(database_url, now, |_| {}).await
+}
+
+async fn spawn_on_with(database_url: String, now: i64, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config {
         bind: "127.0.0.1:0".into(),
         database_url: database_url.clone(),
         db_max_connections: 4,
@@ -82,6 +91,7 @@ pub async fn spawn_on(database_url: String, now: i64) -> TestApp {
         workers: 1,
         ..Config::defaults()
     };
+    configure(&mut config);
     let app = Application::build(config, Clock::Fixed(now)).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();

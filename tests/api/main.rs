@@ -1,8 +1,10 @@
 //! HTTP tests: each test spawns the real application on port 0 with a fresh
 //! database (SQLite by default; PostgreSQL when YIZHAN_TEST_DATABASE_URL is set).
 
+mod admin;
 mod api;
 mod bad_input;
+mod feedback;
 mod helpers;
 mod map;
 mod pages;
