@@ -156,6 +156,15 @@ impl Store {
         Ok((receipt, true))
     }
 
+    /// The receipt of a form already stored under this submission key.
+    pub async fn receipt_for_submission(&self, submission: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT receipt FROM feedback WHERE submission = $1")
+            .bind(submission)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
     pub async fn feedback_by_receipt(&self, receipt: &str) -> Result<Option<Feedback>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM feedback WHERE receipt = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(receipt).fetch_optional(&self.pool).await?;

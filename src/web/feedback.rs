@@ -136,6 +136,14 @@ pub async fn submit(
     if !public {
         return Err(AppError::Gone);
     }
+    // A retry of a form that was stored (its 303 lost on the way) gets its receipt back,
+    // even when the address has used up its posts meanwhile.
+    let submission = form.get("submission").to_string();
+    if is_token(&submission)
+        && let Some(receipt) = state.store.receipt_for_submission(&submission).await?
+    {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish());
+    }
     if let Some(ip) = client_ip(&req, &state) {
         if state.feedback_limiter.check_key(&ip).is_err() {
             return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "rate"));
@@ -151,7 +159,6 @@ pub async fn submit(
         reporter: form.get("reporter").into(),
         phone: form.get("phone").into(),
     };
-    let submission = form.get("submission").to_string();
     let mut checked = fields.check();
     if form.bad_utf8 {
         let mut errors = checked.err().unwrap_or_default();

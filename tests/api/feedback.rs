@@ -467,13 +467,23 @@ async fn too_many_posts_are_refused() {
     let app = spawn_app_with(|config| config.feedback_per_hour = 3).await;
     let worker = Browser::new(&app);
     let id = daxing_station(&app);
-    for _ in 0..3 {
+    let (first, first_submission) = send_feedback(&worker, id, &[]).await;
+    assert_eq!(first.status().as_u16(), 303);
+    let first_receipt = location(&first);
+    for _ in 0..2 {
         feedback(&worker, id, &[]).await;
     }
     let (res, _) = send_feedback(&worker, id, &[]).await;
     let (status, html) = html_of(res).await;
     assert_eq!(status, 429);
     assert_eq!(text(&html, "h1"), "提交太频繁了");
+    // A retry of a form that was stored (its 303 lost) still gets its receipt, limit or not.
+    let csrf = worker.csrf(&format!("/stations/{id}")).await;
+    let mut pairs = vec![("csrf", csrf.as_str()), ("submission", first_submission.as_str())];
+    pairs.extend(fields(&[]));
+    let retry = worker.post(&format!("/stations/{id}/feedback"), &pairs).await;
+    assert_eq!(retry.status().as_u16(), 303, "a stored form's retry is not rate limited");
+    assert_eq!(location(&retry), first_receipt);
     // Per address, not per browser.
     let other = Browser::new(&app);
     let (res, _) = send_feedback(&other, fengtai_station(&app), &[]).await;
