@@ -148,6 +148,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// This snapshot with one station added or replaced, at `version`: after a staff
+    /// edit, without reading the whole ledger again. CPU only, no I/O.
+    pub fn with_station(&self, version: i64, station: Station) -> Snapshot {
+        let mut stations: Vec<Station> =
+            self.entries.iter().filter(|e| e.station.id != station.id).map(|e| e.station.clone()).collect();
+        stations.push(station);
+        let streets = self.streets.values().cloned().collect();
+        Snapshot::build(version, self.today, stations, streets, (*self.calendar).clone())
+    }
+
     /// Builds the snapshot; CPU only, no I/O.
     pub fn build(
         version: i64,

@@ -118,6 +118,25 @@ impl AppState {
         Ok(())
     }
 
+    /// Shows one edited station at once. When no other write came in between, the
+    /// current snapshot is rebuilt with that station (no full read of the ledger);
+    /// otherwise the whole snapshot is reloaded.
+    pub async fn reload_station(&self, id: i64) -> Result<(), crate::store::StoreError> {
+        let current = self.snapshot.load_full();
+        let version = self.store.data_version().await?;
+        let station = self.store.station(id).await?;
+        match station {
+            Some(station) if version == current.version + 1 && self.clock.today() == current.today => {
+                let fresh = tokio::task::spawn_blocking(move || current.with_station(version, station))
+                    .await
+                    .map_err(|e| crate::store::StoreError::Data("snapshot".into(), e.to_string()))?;
+                self.snapshot.store(Arc::new(fresh));
+                Ok(())
+            }
+            _ => self.reload_snapshot().await,
+        }
+    }
+
     /// Reloads the public feedback now (after a moderation step or a "closed" report).
     pub async fn reload_board(&self) -> Result<(), crate::store::StoreError> {
         let fresh = crate::snapshot::load_board(&self.store, self.clock.now()).await?;

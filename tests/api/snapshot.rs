@@ -57,3 +57,23 @@ async fn synthetic_stations_spread_over_beijing() {
     let (_, html) = app.page(&format!("/stations/{id}")).await;
     assert!(text(&html, ".banner-info").contains("合成数据"));
 }
+
+#[tokio::test]
+async fn one_station_patch_matches_a_full_reload() {
+    let app = spawn_app().await;
+    let id = seed_id(&app, "刘村小哥之家");
+    let current = app.state.snapshot.load_full();
+    let mut edited = current.get(id).unwrap().station.clone();
+    edited.name = "刘村小哥之家（已改名）".into();
+    edited.hours = Some(yizhan::domain::hours::Hours::parse("24/7").unwrap());
+    let patched = current.with_station(current.version + 1, edited.clone());
+    assert_eq!(patched.version, current.version + 1);
+    assert_eq!(patched.public_count(), current.public_count(), "replaced, not added");
+    let entry = patched.get(id).unwrap();
+    assert_eq!(entry.station.name, "刘村小哥之家（已改名）");
+    assert!(entry.h24, "the new hours are evaluated");
+    // A station the snapshot did not have is added.
+    let mut added = edited;
+    added.id = 9_999_999;
+    assert_eq!(current.with_station(current.version + 1, added).public_count(), current.public_count() + 1);
+}

@@ -536,7 +536,7 @@ pub async fn create(
     match checked {
         Ok(station) => {
             let id = state.store.create_station(&station, signed.staff.id, now).await?;
-            state.reload_snapshot().await?;
+            state.reload_station(id).await?;
             Ok(see_other(&format!("/admin/stations/{id}?done=created")))
         }
         Err(errors) => {
@@ -595,7 +595,7 @@ async fn commit(
     if !saved {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
     }
-    state.reload_snapshot().await?;
+    state.reload_station(before.id).await?;
     Ok(see_other(&format!("/admin/stations/{}?done={done}", before.id)))
 }
 
