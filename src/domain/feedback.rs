@@ -95,15 +95,6 @@ pub fn multi_line(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(text)
 }
 
-fn text_problem(e: TextError) -> &'static str {
-    match e {
-        TextError::Empty => "empty",
-        TextError::TooLong(_) => "too_long",
-        TextError::Control => "control",
-        TextError::NotPhone => "not_phone",
-    }
-}
-
 impl FeedbackForm {
     /// Checks every field; all problems at once, so the form can show them together.
     pub fn check(&self) -> Result<NewFeedback, Vec<FieldError>> {
@@ -123,7 +114,7 @@ impl FeedbackForm {
                 }
             },
         };
-        let body = multi_line(&self.body, MAX_BODY_CHARS).map_err(|e| fail("body", text_problem(e))).ok();
+        let body = multi_line(&self.body, MAX_BODY_CHARS).map_err(|e| fail("body", e.key())).ok();
         let reporter = match self.reporter.as_str() {
             "" => None,
             r => {
@@ -136,7 +127,7 @@ impl FeedbackForm {
         };
         let phone = match self.phone.trim() {
             "" => None,
-            p => Phone::parse(p).map_err(|e| fail("phone", text_problem(e))).ok(),
+            p => Phone::parse(p).map_err(|e| fail("phone", e.key())).ok(),
         };
         match (kind, body) {
             (Some(kind), Some(body)) if errors.is_empty() => Ok(NewFeedback { kind, rating, body, reporter, phone }),

@@ -13,6 +13,18 @@ pub enum TextError {
     NotPhone,
 }
 
+impl TextError {
+    /// A short key for the problem (locale keys end with it).
+    pub fn key(&self) -> &'static str {
+        match self {
+            TextError::Empty => "empty",
+            TextError::TooLong(_) => "too_long",
+            TextError::Control => "control",
+            TextError::NotPhone => "not_phone",
+        }
+    }
+}
+
 /// Trims and checks a single-line text: not empty, at most `max` characters, no control characters.
 pub fn single_line(raw: &str, max: usize) -> Result<String, TextError> {
     let text = raw.trim();

@@ -131,11 +131,10 @@ impl Store {
         .await?;
         let Some(row) = inserted else {
             tx.rollback().await?;
-            let row = sqlx::query("SELECT receipt FROM feedback WHERE submission = $1")
-                .bind(submission)
-                .fetch_one(&self.pool)
-                .await?;
-            return Ok((row.try_get(0)?, false));
+            let receipt = self.receipt_for_submission(submission).await?;
+            return receipt
+                .map(|r| (r, false))
+                .ok_or_else(|| StoreError::Data("feedback".into(), "stored form vanished".into()));
         };
         let id: i64 = row.try_get(0)?;
         let receipt: String = row.try_get(1)?;

@@ -38,6 +38,31 @@ fn staff_from_row(row: &sqlx::any::AnyRow) -> Result<Option<Staff>, sqlx::Error>
     }))
 }
 
+/// Adds an account on `conn` (a pool connection or a transaction); `Ok(None)` when the
+/// username is taken.
+async fn insert_staff(
+    conn: &mut sqlx::AnyConnection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO staff (username, display_name, password_hash, role, district_code, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(role.key())
+    .bind(role.district().map(|d| d.code.to_string()))
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+}
+
 const STAFF_COLUMNS: &str = "staff.id, staff.username, staff.display_name, staff.role, staff.district_code";
 
 impl Store {
@@ -50,19 +75,8 @@ impl Store {
         role: Role,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let res = sqlx::query(
-            "INSERT INTO staff (username, display_name, password_hash, role, district_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
-        )
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(role.key())
-        .bind(role.district().map(|d| d.code.to_string()))
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(res.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+        let mut conn = self.pool.acquire().await?;
+        insert_staff(&mut conn, username, display_name, password_hash, role, now).await
     }
 
     /// Every account, for the city administrators' staff page.
@@ -235,20 +249,9 @@ impl Store {
         let Some(role) = Role::from_parts(&claimed.try_get::<String, _>(0)?, district.as_deref()) else {
             return Ok(None);
         };
-        let id = sqlx::query(
-            "INSERT INTO staff (username, display_name, password_hash, role, district_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
-        )
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(role.key())
-        .bind(district)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = id else { return Ok(None) };
-        let id: i64 = id.try_get(0)?;
+        let Some(id) = insert_staff(&mut tx, username, display_name, password_hash, role, now).await? else {
+            return Ok(None);
+        };
         sqlx::query("UPDATE invites SET used_by = $2 WHERE token_hash = $1")
             .bind(token_hash(token))
             .bind(id)

@@ -35,11 +35,7 @@ pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
 
 /// Where to send someone who is not signed in: the login page, then back here.
 fn login_redirect(req: &HttpRequest) -> AppError {
-    let here = match req.query_string() {
-        "" => req.path().to_string(),
-        q => format!("{}?{q}", req.path()),
-    };
-    AppError::LoginRequired(here)
+    AppError::LoginRequired(super::page::here(req))
 }
 
 impl FromRequest for SignedIn {

@@ -7,15 +7,14 @@ use askama_web::WebTemplate;
 
 use super::AppState;
 use super::error::AppError;
-use super::forms::{Csrf, FormData, client_ip};
+use super::forms::{Csrf, checked_form, client_ip};
 use super::i18n::Lang;
-use super::page::{PageCtx, html_page};
+use super::page::{PageCtx, date_time, html_page};
 use super::public::station::{build as station_page, parse_id};
 use super::public::stations::Choice;
 use crate::domain::feedback::{
     FeedbackForm, FeedbackKind, FeedbackState, FieldError, MAX_BODY_CHARS, Reporter, is_receipt,
 };
-use crate::domain::hours::beijing_local;
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::station::Status;
 use crate::store::Feedback;
@@ -98,10 +97,6 @@ pub struct NoteView {
     pub reply_date: Option<String>,
 }
 
-fn date_time(ts: i64) -> String {
-    beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
-}
-
 impl NoteView {
     pub fn new(lang: Lang, f: &Feedback) -> NoteView {
         NoteView {
@@ -126,8 +121,7 @@ pub async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    Csrf::verify(&req, &state, &form)?;
+    let form = checked_form(&req, &state, &body)?;
     let (district, public) = {
         let snapshot = state.snapshot.load();
         let entry = snapshot.get(id).ok_or(AppError::NotFound)?;

@@ -119,6 +119,13 @@ impl Csrf {
     }
 }
 
+/// Parses a posted form and checks its CSRF token (403 when it does not match).
+pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, AppError> {
+    let form = FormData::parse(body);
+    Csrf::verify(req, state, &form)?;
+    Ok(form)
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

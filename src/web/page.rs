@@ -23,10 +23,7 @@ pub struct PageCtx {
 
 impl PageCtx {
     pub fn new(req: &HttpRequest, lang: Lang, state: &AppState) -> PageCtx {
-        let here = match req.query_string() {
-            "" => req.path().to_string(),
-            q => format!("{}?{q}", req.path()),
-        };
+        let here = here(req);
         PageCtx {
             lang,
             css: state.assets.url("app.css").to_string(),
@@ -52,6 +49,24 @@ impl PageCtx {
     pub fn t2(&self, key: &str, a: &str, va: impl std::fmt::Display, b: &str, vb: impl std::fmt::Display) -> String {
         self.lang.tf(key, &[(a, &va.to_string()), (b, &vb.to_string())])
     }
+}
+
+/// This request's path with its query string, to come back to.
+pub fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    }
+}
+
+/// Beijing time of a Unix timestamp: "2025-11-17 10:00".
+pub fn date_time(ts: i64) -> String {
+    beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// "2024 · 市级 · 最美驿站": an honour in one line.
+pub fn honour_line(lang: Lang, h: &crate::domain::station::Honour) -> String {
+    format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title)
 }
 
 /// "周三" / "Wed" for a date.

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{AdminCtx, checked_form, param, query_pairs, see_other};
+use super::{AdminCtx, param, query_pairs, role_label, see_other};
 use crate::domain::hours::beijing_local;
 use crate::domain::staff::{
     SESSION_SECONDS, Staff, check_password, check_username, hash_password, is_token, new_token, verify_password,
@@ -16,7 +16,7 @@ use crate::store::LoginCheck;
 use crate::web::AppState;
 use crate::web::auth::{SignedIn, clear_session_cookie, session_cookie};
 use crate::web::error::AppError;
-use crate::web::forms::Csrf;
+use crate::web::forms::{Csrf, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 
@@ -218,13 +218,6 @@ async fn live_invite(state: &AppState, token: &str) -> Result<crate::store::Invi
         return Err(AppError::Page(StatusCode::GONE, "invite_expired"));
     }
     Ok(invite)
-}
-
-fn role_label(lang: Lang, role: crate::domain::staff::Role) -> String {
-    match role.district() {
-        None => lang.t("admin.role.city_admin").into_owned(),
-        Some(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
-    }
 }
 
 #[get("/invite/{token}")]

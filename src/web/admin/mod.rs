@@ -12,9 +12,8 @@ pub mod stations;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::AppState;
 use super::auth::SignedIn;
-use super::forms::{Csrf, FormData};
+use super::forms::Csrf;
 use super::i18n::Lang;
 use crate::domain::district::DISTRICTS;
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
@@ -74,10 +73,6 @@ pub struct AdminCtx {
 
 impl AdminCtx {
     pub fn new(req: &HttpRequest, lang: Lang, signed: &SignedIn, csrf: &Csrf) -> AdminCtx {
-        let role = match signed.staff.role {
-            Role::CityAdmin => lang.t("admin.role.city_admin").into_owned(),
-            Role::DistrictStaff(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
-        };
         let flash = query_pairs(req)
             .ok()
             .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "done"))
@@ -85,7 +80,7 @@ impl AdminCtx {
             .map(|key| lang.t(&format!("admin.flash.{key}")).into_owned());
         AdminCtx {
             staff_name: signed.staff.display_name.clone(),
-            role,
+            role: role_label(lang, signed.staff.role),
             is_admin: signed.staff.role.is_admin(),
             csrf: csrf.token.clone(),
             flash,
@@ -119,16 +114,12 @@ pub fn see_other(path: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, path.to_string())).finish()
 }
 
-/// Parses a posted form and checks its CSRF token.
-pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, super::error::AppError> {
-    let form = FormData::parse(body);
-    Csrf::verify(req, state, &form)?;
-    Ok(form)
-}
-
-/// Beijing time of a Unix timestamp, for tables.
-pub fn date_time(ts: i64) -> String {
-    crate::domain::hours::beijing_local(ts).format("%Y-%m-%d %H:%M").to_string()
+/// "市总工会管理员" or "丰台区工会工作人员".
+pub fn role_label(lang: Lang, role: Role) -> String {
+    match role.district() {
+        None => lang.t("admin.role.city_admin").into_owned(),
+        Some(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
+    }
 }
 
 /// The districts `role` looks after, as select options.

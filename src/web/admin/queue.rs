@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{AdminCtx, checked_form, date_time, district_choices, page_param, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices, page_param, param, query_pairs, see_other};
 use crate::domain::district::District;
 use crate::domain::feedback::{FeedbackKind, FeedbackState, MAX_REPLY_CHARS, RejectReason, multi_line};
 use crate::domain::filter::{ParamError, Problem};
@@ -12,9 +12,9 @@ use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData};
+use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, date_time, here};
 use crate::web::public::stations::Choice;
 
 #[get("/admin")]
@@ -147,10 +147,6 @@ pub async fn list(
     // District staff have one district: no choice to offer.
     let districts =
         if signed.staff.role.is_admin() { district_choices(lang, signed.staff.role, district_raw) } else { Vec::new() };
-    let here = match req.query_string() {
-        "" => "/admin/feedback".to_string(),
-        q => format!("/admin/feedback?{q}"),
-    };
     let page = QueuePage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &signed, &csrf),
@@ -182,7 +178,7 @@ pub async fn list(
         pages,
         prev: (filter.page > 0).then(|| link(filter.page - 1)),
         next: (filter.page + 1 < pages).then(|| link(filter.page + 1)),
-        back: strip_done(&here),
+        back: strip_done(&here(&req)),
     };
     Ok(csrf.apply(page))
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::stations::{AuditLine, audit_lines};
-use super::{AdminCtx, checked_form, district_choices, page_param, param, query_pairs};
+use super::{AdminCtx, district_choices, page_param, param, query_pairs, role_label};
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
@@ -13,7 +13,7 @@ use crate::store::AUDIT_PAGE;
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::AppError;
-use crate::web::forms::Csrf;
+use crate::web::forms::{Csrf, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
 use crate::web::public::stations::Choice;
@@ -40,13 +40,7 @@ async fn staff_page(
         .all_staff()
         .await?
         .into_iter()
-        .map(|s| {
-            let role = match s.role.district() {
-                None => lang.t("admin.role.city_admin").into_owned(),
-                Some(d) => lang.tf("admin.role.district_staff", &[("district", d.name(lang.is_zh()))]),
-            };
-            (s.username, s.display_name, role)
-        })
+        .map(|s| (s.username, s.display_name, role_label(lang, s.role)))
         .collect();
     let csrf = Csrf::for_request(req, state);
     Ok(StaffPage {

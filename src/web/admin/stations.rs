@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::NaiveDate;
 
-use super::{AdminCtx, checked_form, date_time, district_choices, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices, param, query_pairs, see_other};
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::{ALL_FACILITIES, Audience, Facility, FacilitySet, HostType};
@@ -20,9 +20,9 @@ use crate::domain::text::{Phone, SearchText, TextError, single_line};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData};
+use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
+use crate::web::page::{PageCtx, date_time, honour_line, html_page};
 use crate::web::public::station::parse_id;
 use crate::web::public::stations::Choice;
 
@@ -194,15 +194,9 @@ impl StationForm {
     ) -> Result<Station, Vec<(&'static str, &'static str)>> {
         let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
         let mut s = base.clone();
-        let text_err = |e: TextError| match e {
-            TextError::Empty => "empty",
-            TextError::TooLong(_) => "too_long",
-            TextError::Control => "control",
-            TextError::NotPhone => "not_phone",
-        };
         match single_line(&self.name, 100) {
             Ok(v) => s.name = v,
-            Err(e) => errors.push(("name", text_err(e))),
+            Err(e) => errors.push(("name", e.key())),
         }
         match District::parse(&self.district) {
             Some(d) if role.covers(d) => s.district = d,
@@ -220,7 +214,7 @@ impl StationForm {
         };
         match single_line(&self.address, 200) {
             Ok(v) => s.address = v,
-            Err(e) => errors.push(("address", text_err(e))),
+            Err(e) => errors.push(("address", e.key())),
         }
         let datum = Datum::parse(&self.datum).unwrap_or(Datum::Wgs84);
         match (self.lat.trim().parse::<f64>(), self.lon.trim().parse::<f64>()) {
@@ -264,11 +258,11 @@ impl StationForm {
         s.holiday_open = self.holiday_open;
         s.contact_name = match self.contact_name.trim() {
             "" => None,
-            raw => single_line(raw, 40).map_err(|e| errors.push(("contact_name", text_err(e)))).ok(),
+            raw => single_line(raw, 40).map_err(|e| errors.push(("contact_name", e.key()))).ok(),
         };
         s.phone = match self.phone.trim() {
             "" => None,
-            raw => Phone::parse(raw).map_err(|e| errors.push(("phone", text_err(e)))).ok(),
+            raw => Phone::parse(raw).map_err(|e| errors.push(("phone", e.key()))).ok(),
         };
         s.area_m2 = match self.area.trim() {
             "" => None,
@@ -293,7 +287,7 @@ impl StationForm {
             Ok(v) => v,
             Err(TextError::Empty) => String::new(),
             Err(e) => {
-                errors.push(("services", text_err(e)));
+                errors.push(("services", e.key()));
                 String::new()
             }
         };
@@ -301,7 +295,7 @@ impl StationForm {
             Ok(v) => v,
             Err(TextError::Empty) => String::new(),
             Err(e) => {
-                errors.push(("description", text_err(e)));
+                errors.push(("description", e.key()));
                 String::new()
             }
         };
@@ -441,14 +435,7 @@ async fn edit_page(
         closed_reason,
         closed_until,
         verified_on: station.and_then(|s| s.verified_on).map(|d| d.to_string()).unwrap_or_default(),
-        honours: station
-            .map(|s| {
-                s.honours
-                    .iter()
-                    .map(|h| format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        honours: station.map(|s| s.honours.iter().map(|h| honour_line(lang, h)).collect()).unwrap_or_default(),
         levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
             .iter()
             .map(|l| Choice {

@@ -19,7 +19,7 @@ use crate::web::error::AppError;
 use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, availability_line, weekday_name, when};
+use crate::web::page::{PageCtx, availability_line, honour_line, weekday_name, when};
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -200,11 +200,7 @@ pub fn build(
         contact_name: s.contact_name.clone(),
         phone: s.phone.as_ref().map(|p| p.as_str().to_string()),
         tel: s.phone.as_ref().map(|p| p.tel_uri()),
-        honours: s
-            .honours
-            .iter()
-            .map(|h| format!("{} · {} · {}", h.year, label("honour", h.level.key()), h.title))
-            .collect(),
+        honours: s.honours.iter().map(|h| honour_line(lang, h)).collect(),
         verified_on: s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()),
         approximate: s.precision == Precision::Approximate,
         lat: format!("{:.5}", s.position.lat),
