@@ -15,6 +15,8 @@ const FINE_BITS: u32 = 24;
 const CELL_BITS_PER_TILE: u32 = 2;
 /// Most cells (and so features) one answer walks.
 pub const MAX_CELLS: u64 = 300;
+/// Up to this level (zoom 14), the non-empty cells of each level are listed once.
+const TABLE_LEVELS: u32 = 16;
 /// From this zoom on, stations are shown one by one.
 pub const POINT_ZOOM: u32 = 17;
 /// Highest zoom the map offers.
@@ -72,9 +74,32 @@ pub enum MapItem {
     Station { index: u32 },
 }
 
+/// The non-empty cells of one level, in Morton order.
+#[derive(Debug, Default, Clone)]
+struct LevelTable {
+    codes: Vec<u64>,
+    /// First sorted position of each cell, and the number of positions at the end.
+    starts: Vec<u32>,
+}
+
+/// The first index at or after `from` whose key is `>= key`: a galloping search,
+/// cheap when the answer is near `from`.
+fn seek(keys: &[u64], from: usize, key: u64) -> usize {
+    let keys = &keys[from.min(keys.len())..];
+    let mut bound = 1;
+    while bound < keys.len() && keys[bound - 1] < key {
+        bound *= 2;
+    }
+    let (lo, hi) = (bound / 2, bound.min(keys.len()));
+    from + lo + keys[lo..hi].partition_point(|k| *k < key)
+}
+
 /// The clustering index over the public stations of a snapshot.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ClusterIndex {
+    /// Per level up to `TABLE_LEVELS`: a city or district view looks its few hundred
+    /// cells up here instead of searching the keys of every station.
+    levels: Vec<LevelTable>,
     keys: Vec<u64>,
     /// Entry index (into the snapshot's entries) per sorted position.
     order: Vec<u32>,
@@ -95,6 +120,7 @@ impl ClusterIndex {
             .collect();
         rows.sort_unstable_by_key(|r| (r.0, r.1));
         let mut index = ClusterIndex {
+            levels: Vec::new(),
             keys: Vec::with_capacity(rows.len()),
             order: Vec::with_capacity(rows.len()),
             sum_x: Vec::with_capacity(rows.len() + 1),
@@ -111,6 +137,21 @@ impl ClusterIndex {
             index.sum_x.push(sx);
             index.sum_y.push(sy);
         }
+        index.levels = (0..=TABLE_LEVELS)
+            .map(|level| {
+                let shift = 2 * (FINE_BITS - level);
+                let mut table = LevelTable::default();
+                for (pos, key) in index.keys.iter().enumerate() {
+                    let code = key >> shift;
+                    if table.codes.last() != Some(&code) {
+                        table.codes.push(code);
+                        table.starts.push(pos as u32);
+                    }
+                }
+                table.starts.push(index.keys.len() as u32);
+                table
+            })
+            .collect();
         index
     }
 
@@ -122,12 +163,26 @@ impl ClusterIndex {
         self.keys.is_empty()
     }
 
-    /// Sorted positions whose keys fall in the cell (cx, cy) of `level` bits per axis.
-    fn cell_range(&self, level: u32, cx: u32, cy: u32) -> (usize, usize) {
-        let shift = 2 * (FINE_BITS - level);
-        let start = morton(cx, cy) << shift;
-        let end = start + (1u64 << shift);
-        (self.keys.partition_point(|k| *k < start), self.keys.partition_point(|k| *k < end))
+    /// Sorted positions of the stations in `cell` of `level`. Cells must be asked
+    /// in Morton order, with the same `cursor`, which each call moves forward.
+    fn cell_positions(&self, level: u32, cell: u64, cursor: &mut usize) -> (usize, usize) {
+        match self.levels.get(level as usize) {
+            Some(table) => {
+                let i = seek(&table.codes, *cursor, cell);
+                *cursor = i;
+                match table.codes.get(i) {
+                    Some(code) if *code == cell => (table.starts[i] as usize, table.starts[i + 1] as usize),
+                    _ => (0, 0),
+                }
+            }
+            None => {
+                let shift = 2 * (FINE_BITS - level);
+                let lo = seek(&self.keys, *cursor, cell << shift);
+                let hi = seek(&self.keys, lo, (cell + 1) << shift);
+                *cursor = hi;
+                (lo, hi)
+            }
+        }
     }
 
     /// The zoom at which stations with keys `first` and `last` (same cell) separate.
@@ -161,62 +216,64 @@ impl ClusterIndex {
         // A click on a cluster must zoom in from where the reader is, even when a
         // large viewport was answered at a coarser level.
         let base_zoom = effective_zoom.max(zoom.min(MAX_ZOOM));
+        // The visible cells in Morton order: each cell is a contiguous run of the
+        // sorted keys, and the runs come in order, so one forward pass finds them all.
+        let mut cells: Vec<u64> =
+            (cy0..=cy1).flat_map(|cy| (cx0..=cx1).map(move |cx| morton(cx as u32, cy as u32))).collect();
+        cells.sort_unstable();
         let mut out = Vec::new();
-        for cy in cy0..=cy1 {
-            for cx in cx0..=cx1 {
-                let (lo, hi) = self.cell_range(level, cx as u32, cy as u32);
-                if lo == hi {
-                    continue;
-                }
-                match keep {
-                    None => {
-                        if points_only || hi - lo == 1 {
-                            out.extend(self.order[lo..hi].iter().map(|i| MapItem::Station { index: *i }));
-                        } else {
-                            let n = (hi - lo) as f64;
-                            let position = unmercator(
-                                (self.sum_x[hi] - self.sum_x[lo]) / n,
-                                (self.sum_y[hi] - self.sum_y[lo]) / n,
-                            );
-                            let expansion_zoom = Self::expansion_zoom(self.keys[lo], self.keys[hi - 1], base_zoom);
-                            out.push(MapItem::Cluster { position, count: hi - lo, expansion_zoom });
-                        }
-                    }
-                    Some(keep) => {
-                        let (mut count, mut sx, mut sy) = (0usize, 0.0, 0.0);
-                        let (mut first, mut last, mut only) = (0u64, 0u64, 0u32);
-                        for pos in lo..hi {
-                            let i = self.order[pos];
-                            if !keep(i) {
-                                continue;
-                            }
-                            if points_only {
-                                out.push(MapItem::Station { index: i });
-                                continue;
-                            }
-                            if count == 0 {
-                                first = self.keys[pos];
-                                only = i;
-                            }
-                            last = self.keys[pos];
-                            count += 1;
-                            sx += self.sum_x[pos + 1] - self.sum_x[pos];
-                            sy += self.sum_y[pos + 1] - self.sum_y[pos];
-                        }
-                        match count {
-                            0 => {}
-                            1 => out.push(MapItem::Station { index: only }),
-                            n => out.push(MapItem::Cluster {
-                                position: unmercator(sx / n as f64, sy / n as f64),
-                                count: n,
-                                expansion_zoom: Self::expansion_zoom(first, last, base_zoom),
-                            }),
-                        }
+        let mut cursor = 0;
+        for cell in cells {
+            let (lo, hi) = self.cell_positions(level, cell, &mut cursor);
+            if lo == hi {
+                continue;
+            }
+            match keep {
+                None => {
+                    if points_only || hi - lo == 1 {
+                        out.extend(self.order[lo..hi].iter().map(|i| MapItem::Station { index: *i }));
+                    } else {
+                        let n = (hi - lo) as f64;
+                        let position =
+                            unmercator((self.sum_x[hi] - self.sum_x[lo]) / n, (self.sum_y[hi] - self.sum_y[lo]) / n);
+                        let expansion_zoom = Self::expansion_zoom(self.keys[lo], self.keys[hi - 1], base_zoom);
+                        out.push(MapItem::Cluster { position, count: hi - lo, expansion_zoom });
                     }
                 }
-                if out.len() >= MAX_CELLS as usize {
-                    return out;
+                Some(keep) => {
+                    let (mut count, mut sx, mut sy) = (0usize, 0.0, 0.0);
+                    let (mut first, mut last, mut only) = (0u64, 0u64, 0u32);
+                    for pos in lo..hi {
+                        let i = self.order[pos];
+                        if !keep(i) {
+                            continue;
+                        }
+                        if points_only {
+                            out.push(MapItem::Station { index: i });
+                            continue;
+                        }
+                        if count == 0 {
+                            first = self.keys[pos];
+                            only = i;
+                        }
+                        last = self.keys[pos];
+                        count += 1;
+                        sx += self.sum_x[pos + 1] - self.sum_x[pos];
+                        sy += self.sum_y[pos + 1] - self.sum_y[pos];
+                    }
+                    match count {
+                        0 => {}
+                        1 => out.push(MapItem::Station { index: only }),
+                        n => out.push(MapItem::Cluster {
+                            position: unmercator(sx / n as f64, sy / n as f64),
+                            count: n,
+                            expansion_zoom: Self::expansion_zoom(first, last, base_zoom),
+                        }),
+                    }
                 }
+            }
+            if out.len() >= MAX_CELLS as usize {
+                return out;
             }
         }
         out
@@ -277,6 +334,25 @@ mod tests {
             MapItem::Cluster { expansion_zoom, .. } => *expansion_zoom > 14,
             MapItem::Station { .. } => true,
         }));
+    }
+
+    #[test]
+    fn level_tables_answer_as_the_keys_do() {
+        let index = ClusterIndex::build((0..5000u32).map(|i| {
+            let (a, b) = (f64::from(i.wrapping_mul(7919) % 1000), f64::from(i.wrapping_mul(104729) % 997));
+            (i, p(39.6 + a * 0.0007, 116.0 + b * 0.0009))
+        }));
+        let mut plain = index.clone();
+        plain.levels.clear();
+        let odd = |i: u32| i % 2 == 1;
+        for zoom in [0, 5, 9, 11, 12, 13, 14, 15] {
+            for (w, s, e, n) in [(115.9, 39.5, 117.0, 40.4), (116.2, 39.7, 116.4, 39.9), (116.31, 39.81, 116.33, 39.83)]
+            {
+                let view = Viewport::from_bbox(w, s, e, n);
+                assert_eq!(index.query(view, zoom, None), plain.query(view, zoom, None), "zoom {zoom}");
+                assert_eq!(index.query(view, zoom, Some(&odd)), plain.query(view, zoom, Some(&odd)), "zoom {zoom}");
+            }
+        }
     }
 
     #[test]

@@ -47,8 +47,8 @@ impl FeedbackFormView {
         submission: String,
     ) -> FeedbackFormView {
         let choice = |value: &str, label: String, current: &str| Choice {
-            value: value.to_string(),
-            label,
+            value: value.to_string().into(),
+            label: label.into(),
             selected: value == current,
         };
         FeedbackFormView {

@@ -66,12 +66,15 @@ pub fn date_time(ts: i64) -> String {
 
 /// "2024 · 市级 · 最美驿站": an honour in one line.
 pub fn honour_line(lang: Lang, h: &crate::domain::station::Honour) -> String {
-    format!("{} · {} · {}", h.year, lang.t(&format!("honour.{}", h.level.key())), h.title)
+    format!("{} · {} · {}", h.year, lang.label("honour", h.level.key()), h.title)
 }
+
+/// The locale keys of the weekdays under `weekday.`, Monday first.
+pub const WEEKDAY_KEYS: [&str; 7] = ["0", "1", "2", "3", "4", "5", "6"];
 
 /// "周三" / "Wed" for a date.
 pub fn weekday_name(lang: Lang, date: NaiveDate) -> Cow<'static, str> {
-    lang.t(&format!("weekday.{}", date.weekday().num_days_from_monday()))
+    lang.label("weekday", WEEKDAY_KEYS[date.weekday().num_days_from_monday() as usize])
 }
 
 /// "18:00", "明天 08:00" or "周三 08:00", relative to `now`.
@@ -103,10 +106,16 @@ pub fn availability_line(lang: Lang, a: Availability, now: i64, h24: bool) -> (&
     }
 }
 
-/// A rendered page with a status of its own (a form sent back with its errors, a refusal).
-pub fn html_page(
+/// Bytes a page buffer starts with: a 20-station list is about 23 KB, and growing
+/// a buffer from askama's estimate copies it several times over.
+const PAGE_BUFFER: usize = 32 * 1024;
+
+/// A rendered page with a status (a list, or a form sent back with its errors, a refusal).
+pub fn html_page<T: askama::Template>(
     status: actix_web::http::StatusCode,
-    page: &impl askama::Template,
+    page: &T,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+    let mut body = String::with_capacity(PAGE_BUFFER.max(T::SIZE_HINT));
+    page.render_into(&mut body)?;
+    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }

@@ -128,7 +128,7 @@ pub fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
         .iter()
         .filter(|d| role.covers(d))
         .map(|d| Choice {
-            value: d.code.to_string(),
+            value: d.code.to_string().into(),
             label: d.name(lang.is_zh()).into(),
             selected: d.code.to_string() == current,
         })

@@ -71,7 +71,9 @@ fn choices<T: Copy>(
     label: impl Fn(T) -> String,
     current: &str,
 ) -> Vec<Choice> {
-    all.iter().map(|v| Choice { value: key(*v).into(), label: label(*v), selected: key(*v) == current }).collect()
+    all.iter()
+        .map(|v| Choice { value: key(*v).into(), label: label(*v).into(), selected: key(*v) == current })
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -154,7 +156,7 @@ pub async fn list(
             .iter()
             .map(|s| Choice {
                 value: (*s).into(),
-                label: lang.t(&format!("admin.queue.state_{s}")).into_owned(),
+                label: lang.t(&format!("admin.queue.state_{s}")),
                 selected: *s == state_raw,
             })
             .collect(),

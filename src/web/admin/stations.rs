@@ -402,13 +402,17 @@ async fn edit_page(
         districts: district_choices(lang, role, &form.district),
         streets: snapshot
             .streets_of(district_code)
-            .map(|st| Choice { value: st.code.clone(), label: st.name.clone(), selected: st.code == form.street })
+            .map(|st| Choice {
+                value: st.code.clone().into(),
+                label: st.name.clone().into(),
+                selected: st.code == form.street,
+            })
             .collect(),
         hosts: HostType::ALL
             .iter()
             .map(|h| Choice {
                 value: h.key().into(),
-                label: lang.t(&format!("host.{}", h.key())).into_owned(),
+                label: lang.label("host", h.key()),
                 selected: h.key() == form.host,
             })
             .collect(),
@@ -416,7 +420,7 @@ async fn edit_page(
             .iter()
             .map(|f| Choice {
                 value: f.key().into(),
-                label: lang.t(&format!("facility.{}", f.key())).into_owned(),
+                label: lang.label("facility", f.key()),
                 selected: pick(&form.facilities, f.key()),
             })
             .collect(),
@@ -424,7 +428,7 @@ async fn edit_page(
             .iter()
             .map(|a| Choice {
                 value: a.key().into(),
-                label: lang.t(&format!("audience.{}", a.key())).into_owned(),
+                label: lang.label("audience", a.key()),
                 selected: pick(&form.audiences, a.key()),
             })
             .collect(),
@@ -438,11 +442,7 @@ async fn edit_page(
         honours: station.map(|s| s.honours.iter().map(|h| honour_line(lang, h)).collect()).unwrap_or_default(),
         levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
             .iter()
-            .map(|l| Choice {
-                value: l.key().into(),
-                label: lang.t(&format!("honour.{}", l.key())).into_owned(),
-                selected: false,
-            })
+            .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: false })
             .collect(),
         history,
         form,

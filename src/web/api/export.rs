@@ -125,7 +125,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
                 let s = &e.station;
                 let street = s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.clone());
                 let facilities: Vec<String> =
-                    s.facilities.iter().map(|f| lang.t(&format!("facility.{}", f.key())).into_owned()).collect();
+                    s.facilities.iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
                 w.write_record([
                     s.id.to_string(),
                     s.name.clone(),
@@ -135,7 +135,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
                     format!("{:.6}", s.position.lat),
                     format!("{:.6}", s.position.lon),
                     lang.t(&format!("export.precision_{}", s.precision.key())).into_owned(),
-                    lang.t(&format!("host.{}", s.host.key())).into_owned(),
+                    lang.label("host", s.host.key()).into_owned(),
                     s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
                     yes_no(s.holiday_open),
                     yes_no(e.is_open(now)),

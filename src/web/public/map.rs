@@ -43,7 +43,7 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let labels: serde_json::Map<String, serde_json::Value> = ALL_FACILITIES
         .iter()
-        .map(|f| (f.key().to_string(), lang.t(&format!("facility.{}", f.key())).into_owned().into()))
+        .map(|f| (f.key().to_string(), lang.label("facility", f.key()).into_owned().into()))
         .collect();
     Ok(MapPage {
         ctx: PageCtx::new(&req, lang, &state),

@@ -1,5 +1,8 @@
 //! `GET /stations/{id}`: one station, with its state now and its hours.
 
+use std::borrow::Cow;
+
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, Responder, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,7 +22,7 @@ use crate::web::error::AppError;
 use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, availability_line, honour_line, weekday_name, when};
+use crate::web::page::{PageCtx, WEEKDAY_KEYS, availability_line, honour_line, html_page, weekday_name, when};
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -53,8 +56,8 @@ pub struct StationPage {
     basic: bool,
     basic_count: u32,
     services: Vec<String>,
-    audiences: Vec<String>,
-    host: String,
+    audiences: Vec<Cow<'static, str>>,
+    host: Cow<'static, str>,
     area: Option<String>,
     contact_name: Option<String>,
     phone: Option<String>,
@@ -89,7 +92,7 @@ fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
 /// both precomputed in the snapshot.
 fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
     let (Some(runs), Some(timeline)) = (&entry.week, &entry.timeline) else { return (Vec::new(), Vec::new()) };
-    let day = |w: chrono::Weekday| lang.t(&format!("weekday.{}", w.num_days_from_monday())).into_owned();
+    let day = |w: chrono::Weekday| lang.label("weekday", WEEKDAY_KEYS[w.num_days_from_monday() as usize]).into_owned();
     let week = runs
         .iter()
         .map(|run| {
@@ -134,7 +137,7 @@ pub async fn page(
     let id = parse_id(&id)?;
     let csrf = Csrf::for_request(&req, &state);
     let form = FeedbackFormView::new(lang, &csrf, FeedbackForm::default(), Vec::new());
-    Ok(csrf.apply(build(&req, lang, &state, id, form)?))
+    Ok(csrf.apply(html_page(StatusCode::OK, &build(&req, lang, &state, id, form)?)?))
 }
 
 /// The station page, with the feedback form as given (empty, or refilled after an error).
@@ -166,7 +169,7 @@ pub fn build(
         _ => None,
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
-    let label = |prefix: &str, key: &str| lang.t(&format!("{prefix}.{key}")).into_owned();
+    let label = |prefix: &str, key: &str| lang.label(prefix, key);
     let board = state.board.load();
     let station_notes = board.notes(id);
     let closed_warning = station_notes.and_then(|n| n.closed_since(now)).map(|(n, last)| {

@@ -1,6 +1,9 @@
 //! `GET /stations`: the filtered list. Every view is a shareable link.
 
-use actix_web::{HttpRequest, Responder, get, web};
+use std::borrow::Cow;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -12,12 +15,12 @@ use crate::snapshot::{PER_PAGE, Snapshot};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, html_page};
 
 /// An option of a select or a checkbox in the filter form.
 pub struct Choice {
-    pub value: String,
-    pub label: String,
+    pub value: Cow<'static, str>,
+    pub label: Cow<'static, str>,
     pub selected: bool,
 }
 
@@ -45,21 +48,17 @@ pub struct FilterForm {
 
 impl FilterForm {
     pub fn new(filter: &StationFilter, snapshot: &Snapshot, lang: Lang) -> FilterForm {
-        let choice = |value: String, label: String, selected: bool| Choice { value, label, selected };
-        let facility_choice = |f: Facility| {
-            choice(
-                f.key().to_string(),
-                lang.t(&format!("facility.{}", f.key())).into_owned(),
-                filter.facilities.contains(f),
-            )
-        };
+        let choice =
+            |value: Cow<'static, str>, label: Cow<'static, str>, selected: bool| Choice { value, label, selected };
+        let facility_choice =
+            |f: Facility| choice(f.key().into(), lang.label("facility", f.key()), filter.facilities.contains(f));
         let other_facilities: Vec<Choice> =
             ALL_FACILITIES.iter().filter(|f| !KEY_FACILITIES.contains(f)).map(|f| facility_choice(*f)).collect();
         FilterForm {
             q: filter.q_raw.clone(),
             districts: DISTRICTS
                 .iter()
-                .map(|d| choice(d.code.to_string(), d.name(lang.is_zh()).to_string(), filter.district == Some(d)))
+                .map(|d| choice(d.code.to_string().into(), d.name(lang.is_zh()).into(), filter.district == Some(d)))
                 .collect(),
             streets: filter
                 .district
@@ -67,7 +66,8 @@ impl FilterForm {
                     snapshot
                         .streets_of(d.code)
                         .map(|s| {
-                            choice(s.code.clone(), s.name.clone(), filter.street.as_deref() == Some(s.code.as_str()))
+                            let selected = filter.street.as_deref() == Some(s.code.as_str());
+                            choice(s.code.clone().into(), s.name.clone().into(), selected)
                         })
                         .collect()
                 })
@@ -77,13 +77,7 @@ impl FilterForm {
             other_facilities,
             hosts: HostType::ALL
                 .iter()
-                .map(|h| {
-                    choice(
-                        h.key().to_string(),
-                        lang.t(&format!("host.{}", h.key())).into_owned(),
-                        filter.host == Some(*h),
-                    )
-                })
+                .map(|h| choice(h.key().into(), lang.label("host", h.key()), filter.host == Some(*h)))
                 .collect(),
             flags: [
                 ("open_now", filter.open_now),
@@ -93,7 +87,7 @@ impl FilterForm {
                 ("honoured", filter.honoured),
             ]
             .into_iter()
-            .map(|(k, on)| choice(k.to_string(), lang.t(&format!("filter.{k}")).into_owned(), on))
+            .map(|(k, on)| choice(k.into(), lang.label("filter", k), on))
             .collect(),
             filtered: !filter.is_empty(),
             active: relaxations(filter, lang).iter().map(|(label, _)| label.as_str()).collect::<Vec<_>>().join(" · "),
@@ -145,10 +139,10 @@ fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
     for facility in f.facilities.iter() {
         let mut without = base.clone();
         without.facilities = f.facilities.iter().filter(|x| *x != facility).collect();
-        out.push((lang.t(&format!("facility.{}", facility.key())).into_owned(), without));
+        out.push((lang.label("facility", facility.key()).into_owned(), without));
     }
     if let Some(h) = f.host {
-        out.push((lang.t(&format!("host.{}", h.key())).into_owned(), StationFilter { host: None, ..base.clone() }));
+        out.push((lang.label("host", h.key()).into_owned(), StationFilter { host: None, ..base.clone() }));
     }
     type Clear = fn(&mut StationFilter);
     let flags: [(bool, &str, Clear); 5] = [
@@ -176,7 +170,7 @@ fn url(f: &StationFilter, page: u32) -> String {
 }
 
 #[get("/stations")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let now = state.clock.now();
@@ -199,7 +193,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         q if q.is_empty() => "/map".to_string(),
         q => format!("/map?{q}"),
     };
-    Ok(StationsPage {
+    let page = StationsPage {
         ctx: PageCtx::new(&req, lang, &state),
         heading,
         form: FilterForm::new(&filter, &snapshot, lang),
@@ -211,5 +205,6 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         prev_url: (result.page > 1).then(|| url(&filter, result.page.min(result.pages + 1) - 1)),
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
-    })
+    };
+    html_page(StatusCode::OK, &page)
 }

@@ -1,5 +1,7 @@
 //! View models shared by the public pages.
 
+use std::borrow::Cow;
+
 use crate::domain::facility::{ALL_FACILITIES, KEY_FACILITIES};
 use crate::snapshot::Entry;
 use crate::web::i18n::Lang;
@@ -8,7 +10,7 @@ use crate::web::page::availability_line;
 /// A facility as a page shows it.
 pub struct Chip {
     pub key: &'static str,
-    pub label: String,
+    pub label: Cow<'static, str>,
 }
 
 /// One station in a list.
@@ -33,7 +35,7 @@ impl StationRow {
         let chips: Vec<Chip> = KEY_FACILITIES
             .iter()
             .filter(|f| s.facilities.contains(**f))
-            .map(|f| Chip { key: f.key(), label: lang.t(&format!("facility.{}", f.key())).into_owned() })
+            .map(|f| Chip { key: f.key(), label: lang.label("facility", f.key()) })
             .collect();
         let total = ALL_FACILITIES.iter().filter(|f| s.facilities.contains(**f)).count();
         StationRow {
