@@ -107,45 +107,31 @@ pub struct NavLinks {
     pub geo: String,
 }
 
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
-}
-
 impl NavLinks {
     pub fn new(position: LatLon, name: &str, mode: TravelMode) -> NavLinks {
+        let [walk, ride] = NavLinks::both(position, name);
+        match mode {
+            TravelMode::Walk => walk,
+            TravelMode::Ride => ride,
+        }
+    }
+
+    /// Walking and riding links, with the name encoded and each position written once.
+    pub fn both(position: LatLon, name: &str) -> [NavLinks; 2] {
+        let name = utf8_percent_encode(name, NON_ALPHANUMERIC).to_string();
         let gcj = from_wgs84(position, Datum::Gcj02);
-        let (amap_mode, baidu_mode, apple_flag) = match mode {
-            TravelMode::Walk => ("walk", "walking", "w"),
-            TravelMode::Ride => ("ride", "riding", "w"),
-        };
-        NavLinks {
+        let amap_to = format!("{:.6},{:.6}", gcj.lon, gcj.lat);
+        let lat_lon = format!("{:.6},{:.6}", position.lat, position.lon);
+        [("walk", "walking", "w"), ("ride", "riding", "w")].map(|(amap_mode, baidu_mode, apple_flag)| NavLinks {
             amap: format!(
-                "https://uri.amap.com/navigation?to={:.6},{:.6},{}&mode={amap_mode}&src=yizhan&callnative=1",
-                gcj.lon,
-                gcj.lat,
-                enc(name)
+                "https://uri.amap.com/navigation?to={amap_to},{name}&mode={amap_mode}&src=yizhan&callnative=1"
             ),
             baidu: format!(
-                "https://api.map.baidu.com/direction?destination=latlng:{:.6},{:.6}|name:{}&mode={baidu_mode}&region=%E5%8C%97%E4%BA%AC&output=html&src=yizhan&coord_type=wgs84",
-                position.lat,
-                position.lon,
-                enc(name)
+                "https://api.map.baidu.com/direction?destination=latlng:{lat_lon}|name:{name}&mode={baidu_mode}&region=%E5%8C%97%E4%BA%AC&output=html&src=yizhan&coord_type=wgs84"
             ),
-            apple: format!(
-                "https://maps.apple.com/?daddr={:.6},{:.6}&q={}&dirflg={apple_flag}",
-                position.lat,
-                position.lon,
-                enc(name)
-            ),
-            geo: format!(
-                "geo:{:.6},{:.6}?q={:.6},{:.6}({})",
-                position.lat,
-                position.lon,
-                position.lat,
-                position.lon,
-                enc(name)
-            ),
-        }
+            apple: format!("https://maps.apple.com/?daddr={lat_lon}&q={name}&dirflg={apple_flag}"),
+            geo: format!("geo:{lat_lon}?q={lat_lon}({name})"),
+        })
     }
 }
 

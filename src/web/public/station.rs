@@ -13,7 +13,7 @@ use crate::domain::calendar::DayKind;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::Precision;
 use crate::domain::feedback::FeedbackForm;
-use crate::domain::geo::{NavLinks, TravelMode};
+use crate::domain::geo::NavLinks;
 use crate::domain::hours::{WEEKDAYS, beijing_local, beijing_ts, format_range};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
@@ -170,6 +170,7 @@ pub fn build(
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
     let label = |prefix: &str, key: &str| lang.label(prefix, key);
+    let [nav_walk, nav_ride] = NavLinks::both(s.position, &s.name);
     let board = state.board.load();
     let station_notes = board.notes(id);
     let closed_warning = station_notes.and_then(|n| n.closed_since(now)).map(|(n, last)| {
@@ -210,8 +211,8 @@ pub fn build(
         lon: format!("{:.5}", s.position.lon),
         description: s.description.clone(),
         synthetic: s.synthetic,
-        nav_walk: NavLinks::new(s.position, &s.name, TravelMode::Walk),
-        nav_ride: NavLinks::new(s.position, &s.name, TravelMode::Ride),
+        nav_walk,
+        nav_ride,
     };
     Ok(built)
 }
