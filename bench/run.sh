@@ -342,8 +342,8 @@ if [[ "$LIGHTHOUSE" == 1 ]]; then
     if [[ ! -x "$LH_BIN" ]]; then
         log "installing lighthouse into $LH_DIR (npm install --no-save lighthouse)"
         mkdir -p "$LH_DIR"
-        (cd "$LH_DIR" && timeout 600 npm install --no-save --no-audit --no-fund lighthouse >"$OUT/lighthouse-install.log" 2>&1) ||
-            lh_problem="\`npm install --no-save lighthouse\` in $LH_DIR failed: $(tail -n 3 "$OUT/lighthouse-install.log" | tr '\n' ' ')"
+        (cd "$LH_DIR" && timeout 600 npm install --no-save --no-audit --no-fund lighthouse >"$ROOT/$OUT/lighthouse-install.log" 2>&1) ||
+            lh_problem="\`npm install --no-save lighthouse\` in $LH_DIR failed: $(tail -n 3 "$ROOT/$OUT/lighthouse-install.log" | tr '\n' ' ')"
     fi
     [[ -n "$lh_problem" || -x "$CHROME_PATH" ]] || lh_problem="no Chromium at $CHROME_PATH"
     if [[ -z "$lh_problem" && -x "$LH_BIN" ]]; then

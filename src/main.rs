@@ -5,11 +5,6 @@ use yizhan::clock::Clock;
 use yizhan::config::{Cli, Command};
 use yizhan::startup::{Application, prepare_database};
 
-/// Pages are built from many short strings; mimalloc serves them from per-thread
-/// pools, where glibc's malloc spent about a fifth of a list request (bench/RESULTS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

@@ -15,6 +15,7 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
 use crate::domain::calendar::HolidayCalendar;
+use crate::domain::coords::LatLon;
 use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week};
@@ -168,6 +169,31 @@ impl Snapshot {
     ) -> Snapshot {
         // DISTRICTS is in code order, so sorting by code groups districts in that order.
         stations.sort_unstable_by_key(|s| (s.district.code, s.id));
+        // Entries keep this order, so a station's index here is its entry index. The
+        // spatial indexes need only positions: they are built on a second thread
+        // while this one builds the entries.
+        let public: Vec<(u32, LatLon)> =
+            stations.iter().enumerate().filter(|(_, s)| s.is_public()).map(|(i, s)| (i as u32, s.position)).collect();
+        std::thread::scope(|scope| {
+            let spatial = scope.spawn(|| {
+                let points = public.iter().map(|(i, p)| GeomWithData::new([p.lon, p.lat], *i)).collect();
+                (RTree::bulk_load(points), ClusterIndex::build(public.iter().copied()))
+            });
+            let snapshot = Snapshot::build_entries(version, today, stations, streets, calendar);
+            // A panic on the spatial thread is a bug; it surfaces here as one.
+            let (tree, clusters) = spatial.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            Snapshot { tree, clusters, ..snapshot }
+        })
+    }
+
+    /// Everything of [`Snapshot::build`] but the spatial indexes (left empty).
+    fn build_entries(
+        version: i64,
+        today: NaiveDate,
+        stations: Vec<Station>,
+        streets: Vec<Street>,
+        calendar: HolidayCalendar,
+    ) -> Snapshot {
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
         // Keyed by text, one map per "open on holidays" flag; looked up by &str, no allocation.
         let mut distinct: [HashMap<String, u32>; 2] = [HashMap::new(), HashMap::new()];
@@ -222,11 +248,6 @@ impl Snapshot {
             district_ranges.push(start..end);
             start = end;
         }
-        let public = || entries.iter().enumerate().filter(|(_, e)| e.station.is_public());
-        let points = public()
-            .map(|(i, e)| GeomWithData::new([e.station.position.lon, e.station.position.lat], i as u32))
-            .collect();
-        let clusters = ClusterIndex::build(public().map(|(i, e)| (i as u32, e.station.position)));
         let mut streets_by_district: HashMap<u32, Vec<String>> = HashMap::new();
         for s in &streets {
             streets_by_district.entry(s.district_code).or_default().push(s.code.clone());
@@ -241,8 +262,8 @@ impl Snapshot {
             by_id,
             district_ranges,
             district_counts,
-            tree: RTree::bulk_load(points),
-            clusters,
+            tree: RTree::new(),
+            clusters: ClusterIndex::default(),
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
             counts: Mutex::new(HashMap::new()),

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use futures_util::TryStreamExt;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use super::{Backend, Store, StoreError};
 use crate::domain::coords::{LatLon, Precision};
@@ -15,13 +13,18 @@ use crate::domain::hours::Hours;
 use crate::domain::station::{Honour, HonourLevel, Station, Status};
 use crate::domain::text::Phone;
 
-/// A station row as `lat, lon, area_m2, [the other columns as one JSON array]`.
+/// A station as one JSON array of its columns, in this order.
 ///
-/// Decoding is the slow part of loading 200,000 stations through sqlx (a value and
-/// an allocation or two per column); one text per row instead of 22 halved the
-/// load at 200,000 stations (807–1,019 ms against 1,738–2,019 ms, release, SQLite). The floats stay real columns: JSON text of a REAL is rounded to
-/// 15 digits by some SQLite versions, and a position must read back exactly.
-const PACKED: [&str; 22] = [
+/// Decoding is the slow part of loading 200,000 stations through sqlx: a value and
+/// an allocation or two per column, and a hand-over between threads per row. So the
+/// ledger is read as one JSON text per station (`Store::station`) or per batch of
+/// stations (`Store::all_stations`). Floats travel as text written with 17
+/// significant digits, which reads back to the same `f64`; JSON numbers from
+/// some SQLite versions keep only 15.
+const PACKED: [&str; 25] = [
+    "lat",
+    "lon",
+    "area_m2",
     "id",
     "name",
     "district_code",
@@ -46,9 +49,12 @@ const PACKED: [&str; 22] = [
     "updated_at",
 ];
 
-/// The packed columns of [`PACKED`], in its order.
+/// The columns of [`PACKED`], in its order.
 #[derive(serde::Deserialize)]
 struct Packed(
+    String,
+    String,
+    Option<String>,
     i64,
     String,
     String,
@@ -73,6 +79,9 @@ struct Packed(
     i64,
 );
 
+/// Stations per query (one JSON text) when loading the whole ledger.
+const LOAD_BATCH: i64 = 512;
+
 /// Id ranges read in parallel when loading the ledger.
 const LOAD_PARTS: i64 = 4;
 
@@ -86,25 +95,34 @@ fn date(raw: Option<String>) -> Option<NaiveDate> {
     raw.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
-/// `SELECT` list of a packed station row on this backend.
-fn packed_select(backend: Backend) -> String {
-    let array = match backend {
-        Backend::Sqlite => "json_array",
-        Backend::Postgres => "json_build_array",
+/// The JSON array of one station's columns (see [`PACKED`]), as SQL of this backend.
+fn packed_expr(backend: Backend) -> String {
+    let column = |c: &str| match (backend, c) {
+        (Backend::Sqlite, "lat" | "lon" | "area_m2") => format!("printf('%!.17g', {c})"),
+        (Backend::Postgres, "lat" | "lon" | "area_m2") => format!("{c}::text"),
+        _ => c.to_string(),
     };
-    let cast = if backend == Backend::Postgres { "::text" } else { "" };
-    format!("lat, lon, area_m2, {array}({}){cast}", PACKED.join(", "))
+    let columns: Vec<String> = PACKED.iter().map(|c| column(c)).collect();
+    match backend {
+        // printf gives '' for NULL: the area is kept NULL.
+        Backend::Sqlite => format!("json_array({})", columns.join(", ")).replace(
+            "printf('%!.17g', area_m2)",
+            "CASE WHEN area_m2 IS NULL THEN NULL ELSE printf('%!.17g', area_m2) END",
+        ),
+        Backend::Postgres => format!("json_build_array({})", columns.join(", ")),
+    }
 }
 
-/// One packed row (see [`PACKED`]). `hours_cache` keeps parsed opening hours:
+/// One station's packed columns. `hours_cache` keeps parsed opening hours:
 /// stations share a few dozen texts.
-fn station_from_row(
-    row: &AnyRow,
+fn station_from_packed(
+    packed: Packed,
     hours_cache: &mut HashMap<String, Option<Hours>>,
 ) -> Result<Option<Station>, StoreError> {
-    let (lat, lon, area_m2): (f64, f64, Option<f64>) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-    let packed: &str = row.try_get(3)?;
     let Packed(
+        lat,
+        lon,
+        area_m2,
         id,
         name,
         district_code,
@@ -127,7 +145,12 @@ fn station_from_row(
         synthetic,
         created_at,
         updated_at,
-    ) = serde_json::from_str(packed).map_err(|e| StoreError::Data("stations".into(), e.to_string()))?;
+    ) = packed;
+    let float = |text: &str| {
+        text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
+    };
+    let (lat, lon) = (float(&lat)?, float(&lon)?);
+    let area_m2 = area_m2.as_deref().map(float).transpose()?;
     let Some(district) = District::parse(&district_code) else {
         tracing::warn!(id, district_code, "station with an unknown district skipped");
         return Ok(None);
@@ -183,13 +206,27 @@ fn station_from_row(
 impl Store {
     /// Stations with `from <= id < to`, streamed so that their rows are never all in memory at once.
     async fn stations_in(&self, from: i64, to: i64) -> Result<Vec<Station>, StoreError> {
-        let sql =
-            format!("SELECT {} FROM stations WHERE id >= $1 AND id < $2 ORDER BY id", packed_select(self.backend));
+        let aggregate = match self.backend {
+            Backend::Sqlite => format!("json_group_array({})", packed_expr(self.backend)),
+            Backend::Postgres => format!("json_agg({})::text", packed_expr(self.backend)),
+        };
+        let sql = format!("SELECT {aggregate} FROM stations WHERE id >= $1 AND id < $2");
         let mut stations = Vec::new();
         let mut hours_cache = HashMap::new();
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            stations.extend(station_from_row(&row, &mut hours_cache)?);
+        let mut start = from;
+        while start < to {
+            let end = (start + LOAD_BATCH).min(to);
+            let row =
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(start).bind(end).fetch_one(&self.pool).await?;
+            // No rows: `[]` from SQLite, NULL from PostgreSQL.
+            if let Some(text) = row.try_get::<Option<&str>, _>(0)? {
+                let batch: Vec<Packed> =
+                    serde_json::from_str(text).map_err(|e| StoreError::Data("stations".into(), e.to_string()))?;
+                for packed in batch {
+                    stations.extend(station_from_packed(packed, &mut hours_cache)?);
+                }
+            }
+            start = end;
         }
         Ok(stations)
     }
@@ -348,11 +385,14 @@ pub const AUDIT_PAGE: u32 = 50;
 impl Store {
     /// One station as the ledger holds it now (with honours), revoked ones included.
     pub async fn station(&self, id: i64) -> Result<Option<Station>, StoreError> {
-        let sql = format!("SELECT {} FROM stations WHERE id = $1", packed_select(self.backend));
+        let cast = if self.backend == Backend::Postgres { "::text" } else { "" };
+        let sql = format!("SELECT {}{cast} FROM stations WHERE id = $1", packed_expr(self.backend));
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let Some(mut station) = station_from_row(&row, &mut HashMap::new())? else { return Ok(None) };
+        let packed: Packed = serde_json::from_str(row.try_get::<&str, _>(0)?)
+            .map_err(|e| StoreError::Data("stations".into(), e.to_string()))?;
+        let Some(mut station) = station_from_packed(packed, &mut HashMap::new())? else { return Ok(None) };
         let rows = sqlx::query("SELECT level, year, title FROM honours WHERE station_id = $1 ORDER BY year DESC, id")
             .bind(id)
             .fetch_all(&self.pool)

@@ -77,3 +77,41 @@ async fn one_station_patch_matches_a_full_reload() {
     added.id = 9_999_999;
     assert_eq!(current.with_station(current.version + 1, added).public_count(), current.public_count() + 1);
 }
+
+#[tokio::test]
+// Literals with more digits than an f64 keeps: they are what a coordinate converter hands over.
+#[allow(clippy::excessive_precision)]
+async fn the_ledger_reads_back_exactly() {
+    let app = spawn_app().await;
+    let store = &app.state.store;
+    // Positions and areas whose decimal forms need all 17 digits, and the extremes of Beijing.
+    let values = [
+        (39.904211234567891, 116.40739876543211, Some(0.1 + 0.2)),
+        (40.0000000000000071, 116.99999999999999, None),
+        (39.4416, 115.4234, Some(1e-7)),
+        (41.0608, 117.5146, Some(12345.678901234567)),
+    ];
+    let stations: Vec<_> = values
+        .iter()
+        .map(|(lat, lon, area)| {
+            let mut s = station("精确驿站", 110105, "Mo-Fr 08:00-18:00", &["water"]);
+            s.position = yizhan::domain::coords::LatLon::new(*lat, *lon).unwrap();
+            s.area_m2 = *area;
+            s.description = "含 \"引号\"、\\ 反斜杠、<b>、换行\n和 emoji 🚲".to_string();
+            s
+        })
+        .collect();
+    let ids = store.insert_stations(&stations, 0).await.unwrap();
+    let all = store.all_stations().await.unwrap();
+    for (id, wrote) in ids.iter().zip(&stations) {
+        let one = store.station(*id).await.unwrap().expect("stored");
+        let listed = all.iter().find(|s| s.id == *id).expect("in the full read");
+        for read in [&one, listed] {
+            assert_eq!(read.position.lat.to_bits(), wrote.position.lat.to_bits(), "lat of {id}");
+            assert_eq!(read.position.lon.to_bits(), wrote.position.lon.to_bits(), "lon of {id}");
+            assert_eq!(read.area_m2.map(f64::to_bits), wrote.area_m2.map(f64::to_bits), "area of {id}");
+            assert_eq!(read.description, wrote.description);
+            assert_eq!(read.name, wrote.name);
+        }
+    }
+}
