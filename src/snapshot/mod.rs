@@ -29,6 +29,9 @@ pub use refresh::{Refresher, load};
 /// Days of opening hours evaluated ahead (today included).
 pub const WINDOW_DAYS: u32 = 8;
 
+/// Page fragments remembered per snapshot before the cache starts afresh.
+const FRAGMENT_CACHE_SIZE: usize = 1024;
+
 /// A station with everything a read needs precomputed.
 #[derive(Debug)]
 pub struct Entry {
@@ -146,6 +149,8 @@ pub struct Snapshot {
     streets_by_district: HashMap<u32, Vec<String>>,
     /// Match counts of recent list filters (see `Snapshot::list`).
     counts: Mutex<HashMap<(String, i64), usize>>,
+    /// Page fragments that depend on this snapshot and their key only (see `Snapshot::fragment`).
+    fragments: Mutex<HashMap<String, Arc<str>>>,
 }
 
 impl Snapshot {
@@ -267,7 +272,25 @@ impl Snapshot {
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
             counts: Mutex::new(HashMap::new()),
+            fragments: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A piece of page that is a function of this snapshot and `key` alone, made once
+    /// and kept for the life of the snapshot (up to `FRAGMENT_CACHE_SIZE` keys, then
+    /// afresh): the filter panel of a list, for one language and filter.
+    pub fn fragment<E>(&self, key: &str, make: impl FnOnce() -> Result<String, E>) -> Result<Arc<str>, E> {
+        if let Some(known) = self.fragments.lock().ok().and_then(|f| f.get(key).cloned()) {
+            return Ok(known);
+        }
+        let made: Arc<str> = make()?.into();
+        if let Ok(mut fragments) = self.fragments.lock() {
+            if fragments.len() >= FRAGMENT_CACHE_SIZE {
+                fragments.clear();
+            }
+            fragments.insert(key.to_string(), made.clone());
+        }
+        Ok(made)
     }
 
     /// A station by id, revoked ones included (their page says they are gone).

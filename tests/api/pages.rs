@@ -190,6 +190,31 @@ async fn closed_revoked_and_contact() {
 }
 
 #[tokio::test]
+async fn the_kept_filter_panel_follows_filter_and_language() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        for (district, water) in [("110115", true), ("110105", false), ("110115", false)] {
+            let path = format!("/stations?district={district}{}", if water { "&facility=water" } else { "" });
+            let (_, html) = app.page(&path).await;
+            assert_eq!(attr(&html, "#f-district option[selected]", "value"), district, "{path}");
+            assert_eq!(count(&html, "input[name=facility][value=water][checked]"), usize::from(water), "{path}");
+        }
+    }
+    let (_, zh) = app.page("/stations?district=110115&q=%3Cscript%3E").await;
+    let res = app
+        .client
+        .get(format!("{}/stations?district=110115&q=%3Cscript%3E", app.address))
+        .header("Cookie", "lang=en")
+        .send()
+        .await
+        .unwrap();
+    let en = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_ne!(text(&zh, "label[for=f-district]"), text(&en, "label[for=f-district]"));
+    assert_eq!(attr(&en, "#f-q", "value"), "<script>");
+    assert_eq!(count(&en, "script:not([src])"), 0, "the query stays text");
+}
+
+#[tokio::test]
 async fn english_on_request() {
     let app = spawn_app().await;
     let res = app
