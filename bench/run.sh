@@ -229,7 +229,8 @@ done
 # Snapshot build time, from the server's info line (tracing; ANSI colours stripped).
 snap_line=$(sed 's/\x1b\[[0-9;]*m//g' "$SERVER_LOG" | grep -m 1 'snapshot built' || true)
 snap_load_ms=$(grep -o 'load_ms=[0-9]*' <<<"$snap_line" | cut -d= -f2 || true)
-snap_build_ms=$(grep -o 'build_ms=[0-9]*' <<<"$snap_line" | cut -d= -f2 || true)
+snap_build_ms=$(grep -o ' build_ms=[0-9]*' <<<"$snap_line" | cut -d= -f2 || true)
+snap_cluster_ms=$(grep -o 'cluster_ms=[0-9]*' <<<"$snap_line" | cut -d= -f2 || true)
 snap_stations=$(grep -o 'stations=[0-9]*' <<<"$snap_line" | cut -d= -f2 || true)
 [[ -n "$snap_build_ms" ]] || log "WARNING: no 'snapshot built ... build_ms=' line in $SERVER_LOG"
 
@@ -493,18 +494,17 @@ wrk_version=$(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }' || true)
     echo
     echo "| Measure | Value | Target | |"
     echo "|---|---:|---:|---|"
-    if [[ -n "$snap_build_ms" ]]; then
-        echo "| Snapshot build incl. cluster index, \`build_ms\` ($(fmt "${snap_stations:-?}") stations) | $snap_build_ms ms | cluster index ≤ 500 ms | $(verdict le "$snap_build_ms" 500) (upper bound) |"
+    if [[ -n "$snap_cluster_ms" ]]; then
+        echo "| Cluster index build, \`cluster_ms\` ($(fmt "${snap_stations:-?}") stations) | $snap_cluster_ms ms | ≤ 500 ms | $(verdict le "$snap_cluster_ms" 500) |"
     else
-        echo "| Snapshot build incl. cluster index, \`build_ms\` | not found in the log | cluster index ≤ 500 ms | unknown |"
+        echo "| Cluster index build, \`cluster_ms\` | not found in the log | ≤ 500 ms | unknown |"
     fi
+    echo "| Whole snapshot build, \`build_ms\` | ${snap_build_ms:-?} ms | | |"
     echo "| Loading the stations from SQLite before that, \`load_ms\` | ${snap_load_ms:-?} ms | | |"
     echo "| First map view, gzipped, tiles excluded (bytes) | $(fmt "$fv_total") | ≤ 102,400 | $(verdict le "$fv_total" 102400) |"
     echo
-    echo "\`build_ms\` times all of \`Snapshot::build\` (stations, indexes, filters, opening-hours timelines"
-    echo "and the cluster index together), so it is an upper bound on the cluster index alone: the target"
-    echo "for the cluster index is met whenever \`build_ms\` ≤ 500 ms, but a larger \`build_ms\` does not"
-    echo "by itself show the cluster index misses it."
+    echo "\`cluster_ms\` times \`ClusterIndex::build\` alone (Morton sort, prefix sums, per-level cell tables);"
+    echo "it runs on a second thread beside the rest of \`Snapshot::build\`, whose whole time is \`build_ms\`."
     echo
     echo "### \`/api/map\` views ($THREADS threads, $CONNECTIONS connections, ${DURATION} s each, after the requests above)"
     echo

@@ -97,6 +97,8 @@ fn seek(keys: &[u64], from: usize, key: u64) -> usize {
 /// The clustering index over the public stations of a snapshot.
 #[derive(Debug, Default, Clone)]
 pub struct ClusterIndex {
+    /// How long `build` took, in milliseconds (reported in the log).
+    pub build_ms: u64,
     /// Per level up to `TABLE_LEVELS`: a city or district view looks its few hundred
     /// cells up here instead of searching the keys of every station.
     levels: Vec<LevelTable>,
@@ -111,6 +113,7 @@ pub struct ClusterIndex {
 impl ClusterIndex {
     /// Builds the index from (entry index, position) pairs.
     pub fn build(points: impl IntoIterator<Item = (u32, LatLon)>) -> ClusterIndex {
+        let started = std::time::Instant::now();
         let mut rows: Vec<(u64, u32, f64, f64)> = points
             .into_iter()
             .map(|(i, p)| {
@@ -120,6 +123,7 @@ impl ClusterIndex {
             .collect();
         rows.sort_unstable_by_key(|r| (r.0, r.1));
         let mut index = ClusterIndex {
+            build_ms: 0,
             levels: Vec::new(),
             keys: Vec::with_capacity(rows.len()),
             order: Vec::with_capacity(rows.len()),
@@ -152,6 +156,7 @@ impl ClusterIndex {
                 table
             })
             .collect();
+        index.build_ms = started.elapsed().as_millis() as u64;
         index
     }
 

@@ -31,6 +31,7 @@ pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> 
         stations = count,
         load_ms,
         build_ms = started.elapsed().as_millis() as u64,
+        cluster_ms = snapshot.clusters.build_ms,
         "snapshot built"
     );
     Ok(snapshot)
