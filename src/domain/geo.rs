@@ -109,20 +109,43 @@ pub struct NavLinks {
 
 impl NavLinks {
     pub fn new(position: LatLon, name: &str, mode: TravelMode) -> NavLinks {
-        let [walk, ride] = NavLinks::both(position, name);
-        match mode {
-            TravelMode::Walk => walk,
-            TravelMode::Ride => ride,
-        }
+        Destination::new(position, name).links(mode)
     }
 
     /// Walking and riding links, with the name encoded and each position written once.
     pub fn both(position: LatLon, name: &str) -> [NavLinks; 2] {
-        let name = utf8_percent_encode(name, NON_ALPHANUMERIC).to_string();
+        let to = Destination::new(position, name);
+        [to.links(TravelMode::Walk), to.links(TravelMode::Ride)]
+    }
+}
+
+/// What every link to one station shares, written once.
+struct Destination {
+    /// The percent-encoded name.
+    name: String,
+    /// "lon,lat" in GCJ-02, as Amap takes it.
+    amap_to: String,
+    /// "lat,lon" in WGS-84.
+    lat_lon: String,
+}
+
+impl Destination {
+    fn new(position: LatLon, name: &str) -> Destination {
         let gcj = from_wgs84(position, Datum::Gcj02);
-        let amap_to = format!("{:.6},{:.6}", gcj.lon, gcj.lat);
-        let lat_lon = format!("{:.6},{:.6}", position.lat, position.lon);
-        [("walk", "walking", "w"), ("ride", "riding", "w")].map(|(amap_mode, baidu_mode, apple_flag)| NavLinks {
+        Destination {
+            name: utf8_percent_encode(name, NON_ALPHANUMERIC).to_string(),
+            amap_to: format!("{:.6},{:.6}", gcj.lon, gcj.lat),
+            lat_lon: format!("{:.6},{:.6}", position.lat, position.lon),
+        }
+    }
+
+    fn links(&self, mode: TravelMode) -> NavLinks {
+        let (amap_mode, baidu_mode, apple_flag) = match mode {
+            TravelMode::Walk => ("walk", "walking", "w"),
+            TravelMode::Ride => ("ride", "riding", "w"),
+        };
+        let Destination { name, amap_to, lat_lon } = self;
+        NavLinks {
             amap: format!(
                 "https://uri.amap.com/navigation?to={amap_to},{name}&mode={amap_mode}&src=yizhan&callnative=1"
             ),
@@ -131,7 +154,7 @@ impl NavLinks {
             ),
             apple: format!("https://maps.apple.com/?daddr={lat_lon}&q={name}&dirflg={apple_flag}"),
             geo: format!("geo:{lat_lon}?q={lat_lon}({name})"),
-        })
+        }
     }
 }
 

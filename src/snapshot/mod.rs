@@ -32,6 +32,36 @@ pub const WINDOW_DAYS: u32 = 8;
 /// Page fragments remembered per snapshot before the cache starts afresh.
 const FRAGMENT_CACHE_SIZE: usize = 1024;
 
+/// Results remembered for the life of a snapshot; when `cap` keys are held, all are
+/// forgotten at once and it starts afresh.
+#[derive(Debug)]
+struct Memo<K, V> {
+    map: Mutex<HashMap<K, V>>,
+    cap: usize,
+}
+
+impl<K: Eq + std::hash::Hash, V: Clone> Memo<K, V> {
+    fn new(cap: usize) -> Memo<K, V> {
+        Memo { map: Mutex::new(HashMap::new()), cap }
+    }
+
+    fn get<Q: Eq + std::hash::Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    fn insert(&self, key: K, value: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= self.cap {
+                map.clear();
+            }
+            map.insert(key, value);
+        }
+    }
+}
+
 /// A station with everything a read needs precomputed.
 #[derive(Debug)]
 pub struct Entry {
@@ -148,9 +178,9 @@ pub struct Snapshot {
     streets: HashMap<String, Street>,
     streets_by_district: HashMap<u32, Vec<String>>,
     /// Match counts of recent list filters (see `Snapshot::list`).
-    counts: Mutex<HashMap<(String, i64), usize>>,
+    counts: Memo<(String, i64), usize>,
     /// Page fragments that depend on this snapshot and their key only (see `Snapshot::fragment`).
-    fragments: Mutex<HashMap<String, Arc<str>>>,
+    fragments: Memo<String, Arc<str>>,
 }
 
 impl Snapshot {
@@ -271,8 +301,8 @@ impl Snapshot {
             clusters: ClusterIndex::default(),
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
-            counts: Mutex::new(HashMap::new()),
-            fragments: Mutex::new(HashMap::new()),
+            counts: Memo::new(query::COUNT_CACHE_SIZE),
+            fragments: Memo::new(FRAGMENT_CACHE_SIZE),
         }
     }
 
@@ -280,16 +310,11 @@ impl Snapshot {
     /// and kept for the life of the snapshot (up to `FRAGMENT_CACHE_SIZE` keys, then
     /// afresh): the filter panel of a list, for one language and filter.
     pub fn fragment<E>(&self, key: &str, make: impl FnOnce() -> Result<String, E>) -> Result<Arc<str>, E> {
-        if let Some(known) = self.fragments.lock().ok().and_then(|f| f.get(key).cloned()) {
+        if let Some(known) = self.fragments.get(key) {
             return Ok(known);
         }
         let made: Arc<str> = make()?.into();
-        if let Ok(mut fragments) = self.fragments.lock() {
-            if fragments.len() >= FRAGMENT_CACHE_SIZE {
-                fragments.clear();
-            }
-            fragments.insert(key.to_string(), made.clone());
-        }
+        self.fragments.insert(key.to_string(), made.clone());
         Ok(made)
     }
 

@@ -18,7 +18,7 @@ struct Compiled<'f> {
 }
 
 /// Filter counts remembered per snapshot before the cache starts afresh.
-const COUNT_CACHE_SIZE: usize = 4096;
+pub(super) const COUNT_CACHE_SIZE: usize = 4096;
 
 /// Stations on one page of a list.
 pub const PER_PAGE: usize = 20;
@@ -103,7 +103,7 @@ impl Snapshot {
         // the count of the same filter is remembered for this snapshot (and, for
         // "open now", this minute: opening hours change on whole minutes).
         let key = (f.to_query(1), if f.open_now { now.div_euclid(60) } else { 0 });
-        let known = self.counts.lock().ok().and_then(|c| c.get(&key).copied());
+        let known = self.counts.get(&key);
         let (total, items) = match known {
             Some(total) => (total, self.filter(f, now).skip(skip).take(per_page).collect()),
             None => {
@@ -115,12 +115,7 @@ impl Snapshot {
                     }
                     total += 1;
                 }
-                if let Ok(mut counts) = self.counts.lock() {
-                    if counts.len() >= COUNT_CACHE_SIZE {
-                        counts.clear();
-                    }
-                    counts.insert(key, total);
-                }
+                self.counts.insert(key, total);
                 (total, items)
             }
         };

@@ -98,19 +98,17 @@ fn date(raw: Option<String>) -> Option<NaiveDate> {
 /// The JSON array of one station's columns (see [`PACKED`]), as SQL of this backend.
 fn packed_expr(backend: Backend) -> String {
     let column = |c: &str| match (backend, c) {
-        (Backend::Sqlite, "lat" | "lon" | "area_m2") => format!("printf('%!.17g', {c})"),
+        (Backend::Sqlite, "lat" | "lon") => format!("printf('%!.17g', {c})"),
+        // printf gives '' for NULL: the area is kept NULL.
+        (Backend::Sqlite, "area_m2") => format!("CASE WHEN {c} IS NULL THEN NULL ELSE printf('%!.17g', {c}) END"),
         (Backend::Postgres, "lat" | "lon" | "area_m2") => format!("{c}::text"),
         _ => c.to_string(),
     };
-    let columns: Vec<String> = PACKED.iter().map(|c| column(c)).collect();
-    match backend {
-        // printf gives '' for NULL: the area is kept NULL.
-        Backend::Sqlite => format!("json_array({})", columns.join(", ")).replace(
-            "printf('%!.17g', area_m2)",
-            "CASE WHEN area_m2 IS NULL THEN NULL ELSE printf('%!.17g', area_m2) END",
-        ),
-        Backend::Postgres => format!("json_build_array({})", columns.join(", ")),
-    }
+    let array = match backend {
+        Backend::Sqlite => "json_array",
+        Backend::Postgres => "json_build_array",
+    };
+    format!("{array}({})", PACKED.iter().map(|c| column(c)).collect::<Vec<_>>().join(", "))
 }
 
 /// One station's packed columns. `hours_cache` keeps parsed opening hours:
