@@ -40,7 +40,8 @@ struct Inputs {
 
 fn inputs() -> Inputs {
     let streets = yizhan::seed::streets().expect("bundled streets");
-    let calendar = HolidayCalendar::new(yizhan::seed::holidays().expect("bundled holidays"));
+    let calendar =
+        HolidayCalendar::new(yizhan::seed::holidays().expect("bundled holidays").into_values().flatten(), []);
     let mut stations = yizhan::synthetic::generate(STATIONS, 1, &streets, 0).expect("synthetic stations");
     // The database numbers stations from 1; the generator leaves ids at 0.
     for (i, s) in stations.iter_mut().enumerate() {

@@ -19,7 +19,6 @@ pub enum Command {
     Serve,
     /// Apply database migrations and load reference data, then exit.
     Migrate,
-    /// Add N realistic fake stations (marked synthetic) for benchmarks.
     /// Create a city administrator account (the password is read from
     /// YIZHAN_ADMIN_PASSWORD, or from standard input).
     CreateAdmin {
@@ -29,6 +28,12 @@ pub enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// The public-holiday calendar (State Council notices): import a year, list what is loaded.
+    Holidays {
+        #[command(subcommand)]
+        action: HolidaysCommand,
+    },
+    /// Add N realistic fake stations (marked synthetic) for benchmarks.
     GenSynthetic {
         #[arg(long)]
         count: usize,
@@ -81,6 +86,22 @@ pub struct Config {
     /// Log filter, e.g. "info" or "yizhan=debug,actix_web=info".
     #[arg(long, env = "YIZHAN_LOG", default_value = "info")]
     pub log: String,
+}
+
+/// `yizhan holidays …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum HolidaysCommand {
+    /// Load a calendar file: the CSV of data/holidays.csv (date,kind,name) or the JSON
+    /// of the npm package chinese-days. Each notice year in the file replaces that year.
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+        /// Check the file and say what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the notice years loaded.
+    List,
 }
 
 impl Config {

@@ -9,6 +9,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod holidays_file;
 pub mod seed;
 pub mod snapshot;
 pub mod startup;

@@ -2,7 +2,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use yizhan::clock::Clock;
-use yizhan::config::{Cli, Command};
+use yizhan::config::{Cli, Command, HolidaysCommand};
 use yizhan::startup::{Application, prepare_database};
 
 #[tokio::main]
@@ -58,6 +58,45 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             match store.create_staff(&username, &shown, &hash, role, clock.now()).await? {
                 Some(id) => println!("city administrator {username} created (id {id}); sign in at /admin/login"),
                 None => return Err(format!("the username {username} is taken").into()),
+            }
+        }
+        Command::Holidays { action } => {
+            let store = prepare_database(&cli.config, &clock).await?;
+            match action {
+                HolidaysCommand::Import { file, dry_run } => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                    let years = yizhan::holidays_file::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+                    let source = format!("yizhan holidays import {}", file.display());
+                    let loaded = store.calendar().await?;
+                    for (year, days) in &years {
+                        let before = loaded.notice(*year);
+                        let verb = if before.is_empty() && !loaded.years().any(|y| y == *year) {
+                            "add"
+                        } else if before == *days {
+                            "unchanged"
+                        } else {
+                            "replace"
+                        };
+                        let holidays = days.iter().filter(|d| d.kind.key() == "holiday").count();
+                        println!(
+                            "{year}: {verb} ({holidays} holidays, {} make-up working days)",
+                            days.len() - holidays
+                        );
+                        if !dry_run {
+                            store.replace_notice_year(*year, days, &source, None, true, clock.now()).await?;
+                        }
+                    }
+                    if dry_run {
+                        println!("dry run: nothing written");
+                    } else {
+                        println!("loaded; running servers pick it up within their poll interval");
+                    }
+                }
+                HolidaysCommand::List => {
+                    for y in store.holiday_years().await? {
+                        println!("{}\t{} days\t{}", y.year, y.days, y.source);
+                    }
+                }
             }
         }
         Command::GenSynthetic { count, seed } => {

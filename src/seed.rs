@@ -1,11 +1,12 @@
 //! Bundled data: Beijing's streets, the holiday calendar and the named stations
 //! of the articles, loaded into an empty database on first start.
 
-use chrono::NaiveDate;
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use crate::domain::calendar::DayKind;
+use std::collections::BTreeMap;
+
+use crate::domain::calendar::CalendarDay;
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{District, Street};
 use crate::domain::facility::{Audience, FacilitySet, HostType};
@@ -17,6 +18,7 @@ use crate::store::{Store, StoreError};
 #[folder = "data/"]
 #[include = "*.csv"]
 #[include = "seed/*.json"]
+#[include = "seed/previous/*.json"]
 struct DataFiles;
 
 fn file(name: &str) -> Result<String, StoreError> {
@@ -48,26 +50,27 @@ pub fn streets() -> Result<Vec<Street>, StoreError> {
     Ok(out)
 }
 
-/// Holidays and make-up working days (data/holidays.csv).
-pub fn holidays() -> Result<Vec<(NaiveDate, DayKind)>, StoreError> {
-    #[derive(Deserialize)]
-    struct Row {
-        date: NaiveDate,
-        kind: String,
-        name: String,
+/// Where the bundled calendar comes from, as stored with the years it loads. Years
+/// loaded from any bundled file (this prefix) follow a newer bundle; years loaded by
+/// staff or `yizhan holidays import` are never overwritten by it.
+pub const BUNDLED_CALENDAR: &str = "data/holidays.csv (chinese-days 1.5.7)";
+const BUNDLED_PREFIX: &str = "data/holidays.csv";
+
+/// The bundled notice years (data/holidays.csv).
+pub fn holidays() -> Result<BTreeMap<i32, Vec<CalendarDay>>, StoreError> {
+    crate::holidays_file::parse(&file("holidays.csv")?).map_err(|e| broken("holidays.csv", e))
+}
+
+/// Loads each bundled notice year that is missing, or that an older bundle loaded.
+async fn load_bundled_calendar(store: &Store, now: i64) -> Result<(), StoreError> {
+    let loaded: BTreeMap<i32, String> = store.holiday_years().await?.into_iter().map(|y| (y.year, y.source)).collect();
+    for (year, days) in holidays()? {
+        let ours = loaded.get(&year).is_none_or(|source| source.starts_with(BUNDLED_PREFIX));
+        if ours {
+            store.replace_notice_year(year, &days, BUNDLED_CALENDAR, None, false, now).await?;
+        }
     }
-    let text = file("holidays.csv")?;
-    let mut out = Vec::new();
-    for row in csv::Reader::from_reader(text.as_bytes()).deserialize::<Row>() {
-        let row = row.map_err(|e| broken("holidays.csv", e))?;
-        let kind = match row.kind.as_str() {
-            "holiday" => DayKind::Holiday(row.name),
-            "workday" => DayKind::Workday(row.name),
-            other => return Err(broken("holidays.csv", format!("unknown kind {other}"))),
-        };
-        out.push((row.date, kind));
-    }
-    Ok(out)
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -87,7 +90,9 @@ struct SeedStation {
     lon: f64,
     host: String,
     hours: String,
-    holiday_open: bool,
+    /// Only in the first seed file: since then the hours text says it (`PH off`).
+    #[serde(default)]
+    holiday_open: Option<bool>,
     area_m2: Option<f64>,
     facilities: Vec<String>,
     audiences: Vec<String>,
@@ -98,8 +103,13 @@ struct SeedStation {
 
 /// The named stations of FACTS.md (data/seed/stations.json), positions approximate.
 pub fn named_stations(streets: &[Street]) -> Result<Vec<Station>, StoreError> {
-    const NAME: &str = "seed/stations.json";
-    let seeds: Vec<SeedStation> = serde_json::from_str(&file(NAME)?).map_err(|e| broken(NAME, e))?;
+    stations_of("seed/stations.json", streets)
+}
+
+/// The stations of a bundled seed file.
+fn stations_of(name: &'static str, streets: &[Street]) -> Result<Vec<Station>, StoreError> {
+    const NAME: &str = "seed file";
+    let seeds: Vec<SeedStation> = serde_json::from_str(&file(name)?).map_err(|e| broken(name, e))?;
     seeds
         .into_iter()
         .map(|s| {
@@ -112,8 +122,15 @@ pub fn named_stations(streets: &[Street]) -> Result<Vec<Station>, StoreError> {
             });
             let hours = match s.hours.trim() {
                 "" => None,
-                raw => Some(Hours::parse(raw).map_err(|e| broken(NAME, e))?),
+                raw => {
+                    let hours = Hours::parse(raw).map_err(|e| broken(NAME, e))?;
+                    Some(match s.holiday_open {
+                        Some(open) => hours.with_holidays(open).map_err(|e| broken(NAME, e))?,
+                        None => hours,
+                    })
+                }
             };
+            let host = HostType::parse(&s.host).ok_or_else(|| broken(NAME, &s.host))?;
             let facilities =
                 FacilitySet::from_keys(s.facilities.iter().map(String::as_str)).map_err(|k| broken(NAME, k))?;
             let audiences = s
@@ -137,9 +154,9 @@ pub fn named_stations(streets: &[Street]) -> Result<Vec<Station>, StoreError> {
                 address: s.address,
                 position: LatLon::new(s.lat, s.lon).map_err(|e| broken(NAME, e))?,
                 precision: Precision::Approximate,
-                host: HostType::parse(&s.host).ok_or_else(|| broken(NAME, &s.host))?,
+                host,
                 hours,
-                holiday_open: s.holiday_open,
+                works_makeup_days: host.follows_makeup_by_default(),
                 contact_name: None,
                 phone: None,
                 area_m2: s.area_m2,
@@ -158,11 +175,14 @@ pub fn named_stations(streets: &[Street]) -> Result<Vec<Station>, StoreError> {
         .collect()
 }
 
-/// Loads reference data (always, only adding what is missing) and, on a database
-/// that never had them, the named stations.
+/// Loads reference data (always, only adding what is missing), the bundled calendar,
+/// and, on a database that never had them, the named stations; on one that had the
+/// first seed, its corrections.
 pub async fn load(store: &Store, now: i64) -> Result<(), StoreError> {
     let streets = streets()?;
-    store.insert_reference(&streets, &holidays()?).await?;
+    store.insert_reference(&streets).await?;
+    load_bundled_calendar(store, now).await?;
+    store.migrate_holiday_flags(now).await?;
     if !store.seeded().await? {
         if store.station_count().await? == 0 {
             let stations = named_stations(&streets)?;
@@ -170,8 +190,73 @@ pub async fn load(store: &Store, now: i64) -> Result<(), StoreError> {
             tracing::info!(count = stations.len(), "seed stations loaded");
         }
         store.mark_seeded(now).await?;
+        store.mark_step_done(SEED_CORRECTION, now).await?;
+    } else if !store.step_done(SEED_CORRECTION).await? {
+        correct_seed(store, &streets, now).await?;
+        store.mark_step_done(SEED_CORRECTION, now).await?;
     }
     Ok(())
+}
+
+/// The one-time step that brings the corrected seed facts to databases seeded with the first file.
+const SEED_CORRECTION: &str = "seed_facts_v2";
+
+/// Brings the corrections of the seed file to a database loaded with the first one.
+/// A field is corrected only where the station still holds the first file's value, so
+/// staff edits are kept; stations added to the file are added when no station has
+/// their name. Every change goes to the audit log as the system's.
+pub async fn correct_seed(store: &Store, streets: &[Street], now: i64) -> Result<usize, StoreError> {
+    let first = stations_of("seed/previous/stations-v1.json", streets)?;
+    let current = named_stations(streets)?;
+    let mut changed = 0;
+    for new in &current {
+        let ids = store.station_ids_named(&new.name).await?;
+        let Some(old) = first.iter().find(|s| s.name == new.name) else {
+            if ids.is_empty() {
+                store.create_station(new, None, now).await?;
+                changed += 1;
+            }
+            continue;
+        };
+        for id in ids {
+            let Some(stored) = store.station(id).await? else { continue };
+            if stored.synthetic {
+                continue;
+            }
+            let mut after = stored.clone();
+            let hours = |s: &Station| s.hours.as_ref().map(|h| h.raw().to_string());
+            macro_rules! follow {
+                ($field:ident) => {
+                    if stored.$field == old.$field {
+                        after.$field = new.$field.clone();
+                    }
+                };
+            }
+            follow!(street_code);
+            follow!(address);
+            follow!(host);
+            follow!(facilities);
+            follow!(audiences);
+            follow!(services);
+            follow!(description);
+            follow!(area_m2);
+            if stored.position == old.position {
+                after.position = new.position;
+            }
+            if hours(&stored) == hours(old) {
+                after.hours = new.hours.clone();
+            }
+            if stored.host != after.host && stored.works_makeup_days == stored.host.follows_makeup_by_default() {
+                after.works_makeup_days = after.host.follows_makeup_by_default();
+            }
+            if store.save_station(&stored, &after, "seed_correction", None, now).await? && stored.diff(&after).is_some()
+            {
+                changed += 1;
+            }
+        }
+    }
+    tracing::info!(changed, "seed corrections applied");
+    Ok(changed)
 }
 
 #[cfg(test)]
@@ -186,11 +271,10 @@ mod tests {
             assert!(streets.iter().any(|s| s.district_code == d.code), "no streets for {}", d.name_zh);
         }
         let holidays = holidays().unwrap();
-        for year in 2024..=2026 {
-            assert!(holidays.iter().any(|(d, _)| chrono::Datelike::year(d) == year), "no holidays for {year}");
-        }
+        assert_eq!(holidays.keys().copied().collect::<Vec<_>>(), vec![2024, 2025, 2026]);
         let stations = named_stations(&streets).unwrap();
-        assert_eq!(stations.len(), 16);
+        assert_eq!(stations.len(), 18, "16 stations of the first file, and 阳阳 and 呷哺 of article 003");
+        assert_eq!(stations_of("seed/previous/stations-v1.json", &streets).unwrap().len(), 16);
         assert!(stations.iter().all(|s| s.precision == Precision::Approximate));
         let liucun = stations.iter().find(|s| s.name.starts_with("刘村")).unwrap();
         assert!(liucun.street_code.is_some(), "黄村地区 resolves to a street code");

@@ -119,8 +119,13 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
         let facilities: FacilitySet =
             ALL_FACILITIES.into_iter().filter(|f| rng.random_bool(facility_chance(*f))).collect();
         let audiences: Vec<Audience> = Audience::ALL.iter().copied().filter(|_| rng.random_bool(0.4)).collect();
-        let hours_pick = hours[weighted(&mut rng, &hour_choices)].0.clone();
-        let holiday_open = hours_pick.as_ref().is_some_and(|h| !h.mentions_holidays()) && rng.random_bool(0.6);
+        let mut hours_pick = hours[weighted(&mut rng, &hour_choices)].0.clone();
+        // Four in ten of the stations whose hours say nothing of holidays close on them.
+        if let Some(h) = hours_pick.as_ref().filter(|h| !h.has_ph_rule())
+            && rng.random_bool(0.4)
+        {
+            hours_pick = h.with_holidays(false).ok();
+        }
         let status = if rng.random_bool(0.02) {
             Status::TemporarilyClosed { reason: String::new(), until: None }
         } else if rng.random_bool(0.01) {
@@ -145,7 +150,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
             precision: if rng.random_bool(0.8) { Precision::Exact } else { Precision::Approximate },
             host,
             hours: hours_pick,
-            holiday_open,
+            works_makeup_days: host.follows_makeup_by_default(),
             contact_name: None,
             phone: None,
             area_m2: Some(f64::from(rng.random_range(10..300))),

@@ -254,6 +254,23 @@ keyed_enum!(
     }
 );
 
+impl HostType {
+    /// Whether a host of this type works 调休 make-up days by default: offices and
+    /// centres keep the official working week; shops, restaurants, malls, markets and
+    /// petrol stations keep their own.
+    pub fn follows_makeup_by_default(self) -> bool {
+        !matches!(
+            self,
+            HostType::Mall
+                | HostType::PetrolStation
+                | HostType::Restaurant
+                | HostType::Supermarket
+                | HostType::StreetShop
+                | HostType::Market
+        )
+    }
+}
+
 keyed_enum!(
     /// Who a station says it is for.
     Audience {

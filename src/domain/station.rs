@@ -73,8 +73,10 @@ pub struct Station {
     pub precision: Precision,
     pub host: HostType,
     /// `None` when the stored text does not parse: the page says hours are unknown.
+    /// The one truth about public holidays too: `PH` rules of the text.
     pub hours: Option<Hours>,
-    pub holiday_open: bool,
+    /// Works 调休 make-up days (跟随调休上班); defaults by host type.
+    pub works_makeup_days: bool,
     pub contact_name: Option<String>,
     pub phone: Option<Phone>,
     pub area_m2: Option<f64>,
@@ -94,6 +96,11 @@ impl Station {
     /// Meets the "4 of 9" basic-service standard.
     pub fn meets_basic(&self) -> bool {
         self.facilities.meets_basic()
+    }
+
+    /// Opens on public holidays, as its hours text says (unknown hours: no).
+    pub fn opens_on_holidays(&self) -> bool {
+        self.hours.as_ref().is_some_and(Hours::opens_on_holidays)
     }
 
     /// Listed publicly (revoked stations are not).
@@ -120,7 +127,7 @@ impl Station {
             ("precision", self.precision.key().into()),
             ("host", self.host.key().into()),
             ("hours", self.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default()),
-            ("holiday_open", self.holiday_open.to_string()),
+            ("works_makeup_days", self.works_makeup_days.to_string()),
             ("contact_name", self.contact_name.clone().unwrap_or_default()),
             ("phone", self.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
             ("area_m2", self.area_m2.map(|a| format!("{a}")).unwrap_or_default()),

@@ -18,7 +18,7 @@ use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::LatLon;
 use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
-use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week};
+use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week, midnight};
 use crate::domain::station::{Station, Status};
 
 pub use board::{Board, StationNotes, load_board};
@@ -26,8 +26,10 @@ pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
 pub use query::{ListPage, PER_PAGE};
 pub use refresh::{Refresher, load};
 
-/// Days of opening hours evaluated ahead (today included).
-pub const WINDOW_DAYS: u32 = 8;
+/// Days of opening hours evaluated ahead (today included): the next opening is named
+/// however far it lies within this (a 9-day Spring Festival and then some), and
+/// `/api/stations/{id}/hours` answers from it for these days.
+pub const WINDOW_DAYS: u32 = 62;
 
 /// Page fragments remembered per snapshot before the cache starts afresh.
 const FRAGMENT_CACHE_SIZE: usize = 1024;
@@ -68,7 +70,8 @@ pub struct Entry {
     pub station: Station,
     /// Open periods over the window; `None` when the hours are unknown.
     pub timeline: Option<Arc<Timeline>>,
-    /// Open around the clock in an ordinary week.
+    /// Open around the clock today, by today's effective hours (a 24/7 station closed
+    /// on holidays is not, on a holiday).
     pub h24: bool,
     /// The ordinary week in runs of days, shared by stations with the same hours.
     pub week: Option<Arc<Vec<WeekRun>>>,
@@ -107,8 +110,17 @@ pub enum Availability {
     },
     /// Temporarily closed or revoked: the status says why.
     OutOfService,
+    /// Cannot be told.
+    Unknown(Unknown),
+}
+
+/// Why a station's state cannot be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
     /// The ledger has no hours for this station yet.
-    Unknown,
+    NoHours,
+    /// Its hours depend on public holidays and the calendar for now is not loaded.
+    Calendar,
 }
 
 impl Availability {
@@ -121,7 +133,16 @@ impl Availability {
             Availability::Open { .. } => "open",
             Availability::Closed { .. } => "closed",
             Availability::OutOfService => "out_of_service",
-            Availability::Unknown => "unknown",
+            Availability::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Open (`Some(true)`), closed (`Some(false)`) or not known (`None`).
+    pub fn open_now(self) -> Option<bool> {
+        match self {
+            Availability::Open { .. } => Some(true),
+            Availability::Closed { .. } | Availability::OutOfService => Some(false),
+            Availability::Unknown(_) => None,
         }
     }
 }
@@ -133,10 +154,11 @@ impl Entry {
             return Availability::OutOfService;
         }
         match &self.timeline {
-            None => Availability::Unknown,
+            None => Availability::Unknown(Unknown::NoHours),
             Some(t) => match t.state(ts) {
                 OpenState::Open { closes } => Availability::Open { closes },
                 OpenState::Closed { opens } => Availability::Closed { opens },
+                OpenState::Unknown => Availability::Unknown(Unknown::Calendar),
             },
         }
     }
@@ -230,28 +252,34 @@ impl Snapshot {
         calendar: HolidayCalendar,
     ) -> Snapshot {
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
-        // Keyed by text, one map per "open on holidays" flag; looked up by &str, no allocation.
+        // Keyed by text, one map per "works make-up days" flag; looked up by &str, no allocation.
         let mut distinct: [HashMap<String, u32>; 2] = [HashMap::new(), HashMap::new()];
         let mut timelines: Vec<Arc<Timeline>> = Vec::new();
-        let mut weeks: Vec<(bool, Arc<Vec<WeekRun>>)> = Vec::new();
+        // Per timeline: open all day today, opens on holidays, the regular week.
+        let mut weeks: Vec<(bool, bool, Arc<Vec<WeekRun>>)> = Vec::new();
         let mut entries = Vec::with_capacity(stations.len());
         let mut scan = Vec::with_capacity(stations.len());
         for station in stations {
             let slot = station.hours.as_ref().map(|hours| {
-                let known = &mut distinct[usize::from(station.holiday_open)];
+                let known = &mut distinct[usize::from(station.works_makeup_days)];
                 if let Some(slot) = known.get(hours.raw()) {
                     return *slot;
                 }
-                let effective = hours.effective(station.holiday_open);
-                timelines.push(Arc::new(Timeline::build(&effective, &calendar, today, WINDOW_DAYS)));
-                weeks.push((hours.is_24_7(), Arc::new(group_week(&hours.regular_week()))));
+                let timeline = Timeline::build(hours, &calendar, station.works_makeup_days, today, WINDOW_DAYS);
+                let all_day = timeline.day(today).is_some_and(|d| d.known)
+                    && timeline.day_minutes(midnight(today)) == [(0, 1440)];
+                timelines.push(Arc::new(timeline));
+                weeks.push((all_day, hours.opens_on_holidays(), Arc::new(group_week(&hours.regular_week()))));
                 let slot = (timelines.len() - 1) as u32;
                 known.insert(hours.raw().to_string(), slot);
                 slot
             });
-            let (h24, week) = match slot {
-                Some(i) => (weeks[i as usize].0, Some(weeks[i as usize].1.clone())),
-                None => (false, None),
+            let (h24, holiday, week) = match slot {
+                Some(i) => {
+                    let (all_day, holiday, week) = &weeks[i as usize];
+                    (*all_day, *holiday, Some(week.clone()))
+                }
+                None => (false, false, None),
             };
             let flag = |on: bool, bit: u8| if on { bit } else { 0 };
             scan.push(ScanRow {
@@ -264,7 +292,7 @@ impl Snapshot {
                     | flag(station.meets_basic(), BASIC)
                     | flag(!station.honours.is_empty(), HONOURED)
                     | flag(h24, H24)
-                    | flag(station.holiday_open, HOLIDAY),
+                    | flag(holiday, HOLIDAY),
             });
             let haystack = format!("{}\n{}", station.name, station.address).to_ascii_lowercase();
             let timeline = slot.map(|i| timelines[i as usize].clone());

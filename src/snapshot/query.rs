@@ -5,6 +5,7 @@ use crate::domain::coords::LatLon;
 use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::filter::StationFilter;
 use crate::domain::geo::distance_m;
+use crate::domain::hours::OpenState;
 
 /// A filter prepared for scanning.
 struct Compiled<'f> {
@@ -12,8 +13,10 @@ struct Compiled<'f> {
     street: u64,
     facilities: FacilitySet,
     host: Option<HostType>,
-    /// Per timeline, open at the query's moment; `None` when "open now" is not asked.
-    open: Option<Vec<bool>>,
+    /// Per timeline, whether it passes the state test at the query's moment ("open
+    /// now", or "unknown now" to count what "open now" leaves out), and the answer for
+    /// a station without hours; `None` when no state is asked.
+    open: Option<(Vec<bool>, bool)>,
     text: Option<&'f str>,
 }
 
@@ -40,12 +43,18 @@ impl Snapshot {
             && row.facilities.contains_all(q.facilities)
             && q.host.is_none_or(|h| row.host == h)
             // "Open now" is decided once per distinct timeline, not once per station.
-            && q.open.as_ref().is_none_or(|open| open.get(row.timeline as usize).copied().unwrap_or(false))
+            && q.open.as_ref().is_none_or(|(open, no_hours)| open.get(row.timeline as usize).copied().unwrap_or(*no_hours))
             && q.text.is_none_or(|text| self.entries[i].haystack.contains(text))
     }
 
     /// A filter turned into the cheapest tests for a scan at Unix time `now`.
     fn compile<'f>(&self, f: &'f StationFilter, now: i64) -> Compiled<'f> {
+        let open = f.open_now.then(|| (self.timelines.iter().map(|t| t.is_open(now)).collect(), false));
+        self.compile_with(f, open)
+    }
+
+    /// A filter with the given state test (see [`Compiled::open`]).
+    fn compile_with<'f>(&self, f: &'f StationFilter, open: Option<(Vec<bool>, bool)>) -> Compiled<'f> {
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Compiled {
             need: PUBLIC
@@ -58,7 +67,7 @@ impl Snapshot {
             street: f.street.as_deref().map(|c| c.parse().unwrap_or(u64::MAX)).unwrap_or(0),
             facilities: f.facilities,
             host: f.host,
-            open: f.open_now.then(|| self.timelines.iter().map(|t| t.is_open(now)).collect()),
+            open,
             text: f.q.as_ref().map(|q| q.as_str()),
         }
     }
@@ -67,6 +76,23 @@ impl Snapshot {
     pub fn filter<'a, 'f>(&'a self, f: &'f StationFilter, now: i64) -> impl Iterator<Item = &'a Entry> + use<'a, 'f> {
         let q = self.compile(f, now);
         self.district_range(f.district).filter(move |i| self.matches(*i, &q)).map(|i| &self.entries[i])
+    }
+
+    /// How many stations "open now" leaves out of `f` because their state cannot be
+    /// told (no hours, or hours that depend on a holiday calendar not loaded).
+    pub fn left_out_unknown(&self, f: &StationFilter, now: i64) -> usize {
+        if !f.open_now {
+            return 0;
+        }
+        let key = (format!("unknown:{}", f.to_query(1)), now.div_euclid(60));
+        if let Some(n) = self.counts.get(&key) {
+            return n;
+        }
+        let unknown = self.timelines.iter().map(|t| t.state(now) == OpenState::Unknown).collect();
+        let q = self.compile_with(f, Some((unknown, true)));
+        let n = self.district_range(f.district).filter(|i| self.matches(*i, &q)).count();
+        self.counts.insert(key, n);
+        n
     }
 
     /// Clusters and stations in a viewport; an empty filter takes the precomputed path.
@@ -98,7 +124,7 @@ impl Snapshot {
 
     /// The requested page of the filtered list.
     pub fn list(&self, f: &StationFilter, now: i64, per_page: usize) -> ListPage<'_> {
-        let skip = (f.page as usize - 1).saturating_mul(per_page);
+        let skip = (f.page.max(1) as usize - 1).saturating_mul(per_page);
         // Counting every match is the costly part of a list over a big district;
         // the count of the same filter is remembered for this snapshot (and, for
         // "open now", this minute: opening hours change on whole minutes).

@@ -7,8 +7,9 @@ mod staff;
 mod stations;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter};
+pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
-pub use stations::{AUDIT_PAGE, AuditEntry};
+pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
 
 use std::time::Duration;
 

@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 25] = [
+const PACKED: [&str; 26] = [
     "lat",
     "lon",
     "area_m2",
@@ -47,6 +47,7 @@ const PACKED: [&str; 25] = [
     "synthetic",
     "created_at",
     "updated_at",
+    "works_makeup_days",
 ];
 
 /// The columns of [`PACKED`], in its order.
@@ -77,6 +78,7 @@ struct Packed(
     i64,
     i64,
     i64,
+    i64,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -86,10 +88,22 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 24;
+const INSERT_COLUMNS: usize = 25;
 
-/// Rows a multi-row INSERT carries: 500 × 24 values stays under every backend's parameter limit.
+/// Rows a multi-row INSERT carries: 500 × 25 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
+
+/// The place of `area_m2` among the columns an INSERT binds (1-based).
+const AREA_COLUMN: usize = 13;
+
+/// The area as text for a `CAST(… AS DOUBLE PRECISION)`: sqlx's `Any` binds a missing
+/// `f64` as a 4-byte float (sqlx-core 0.9.0, `AnyArguments::convert_into` maps
+/// `Null(Double)` to `Option<f32>`), and a PostgreSQL statement first prepared with
+/// that NULL then refuses an 8-byte value. Text is the same type either way, and
+/// Rust's float formatting reads back to the same `f64`.
+fn area_text(area: f64) -> String {
+    format!("{area}")
+}
 
 fn date(raw: Option<String>) -> Option<NaiveDate> {
     raw.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
@@ -129,7 +143,7 @@ fn station_from_packed(
         precision,
         host,
         raw_hours,
-        holiday_open,
+        _holiday_open,
         contact_name,
         phone,
         facilities,
@@ -143,6 +157,7 @@ fn station_from_packed(
         synthetic,
         created_at,
         updated_at,
+        works_makeup_days,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
@@ -184,7 +199,7 @@ fn station_from_packed(
         precision: Precision::parse(&precision).unwrap_or(Precision::Approximate),
         host: HostType::parse(&host).unwrap_or(HostType::Other),
         hours,
-        holiday_open: holiday_open != 0,
+        works_makeup_days: works_makeup_days != 0,
         contact_name,
         phone: phone.and_then(|p| Phone::parse(&p).ok()),
         area_m2,
@@ -282,26 +297,37 @@ impl Store {
     pub async fn insert_stations(&self, stations: &[Station], now: i64) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(stations.len());
+        let mut holiday_flags: HashMap<&str, bool> = HashMap::new();
         // Honours need each station's id, so stations that carry them go one row at a time.
         let batch = if stations.iter().any(|s| !s.honours.is_empty()) { 1 } else { INSERT_BATCH };
         for chunk in stations.chunks(batch) {
             // Numbered placeholders ($1, $2, …) work on both backends through `Any`.
             let rows: Vec<String> = (0..chunk.len())
                 .map(|r| {
-                    let cols: Vec<String> =
-                        (1..=INSERT_COLUMNS).map(|c| format!("${}", r * INSERT_COLUMNS + c)).collect();
+                    let cols: Vec<String> = (1..=INSERT_COLUMNS)
+                        .map(|c| match c {
+                            AREA_COLUMN => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
+                            _ => format!("${}", r * INSERT_COLUMNS + c),
+                        })
+                        .collect();
                     format!("({})", cols.join(", "))
                 })
                 .collect();
             let sql = format!(
                 "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
                  host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
-                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at) \
+                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
+                 works_makeup_days) \
                  VALUES {} RETURNING id",
                 rows.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for s in chunk {
+                // The stored flag mirrors the hours text (the one truth), for readers of the table.
+                let holiday_open = match &s.hours {
+                    Some(h) => *holiday_flags.entry(h.raw()).or_insert_with(|| h.opens_on_holidays()),
+                    None => false,
+                };
                 let (reason, until) = match &s.status {
                     Status::TemporarilyClosed { reason, until } => {
                         (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
@@ -318,10 +344,10 @@ impl Store {
                     .bind(s.precision.key())
                     .bind(s.host.key())
                     .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-                    .bind(i64::from(s.holiday_open))
+                    .bind(i64::from(holiday_open))
                     .bind(s.contact_name.clone())
                     .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-                    .bind(s.area_m2)
+                    .bind(s.area_m2.map(area_text))
                     .bind(s.facilities.bits())
                     .bind(Audience::to_bits(&s.audiences))
                     .bind(s.services.clone())
@@ -332,7 +358,8 @@ impl Store {
                     .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
                     .bind(i64::from(s.synthetic))
                     .bind(now)
-                    .bind(now);
+                    .bind(now)
+                    .bind(i64::from(s.works_makeup_days));
             }
             for row in query.fetch_all(&mut *tx).await? {
                 ids.push(row.try_get::<i64, _>(0)?);
@@ -354,6 +381,83 @@ impl Store {
         Ok(ids)
     }
 
+    /// Once per database: the "open on public holidays" flag of the first schema
+    /// becomes part of the hours text, the one truth since. A station whose flag was
+    /// off and whose text says nothing about holidays gets `; PH off`; a text that
+    /// contradicts its flag is kept and listed in the log and the audit log.
+    pub async fn migrate_holiday_flags(&self, now: i64) -> Result<(), StoreError> {
+        const KEY: &str = "holiday_flag_in_hours";
+        if self.meta(KEY).await?.is_some() {
+            return Ok(());
+        }
+        let rows = sqlx::query(
+            "SELECT opening_hours, holiday_open, COUNT(*) FROM stations WHERE opening_hours <> '' \
+             GROUP BY opening_hours, holiday_open",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tx = self.pool.begin().await?;
+        for row in rows {
+            let (raw, flag, count): (String, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let Ok(hours) = Hours::parse(&raw) else { continue };
+            let record = |action| AuditRecord {
+                entity: "system",
+                key: "holiday_flag_in_hours".into(),
+                station_id: None,
+                action,
+                staff_id: None,
+                at: now,
+            };
+            let facts = serde_json::json!({"hours": raw, "holiday_open": flag != 0, "stations": count});
+            match hours.with_holidays(flag != 0) {
+                Ok(fixed) if fixed.raw() != raw => {
+                    sqlx::query(
+                        "UPDATE stations SET opening_hours = $1 WHERE opening_hours = $2 AND holiday_open = $3",
+                    )
+                    .bind(fixed.raw())
+                    .bind(&raw)
+                    .bind(flag)
+                    .execute(&mut *tx)
+                    .await?;
+                    let after = serde_json::json!({"hours": fixed.raw(), "stations": count});
+                    record("migrate_holiday_flag").write(&mut tx, &facts, &after).await?;
+                }
+                Ok(_) => {}
+                Err(conflict) => {
+                    tracing::warn!(hours = raw, flag, count, %conflict, "hours contradict the holiday flag; text kept");
+                    let after = serde_json::json!({"kept": raw, "conflict": conflict.to_string()});
+                    record("holiday_flag_conflict").write(&mut tx, &facts, &after).await?;
+                }
+            }
+        }
+        sqlx::query("UPDATE stations SET holiday_open = 0 WHERE opening_hours = ''").execute(&mut *tx).await?;
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(KEY)
+            .bind(now.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether a one-time data step has run on this database.
+    pub async fn step_done(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.meta(key).await?.is_some())
+    }
+
+    /// Records that a one-time data step has run.
+    pub async fn mark_step_done(&self, key: &str, when: i64) -> Result<(), StoreError> {
+        self.set_meta(key, &when.to_string()).await
+    }
+
+    /// Ids of the stations with this exact name.
+    pub async fn station_ids_named(&self, name: &str) -> Result<Vec<i64>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM stations WHERE name = $1 ORDER BY id").bind(name).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+    }
+
     /// Whether the named stations of the articles were loaded once already.
     pub async fn seeded(&self) -> Result<bool, StoreError> {
         Ok(self.meta("seeded").await?.is_some())
@@ -365,13 +469,60 @@ impl Store {
     }
 }
 
+/// What an audit row is about and who made it, before it is written.
+pub struct AuditRecord<'a> {
+    /// `station`, `calendar`, `import`, `feedback` or `system`.
+    pub entity: &'a str,
+    /// The station id, the calendar year, …
+    pub key: String,
+    pub station_id: Option<i64>,
+    pub action: &'a str,
+    /// `None`: the system (a migration, the bundled data).
+    pub staff_id: Option<i64>,
+    pub at: i64,
+}
+
+impl<'a> AuditRecord<'a> {
+    /// An entry about one station.
+    pub fn station(id: i64, action: &'a str, staff_id: Option<i64>, at: i64) -> AuditRecord<'a> {
+        AuditRecord { entity: "station", key: id.to_string(), station_id: Some(id), action, staff_id, at }
+    }
+
+    /// Writes the entry with the values before and after (JSON) in a transaction.
+    pub async fn write(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, staff_id, entity, entity_key, station_id, action, before, after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.at)
+        .bind(self.staff_id)
+        .bind(self.entity)
+        .bind(self.key.clone())
+        .bind(self.station_id)
+        .bind(self.action)
+        .bind(before.to_string())
+        .bind(after.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
 /// One row of the audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub at: i64,
-    pub staff_name: String,
-    pub station_id: i64,
-    pub station_name: String,
+    /// `None`: made by the system.
+    pub staff_name: Option<String>,
+    pub entity: String,
+    pub entity_key: String,
+    pub station_id: Option<i64>,
+    pub station_name: Option<String>,
     pub action: String,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
@@ -416,7 +567,7 @@ impl Store {
         before: &Station,
         after: &Station,
         action: &str,
-        staff_id: i64,
+        staff_id: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreError> {
         let Some((old, new)) = before.diff(after) else { return Ok(true) };
@@ -430,8 +581,9 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = $7, lon = $8, \
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
-             phone = $14, area_m2 = $15, facilities = $16, audiences = $17, services = $18, status = $19, \
-             closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24 \
+             phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
+             closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
+             works_makeup_days = $25 \
              WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
@@ -445,10 +597,10 @@ impl Store {
         .bind(after.precision.key())
         .bind(after.host.key())
         .bind(after.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-        .bind(i64::from(after.holiday_open))
+        .bind(i64::from(after.opens_on_holidays()))
         .bind(after.contact_name.clone())
         .bind(after.phone.as_ref().map(|p| p.as_str().to_string()))
-        .bind(after.area_m2)
+        .bind(after.area_m2.map(area_text))
         .bind(after.facilities.bits())
         .bind(Audience::to_bits(&after.audiences))
         .bind(after.services.clone())
@@ -459,6 +611,7 @@ impl Store {
         .bind(after.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
         // Strictly later than before, so that two saves in one second still conflict.
         .bind(now.max(before.updated_at + 1))
+        .bind(i64::from(after.works_makeup_days))
         .fetch_optional(&mut *tx)
         .await?;
         if updated.is_none() {
@@ -475,47 +628,23 @@ impl Store {
                     .await?;
             }
         }
-        self.audit(&mut tx, before.id, action, staff_id, now, &old, &new).await?;
+        let entry = AuditRecord::station(before.id, action, staff_id, now);
+        entry.write(&mut tx, &old, &new).await?;
         sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Adds a new station with an audit row; returns its id.
-    pub async fn create_station(&self, station: &Station, staff_id: i64, now: i64) -> Result<i64, StoreError> {
+    pub async fn create_station(&self, station: &Station, staff_id: Option<i64>, now: i64) -> Result<i64, StoreError> {
         let ids = self.insert_stations(std::slice::from_ref(station), now).await?;
         let id = ids.first().copied().ok_or_else(|| StoreError::Data("stations".into(), "no id returned".into()))?;
         let after: serde_json::Map<String, serde_json::Value> =
             station.ledger_fields().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
         let mut tx = self.pool.begin().await?;
-        self.audit(&mut tx, id, "create", staff_id, now, &serde_json::json!({}), &after.into()).await?;
+        AuditRecord::station(id, "create", staff_id, now).write(&mut tx, &serde_json::json!({}), &after.into()).await?;
         tx.commit().await?;
         Ok(id)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn audit(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        station_id: i64,
-        action: &str,
-        staff_id: i64,
-        now: i64,
-        before: &serde_json::Value,
-        after: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, staff_id, station_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(now)
-        .bind(staff_id)
-        .bind(station_id)
-        .bind(action)
-        .bind(before.to_string())
-        .bind(after.to_string())
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
     }
 
     /// A page of the audit log (newest first), optionally for one station, and the total.
@@ -528,8 +657,9 @@ impl Store {
         }
         let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
         let sql = format!(
-            "SELECT a.at, s.display_name, a.station_id, st.name, a.action, a.before, a.after FROM audit_log a \
-             JOIN staff s ON s.id = a.staff_id JOIN stations st ON st.id = a.station_id WHERE {cond} \
+            "SELECT a.at, s.display_name, a.station_id, st.name, a.action, a.before, a.after, a.entity, \
+             COALESCE(a.entity_key, '') FROM audit_log a \
+             LEFT JOIN staff s ON s.id = a.staff_id LEFT JOIN stations st ON st.id = a.station_id WHERE {cond} \
              ORDER BY a.id DESC LIMIT {AUDIT_PAGE} OFFSET {}",
             u64::from(page) * u64::from(AUDIT_PAGE)
         );
@@ -545,6 +675,8 @@ impl Store {
                 Ok(AuditEntry {
                     at: r.try_get(0)?,
                     staff_name: r.try_get(1)?,
+                    entity: r.try_get(7)?,
+                    entity_key: r.try_get(8)?,
                     station_id: r.try_get(2)?,
                     station_name: r.try_get(3)?,
                     action: r.try_get(4)?,

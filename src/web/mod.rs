@@ -179,6 +179,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::map::features)
         .service(api::export::geojson)
         .service(api::export::csv)
+        .service(api::hours::hours)
         .service(api::stations::list)
         .service(health::healthz)
         .service(assets::serve);

@@ -9,8 +9,9 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::AppState;
 use super::error::AppError;
 use super::i18n::Lang;
-use crate::domain::hours::beijing_local;
-use crate::snapshot::Availability;
+use crate::domain::calendar::{HolidayCalendar, festival_key};
+use crate::domain::hours::{Rule, beijing_local};
+use crate::snapshot::{Availability, Entry, Unknown};
 
 /// The part of every page's template data that the layout needs.
 pub struct PageCtx {
@@ -77,32 +78,91 @@ pub fn weekday_name(lang: Lang, date: NaiveDate) -> Cow<'static, str> {
     lang.label("weekday", WEEKDAY_KEYS[date.weekday().num_days_from_monday() as usize])
 }
 
-/// "18:00", "明天 08:00" or "周三 08:00", relative to `now`.
+/// "18:00", "明天 08:00", or with its date further away: "10月8日（周四）08:00".
 pub fn when(lang: Lang, now: i64, at: i64) -> String {
     let (now_local, at_local) = (beijing_local(now), beijing_local(at));
     let time = at_local.format("%H:%M").to_string();
     let days = (at_local.date() - now_local.date()).num_days();
     match days {
         0 => time,
+        // A closing at the end of today reads as today's, not as tomorrow's 00:00.
+        1 if time == "00:00" => lang.t("when.midnight").into_owned(),
         1 => lang.tf("when.tomorrow", &[("time", &time)]),
-        _ => format!("{} {time}", weekday_name(lang, at_local.date())),
+        _ => {
+            let date = at_local.date();
+            lang.tf(
+                "when.date",
+                &[
+                    ("m", &date.month().to_string()),
+                    ("d", &date.day().to_string()),
+                    ("month", &lang.label("month", MONTH_KEYS[date.month0() as usize])),
+                    ("wd", &weekday_name(lang, date)),
+                    ("time", &time),
+                ],
+            )
+        }
     }
 }
 
-/// A CSS class and a sentence for a station's state at `now`.
-pub fn availability_line(lang: Lang, a: Availability, now: i64, h24: bool) -> (&'static str, String) {
-    match a {
-        Availability::Open { .. } if h24 => ("open", lang.t("state.open_24h").into_owned()),
+/// The locale keys of the months under `month.`, January first.
+const MONTH_KEYS: [&str; 12] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+
+/// A festival's name in the reader's language (元旦 → New Year's Day); a name the
+/// locale files do not know is shown as the calendar gives it.
+pub fn festival(lang: Lang, name: &str) -> String {
+    match festival_key(name) {
+        Some(key) => lang.label("festival", key).into_owned(),
+        None => name.to_string(),
+    }
+}
+
+/// A CSS class and a sentence for a station's state at `now`: open (24 hours when
+/// today's hours are), closed with when it opens (and which holiday closes it), out of
+/// service, or unknown and why.
+pub fn availability_line(lang: Lang, entry: &Entry, calendar: &HolidayCalendar, now: i64) -> (&'static str, String) {
+    let today = beijing_local(now).date();
+    let missing_year = |date: chrono::NaiveDate| calendar.missing_year(date).unwrap_or(date.year()).to_string();
+    match entry.availability(now) {
+        Availability::Open { closes } if entry.h24 && closes.is_none_or(|t| t - now >= 86_400) => {
+            ("open", lang.t("state.open_24h").into_owned())
+        }
         Availability::Open { closes: Some(t) } => {
             ("open", lang.tf("state.open_closes", &[("when", &when(lang, now, t))]))
         }
         Availability::Open { closes: None } => ("open", lang.t("state.open").into_owned()),
-        Availability::Closed { opens: Some(t) } => {
-            ("closed", lang.tf("state.closed_opens", &[("when", &when(lang, now, t))]))
+        Availability::Closed { opens } => {
+            let timeline = entry.timeline.as_deref();
+            let holiday = timeline
+                .and_then(|t| t.day(today))
+                .filter(|d| d.rule == Rule::PublicHoliday)
+                .and_then(|d| d.day.festival())
+                .map(|name| festival(lang, name));
+            let text = match (opens, holiday) {
+                (Some(t), Some(name)) => {
+                    lang.tf("state.closed_holiday_opens", &[("name", &name), ("when", &when(lang, now, t))])
+                }
+                (Some(t), None) => lang.tf("state.closed_opens", &[("when", &when(lang, now, t))]),
+                (None, holiday) => {
+                    let later = match timeline.and_then(|t| t.unknown_from(now)) {
+                        Some(from) => lang.tf(
+                            "state.then_unknown",
+                            &[("year", &missing_year(crate::domain::hours::beijing_local(from).date()))],
+                        ),
+                        None => lang.t("state.not_soon").into_owned(),
+                    };
+                    match holiday {
+                        Some(name) => lang.tf("state.closed_holiday_then", &[("name", &name), ("then", &later)]),
+                        None => lang.tf("state.closed_then", &[("then", &later)]),
+                    }
+                }
+            };
+            ("closed", text)
         }
-        Availability::Closed { opens: None } => ("closed", lang.t("state.closed_week").into_owned()),
         Availability::OutOfService => ("closed", lang.t("state.out_of_service").into_owned()),
-        Availability::Unknown => ("unknown", lang.t("state.unknown").into_owned()),
+        Availability::Unknown(Unknown::NoHours) => ("unknown", lang.t("state.unknown").into_owned()),
+        Availability::Unknown(Unknown::Calendar) => {
+            ("unknown", lang.tf("state.calendar_unknown", &[("year", &missing_year(today))]))
+        }
     }
 }
 

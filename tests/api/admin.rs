@@ -64,7 +64,7 @@ pub async fn moderate(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwe
 }
 
 /// What a browser would send for the form matching `css`, as it stands.
-fn form_pairs(html: &Html, css: &str) -> Vec<(String, String)> {
+pub fn form_pairs(html: &Html, css: &str) -> Vec<(String, String)> {
     let form = html.select(&sel(css)).next().unwrap_or_else(|| panic!("no form {css}"));
     let mut pairs = Vec::new();
     for el in form.select(&sel("input[name], select[name], textarea[name]")) {
@@ -94,25 +94,25 @@ fn form_pairs(html: &Html, css: &str) -> Vec<(String, String)> {
     pairs
 }
 
-fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
     match pairs.iter_mut().find(|(k, _)| k == name) {
         Some(pair) => pair.1 = value.to_string(),
         None => pairs.push((name.to_string(), value.to_string())),
     }
 }
 
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("no field {name}"))
 }
 
 /// The station edit form as the page fills it in.
-async fn edit_form(staff: &Browser, id: i64) -> Vec<(String, String)> {
+pub async fn edit_form(staff: &Browser, id: i64) -> Vec<(String, String)> {
     let (status, html) = staff.page(&format!("/admin/stations/{id}")).await;
     assert_eq!(status, 200);
     form_pairs(&html, "form.station-form")
 }
 
-async fn post_pairs(staff: &Browser, path: &str, pairs: &[(String, String)]) -> reqwest::Response {
+pub async fn post_pairs(staff: &Browser, path: &str, pairs: &[(String, String)]) -> reqwest::Response {
     let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     staff.post(path, &refs).await
 }
@@ -461,7 +461,7 @@ async fn invited_accounts_get_their_role() {
     assert!(rows[1].contains("zhang.san") && rows[1].contains("张三") && rows[1].contains("丰台区工会工作人员"));
     assert!(rows[2].contains("wang.wu") && !rows[2].contains("丰台"));
     let (_, html) = wang.page("/admin/stations").await;
-    assert_eq!(texts(&html, ".admin-table tbody tr").len(), 16, "every district");
+    assert_eq!(texts(&html, ".admin-table tbody tr").len(), 18, "every district's seed stations");
     // Invites only from city administrators.
     let csrf = zhang.csrf("/admin/feedback").await;
     let res = zhang.post("/admin/invites", &[("csrf", &csrf), ("role", "city_admin"), ("district", "")]).await;

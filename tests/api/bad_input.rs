@@ -67,9 +67,9 @@ async fn markup_and_sql_in_search_are_just_text() {
         assert_eq!(status, 200, "q={q}");
         assert_eq!(count(&html, ".station"), 0, "q={q} matches nothing");
     }
-    assert_eq!(app.state.store.station_count().await.unwrap(), 16, "nothing lost");
+    assert_eq!(app.state.store.station_count().await.unwrap(), 18, "nothing lost");
     let (_, body) = app.json("/healthz").await;
-    assert_eq!(body["stations"], 16);
+    assert_eq!(body["stations"], 18);
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@ mod api;
 mod bad_input;
 mod feedback;
 mod helpers;
+mod holidays;
 mod map;
 mod pages;
+mod seed;
 mod snapshot;

@@ -19,7 +19,7 @@ async fn map_clusters_the_city_and_splits_at_street_zoom() {
     let (status, body) = app.json("/api/map?bbox=115.4,39.4,117.6,41.1&zoom=9").await;
     assert_eq!(status, 200);
     assert_eq!(body["type"], "FeatureCollection");
-    assert_eq!(total_count(&body), 16, "every public seed station is counted once");
+    assert_eq!(total_count(&body), 18, "every public seed station is counted once");
     let cluster = features(&body).iter().find(|f| f["properties"]["cluster"] == true).expect("a cluster at zoom 9");
     let ez = cluster["properties"]["expansion_zoom"].as_u64().unwrap();
     assert!(ez > 9, "expansion zoom {ez}");
@@ -56,7 +56,7 @@ async fn map_filters_and_caps_features() {
     let (status, body) = app.json("/api/map?bbox=-180,-85,180,85&zoom=18").await;
     assert_eq!(status, 200);
     assert!(features(&body).len() <= 300);
-    assert_eq!(total_count(&body), 2016);
+    assert_eq!(total_count(&body), 2018);
 }
 
 #[tokio::test]
@@ -139,12 +139,12 @@ async fn station_page_offers_navigation_in_each_datum() {
     let id = seed_id(&app, "刘村");
     let (_, html) = app.page(&format!("/stations/{id}")).await;
     let amap = attr(&html, "#nav a.nav-amap", "href");
-    // 刘村 is stored at WGS-84 39.735, 116.300; Amap gets GCJ-02, a few hundred metres off.
-    assert!(amap.contains("mode=ride") && !amap.contains("to=116.300000,39.735000"), "{amap}");
+    // 刘村 is stored at WGS-84 39.700, 116.360; Amap gets GCJ-02, a few hundred metres off.
+    assert!(amap.contains("mode=ride") && !amap.contains("to=116.360000,39.700000"), "{amap}");
     let baidu = attr(&html, "#nav a.nav-baidu", "href");
-    assert!(baidu.contains("latlng:39.735000,116.300000") && baidu.contains("coord_type=wgs84"), "{baidu}");
-    assert!(attr(&html, "#nav a.nav-geo", "href").starts_with("geo:39.735000,116.300000"));
-    assert!(attr(&html, "#nav a.nav-apple", "href").contains("daddr=39.735000,116.300000"));
+    assert!(baidu.contains("latlng:39.700000,116.360000") && baidu.contains("coord_type=wgs84"), "{baidu}");
+    assert!(attr(&html, "#nav a.nav-geo", "href").starts_with("geo:39.700000,116.360000"));
+    assert!(attr(&html, "#nav a.nav-apple", "href").contains("daddr=39.700000,116.360000"));
     assert!(text(&html, "#nav").contains("大致位置"), "approximate positions warn before navigating");
 }
 
@@ -160,7 +160,7 @@ async fn open_data_exports_with_etag() {
     let csv_text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     assert_eq!(&reader.headers().unwrap()[1], "名称");
-    assert_eq!(reader.records().count(), 5, "大兴 has five seed stations");
+    assert_eq!(reader.records().count(), 7, "大兴 has seven seed stations");
     let res = app
         .client
         .get(format!("{}/api/stations.csv?district=110115", app.address))

@@ -43,7 +43,6 @@ async fn open_now_follows_the_clock_and_hours() {
     let mut names = texts(&html, ".station-name");
     names.sort();
     let mut expected = vec![
-        "东花市街道暖心驿站",
         "刘村小哥之家户外劳动者暖心驿站",
         "槐房路壳牌加油站工会驿站",
         "空港祥云工会驿站",
@@ -124,7 +123,11 @@ async fn station_page_shows_the_ledger() {
     assert!(text(&html, ".precision-approximate").contains("大致位置"));
     assert!(text(&html, ".honours").contains("2024"));
     assert!(texts(&html, ".facilities .chip").contains(&"母婴室".to_string()));
-    assert!(text(&html, ".basic").contains("未达到"), "3 of the basic nine only");
+    assert!(
+        text(&html, ".basic").contains("4"),
+        "seats, water dispenser, medicines and umbrellas: 4 of the basic nine"
+    );
+    assert!(!text(&html, ".basic").contains("未达到"));
     assert_eq!(text(&html, ".state-big"), "营业时间待核实");
     assert!(text(&html, ".banner-warn").contains("尚未核实"));
     assert!(text(&html, ".crumbs").contains("南苑街道"));
@@ -148,7 +151,11 @@ async fn hours_follow_the_holiday_calendar() {
 
     let holiday = spawn_on(app.database_url.clone(), at("2025-10-01 10:00")).await;
     let (_, html) = holiday.page(&format!("/stations/{}", ids[0])).await;
-    assert_eq!(text(&html, ".state-big"), "已关门 · 近7天不开放", "closed for the whole holiday week");
+    assert_eq!(
+        text(&html, ".state-big"),
+        "已关门 · 国庆节放假 · 10月9日（周四）09:00 开门",
+        "closed for the whole holiday, with the day it reopens"
+    );
     let saturday = spawn_on(app.database_url.clone(), at("2025-10-10 18:00")).await;
     let (_, html) = saturday.page(&format!("/stations/{}", ids[0])).await;
     assert_eq!(text(&html, ".state-big"), "已关门 · 明天 09:00 开门", "Saturday 11 October is worked too");
@@ -226,7 +233,7 @@ async fn english_on_request() {
         .unwrap();
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(attr(&html, "html", "lang"), "en");
-    assert_eq!(text(&html, "#count"), "16 stations");
+    assert_eq!(text(&html, "#count"), "18 stations");
     // The switch link sets a cookie and returns to the page.
     let res = app.get("/lang/en?next=%2Fstations%3Fh24%3D1").await;
     assert_eq!(res.status().as_u16(), 303);
@@ -273,7 +280,7 @@ async fn health_and_compression() {
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
-    assert_eq!(body["stations"], 16);
+    assert_eq!(body["stations"], 18);
     let res =
         app.client.get(format!("{}/stations", app.address)).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(res.headers()["content-encoding"], "gzip");

@@ -31,12 +31,12 @@ async fn another_instance_sees_a_write() {
 #[tokio::test]
 async fn seeds_load_once() {
     let app = spawn_app().await;
-    assert_eq!(app.state.store.station_count().await.unwrap(), 16);
+    assert_eq!(app.state.store.station_count().await.unwrap(), 18);
     // A restart on the same database does not load the seeds again.
     let again = spawn_on(app.database_url.clone(), monday_morning()).await;
-    assert_eq!(again.state.store.station_count().await.unwrap(), 16);
+    assert_eq!(again.state.store.station_count().await.unwrap(), 18);
     let snapshot = again.state.snapshot.load();
-    assert_eq!(snapshot.public_count(), 16);
+    assert_eq!(snapshot.public_count(), 18);
     assert!(snapshot.calendar.is_makeup_workday(chrono::NaiveDate::from_ymd_opt(2025, 9, 28).unwrap()));
 }
 

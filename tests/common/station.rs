@@ -18,7 +18,7 @@ pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> S
         precision: Precision::Exact,
         host: HostType::StreetShop,
         hours: if hours.is_empty() { None } else { Some(Hours::parse(hours).expect("hours")) },
-        holiday_open: false,
+        works_makeup_days: true,
         contact_name: None,
         phone: None,
         area_m2: None,

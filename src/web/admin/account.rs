@@ -155,7 +155,7 @@ pub async fn password_form(
     let csrf = Csrf::for_request(&req, &state);
     let page = PasswordPage {
         ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
         error: None,
     };
     Ok(csrf.apply(page))
@@ -183,7 +183,7 @@ pub async fn change_password(
         let csrf = Csrf::for_request(&req, &state);
         let page = PasswordPage {
             ctx: PageCtx::new(&req, lang, &state),
-            admin: AdminCtx::new(&req, lang, &signed, &csrf),
+            admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
             error: Some(lang.t(&format!("staff.{key}")).into_owned()),
         };
         return html_page(StatusCode::BAD_REQUEST, &page);

@@ -5,6 +5,7 @@
 //! [`Admin`]: super::auth::Admin
 
 pub mod account;
+pub mod calendar;
 pub mod queue;
 pub mod staff;
 pub mod stations;
@@ -12,6 +13,7 @@ pub mod stations;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::AppState;
 use super::auth::SignedIn;
 use super::forms::Csrf;
 use super::i18n::Lang;
@@ -42,7 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::honour)
         .service(staff::list)
         .service(staff::invite)
-        .service(staff::audit);
+        .service(staff::audit)
+        .service(calendar::show)
+        .service(calendar::save);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
@@ -60,6 +64,7 @@ const FLASHES: &[&str] = &[
     "honour",
     "password",
     "conflict",
+    "calendar",
 ];
 
 /// What every staff page shows around its content.
@@ -69,10 +74,12 @@ pub struct AdminCtx {
     pub is_admin: bool,
     pub csrf: String,
     pub flash: Option<String>,
+    /// The holiday calendar ends soon: every staff page asks a city administrator to load the next year.
+    pub calendar_warning: Option<String>,
 }
 
 impl AdminCtx {
-    pub fn new(req: &HttpRequest, lang: Lang, signed: &SignedIn, csrf: &Csrf) -> AdminCtx {
+    pub fn new(req: &HttpRequest, lang: Lang, state: &AppState, signed: &SignedIn, csrf: &Csrf) -> AdminCtx {
         let flash = query_pairs(req)
             .ok()
             .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "done"))
@@ -84,8 +91,27 @@ impl AdminCtx {
             is_admin: signed.staff.role.is_admin(),
             csrf: csrf.token.clone(),
             flash,
+            calendar_warning: calendar_warning(lang, state),
         }
     }
+}
+
+/// "The holiday calendar is loaded up to …; load the next year", from 1 December of
+/// the last loaded year.
+pub fn calendar_warning(lang: Lang, state: &AppState) -> Option<String> {
+    let snapshot = state.snapshot.load();
+    let (last_year, last_day) = snapshot.calendar.ending(state.clock.today())?;
+    Some(match (last_year, last_day) {
+        (Some(year), Some(day)) => lang.tf(
+            "admin.calendar.ending",
+            &[
+                ("year", &year.to_string()),
+                ("day", &day.format("%Y-%m-%d").to_string()),
+                ("next", &(year + 1).to_string()),
+            ],
+        ),
+        _ => lang.t("admin.calendar.none_loaded").into_owned(),
+    })
 }
 
 /// The request's query as decoded pairs (invalid UTF-8 is a 400).

@@ -151,7 +151,7 @@ pub async fn list(
         if signed.staff.role.is_admin() { district_choices(lang, signed.staff.role, district_raw) } else { Vec::new() };
     let page = QueuePage {
         ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
         states: ["pending", "published", "rejected", "all"]
             .iter()
             .map(|s| Choice {
@@ -292,7 +292,7 @@ pub async fn detail(
     let csrf = Csrf::for_request(&req, &state);
     let page = DetailPage {
         ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
         row: row(lang, &state, &f),
         reasons: choices(
             RejectReason::ALL,

@@ -45,7 +45,7 @@ async fn staff_page(
     let csrf = Csrf::for_request(req, state);
     Ok(StaffPage {
         ctx: PageCtx::new(req, lang, state),
-        admin: AdminCtx::new(req, lang, &admin.0, &csrf),
+        admin: AdminCtx::new(req, lang, state, &admin.0, &csrf),
         people,
         districts: district_choices(lang, Role::CityAdmin, ""),
         invite_link,
@@ -98,7 +98,7 @@ pub async fn invite(
 struct AuditPage {
     ctx: PageCtx,
     admin: AdminCtx,
-    lines: Vec<(i64, String, AuditLine)>,
+    lines: Vec<(Option<i64>, String, AuditLine)>,
     total: i64,
     page: u32,
     pages: u32,
@@ -120,12 +120,19 @@ pub async fn audit(
         raw => Some(raw.parse::<i64>().map_err(|_| ParamError::new("station", raw, Problem::BadValue))?),
     };
     let (total, entries) = state.store.audit_log(station, page).await?;
-    let heads: Vec<(i64, String)> = entries.iter().map(|e| (e.station_id, e.station_name.clone())).collect();
+    // A station's entries link to it; others (a calendar year, a migration) are named.
+    let heads: Vec<(Option<i64>, String)> = entries
+        .iter()
+        .map(|e| match (e.station_id, &e.station_name) {
+            (Some(id), Some(name)) => (Some(id), name.clone()),
+            _ => (None, lang.tf(&format!("admin.entity.{}", e.entity), &[("key", &e.entity_key)])),
+        })
+        .collect();
     let lines = heads.into_iter().zip(audit_lines(lang, entries)).map(|((id, name), line)| (id, name, line)).collect();
     let csrf = Csrf::for_request(&req, &state);
     let page = AuditPage {
         ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &admin.0, &csrf),
+        admin: AdminCtx::new(&req, lang, &state, &admin.0, &csrf),
         lines,
         total,
         page: page + 1,

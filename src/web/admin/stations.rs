@@ -13,7 +13,7 @@ use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::{ALL_FACILITIES, Audience, Facility, FacilitySet, HostType};
 use crate::domain::feedback::multi_line;
 use crate::domain::geo::{Datum, to_wgs84};
-use crate::domain::hours::Hours;
+use crate::domain::hours::{HolidayConflict, Hours};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::station::{Honour, HonourLevel, Station, Status};
 use crate::domain::text::{Phone, SearchText, TextError, single_line};
@@ -101,7 +101,7 @@ pub async fn list(
     let csrf = Csrf::for_request(&req, &state);
     let page = ListPage {
         ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &signed, &csrf),
+        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
         q: q_raw.to_string(),
         districts: district_choices(lang, role, district_raw),
         rows,
@@ -123,8 +123,11 @@ pub struct StationForm {
     pub datum: String,
     pub precision: String,
     pub host: String,
+    /// The hours text without its `PH off` rule: the box below writes it.
     pub hours: String,
     pub holiday_open: bool,
+    /// "1" works 调休 make-up days, "0" keeps its own week, "" the host type's default.
+    pub works_makeup_days: String,
     pub contact_name: String,
     pub phone: String,
     pub area: String,
@@ -147,8 +150,9 @@ impl StationForm {
             datum: "wgs84".into(),
             precision: s.precision.key().into(),
             host: s.host.key().into(),
-            hours: s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
-            holiday_open: s.holiday_open,
+            hours: s.hours.as_ref().map(|h| h.without_ph_off()).unwrap_or_default(),
+            holiday_open: s.opens_on_holidays(),
+            works_makeup_days: if s.works_makeup_days { "1" } else { "0" }.into(),
             contact_name: s.contact_name.clone().unwrap_or_default(),
             phone: s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
             area: s.area_m2.map(|a| format!("{a}")).unwrap_or_default(),
@@ -174,6 +178,7 @@ impl StationForm {
             host: text("host"),
             hours: text("hours"),
             holiday_open: f.get("holiday_open") == "1",
+            works_makeup_days: text("works_makeup_days"),
             contact_name: text("contact_name"),
             phone: text("phone"),
             area: text("area"),
@@ -247,15 +252,28 @@ impl StationForm {
         }
         s.hours = match self.hours.trim() {
             "" => None,
-            raw => match Hours::parse(raw) {
-                Ok(h) => Some(h),
+            // The box writes or removes `PH off`; a text that says the opposite is refused.
+            raw => match Hours::parse(raw).map(|h| h.with_holidays(self.holiday_open)) {
+                Ok(Ok(h)) => Some(h),
+                Ok(Err(HolidayConflict::TextSaysClosed)) => {
+                    errors.push(("hours", "holiday_text_closed"));
+                    None
+                }
+                Ok(Err(HolidayConflict::TextSaysOpen)) => {
+                    errors.push(("hours", "holiday_text_open"));
+                    None
+                }
                 Err(_) => {
                     errors.push(("hours", "hours"));
                     None
                 }
             },
         };
-        s.holiday_open = self.holiday_open;
+        s.works_makeup_days = match self.works_makeup_days.as_str() {
+            "1" => true,
+            "0" => false,
+            _ => s.host.follows_makeup_by_default(),
+        };
         s.contact_name = match self.contact_name.trim() {
             "" => None,
             raw => single_line(raw, 40).map_err(|e| errors.push(("contact_name", e.key()))).ok(),
@@ -350,22 +368,41 @@ pub fn audit_lines(lang: Lang, entries: Vec<crate::store::AuditEntry>) -> Vec<Au
             let changes = after
                 .iter()
                 .map(|(k, v)| {
-                    let before = e.before.get(k).and_then(|b| b.as_str()).unwrap_or_default().to_string();
-                    (
-                        lang.t(&format!("admin.field.{k}")).into_owned(),
-                        before,
-                        v.as_str().unwrap_or_default().to_string(),
-                    )
+                    let before = e.before.get(k).map(audit_value).unwrap_or_default();
+                    (lang.t(&format!("admin.field.{k}")).into_owned(), before, audit_value(v))
                 })
                 .collect();
             AuditLine {
                 at: date_time(e.at),
-                who: e.staff_name,
+                who: e.staff_name.unwrap_or_else(|| lang.t("admin.system").into_owned()),
                 action: lang.t(&format!("admin.audit_action.{}", e.action)).into_owned(),
                 changes,
             }
         })
         .collect()
+}
+
+/// An audit value as text: strings as they are, a calendar's days one per line.
+fn audit_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| match (item.get("date"), item.get("kind"), item.get("name")) {
+                (Some(d), Some(k), Some(n)) => {
+                    format!(
+                        "{} {} {}",
+                        d.as_str().unwrap_or_default(),
+                        k.as_str().unwrap_or_default(),
+                        n.as_str().unwrap_or_default()
+                    )
+                }
+                _ => item.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -395,7 +432,7 @@ async fn edit_page(
     };
     Ok(EditPage {
         ctx: PageCtx::new(req, lang, state),
-        admin: AdminCtx::new(req, lang, signed, csrf),
+        admin: AdminCtx::new(req, lang, state, signed, csrf),
         id: station.map(|s| s.id),
         title: station.map(|s| s.name.clone()).unwrap_or_else(|| lang.t("admin.station.new").into_owned()),
         errors: errors.iter().map(|(f, p)| (*f, lang.t(&format!("admin.error.{p}")).into_owned())).collect(),
@@ -522,7 +559,7 @@ pub async fn create(
     };
     match checked {
         Ok(station) => {
-            let id = state.store.create_station(&station, signed.staff.id, now).await?;
+            let id = state.store.create_station(&station, Some(signed.staff.id), now).await?;
             state.reload_station(id).await?;
             Ok(see_other(&format!("/admin/stations/{id}?done=created")))
         }
@@ -547,7 +584,7 @@ fn blank_station(role: Role, now: i64) -> Station {
         precision: Precision::Approximate,
         host: HostType::Other,
         hours: None,
-        holiday_open: true,
+        works_makeup_days: HostType::Other.follows_makeup_by_default(),
         contact_name: None,
         phone: None,
         area_m2: None,
@@ -578,7 +615,7 @@ async fn commit(
     action: &str,
     done: &str,
 ) -> Result<HttpResponse, AppError> {
-    let saved = state.store.save_station(before, after, action, staff.id, state.clock.now()).await?;
+    let saved = state.store.save_station(before, after, action, Some(staff.id), state.clock.now()).await?;
     if !saved {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
     }

@@ -169,7 +169,7 @@ pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) 
             MapItem::Station { index } => {
                 let e = snapshot.entry(index);
                 let s = &e.station;
-                let (state, state_text) = availability_line(lang, e.availability(now), now, e.h24);
+                let (state, state_text) = availability_line(lang, e, &snapshot.calendar, now);
                 json.station(s.position, s.id, &s.name, state, &state_text, s.facilities);
             }
         }

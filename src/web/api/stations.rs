@@ -21,10 +21,16 @@ struct Item<'a> {
     address: &'a str,
     lat: f64,
     lon: f64,
-    open_now: bool,
+    /// `null` when it cannot be told (no hours, or a holiday calendar not loaded).
+    open_now: Option<bool>,
     /// "open", "closed", "out_of_service" or "unknown".
     state: &'static str,
+    /// Open around the clock today (by today's hours, holidays included).
     h24: bool,
+    /// Opens on public holidays, as the hours text says.
+    holiday_open: bool,
+    /// Works 调休 make-up working days.
+    works_makeup_days: bool,
     facilities: Vec<&'static str>,
     basic: bool,
     status: &'static str,
@@ -33,6 +39,10 @@ struct Item<'a> {
 #[derive(Serialize)]
 struct ListBody<'a> {
     total: usize,
+    /// With `open_now=1`: stations that match the other filters but whose state cannot
+    /// be told now, left out of the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    left_out_unknown: Option<usize>,
     page: u32,
     per_page: usize,
     items: Vec<Item<'a>>,
@@ -50,9 +60,11 @@ impl<'a> Item<'a> {
             address: &s.address,
             lat: s.position.lat,
             lon: s.position.lon,
-            open_now: state.is_open(),
+            open_now: state.open_now(),
             state: state.key(),
             h24: e.h24,
+            holiday_open: s.opens_on_holidays(),
+            works_makeup_days: s.works_makeup_days,
             facilities: s.facilities.iter().map(|f| f.key()).collect(),
             basic: s.meets_basic(),
             status: s.status.key(),
@@ -76,6 +88,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let page = snapshot.list(&filter, now, per_page);
     let body = ListBody {
         total: page.total,
+        left_out_unknown: filter.open_now.then(|| snapshot.left_out_unknown(&filter, now)),
         page: page.page,
         per_page,
         items: page.items.iter().map(|e| Item::new(e, now)).collect(),

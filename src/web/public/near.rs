@@ -86,7 +86,7 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                 .map(|(e, m)| {
                     let (walk, ride) = travel_minutes(m);
                     NearRow {
-                        row: StationRow::new(e, lang, now),
+                        row: StationRow::new(e, lang, &snapshot.calendar, now),
                         distance: distance_text(lang, m),
                         // Nobody walks 10 km to a rest stop: far stations give the riding time only.
                         minutes: if m <= WALKABLE_M {

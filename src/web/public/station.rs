@@ -9,12 +9,11 @@ use askama_web::WebTemplate;
 use chrono::Datelike;
 
 use super::view::Chip;
-use crate::domain::calendar::DayKind;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::Precision;
 use crate::domain::feedback::FeedbackForm;
 use crate::domain::geo::NavLinks;
-use crate::domain::hours::{WEEKDAYS, beijing_local, beijing_ts, format_range};
+use crate::domain::hours::{DayType, Rule, WEEKDAYS, beijing_local, format_range, midnight};
 use crate::domain::station::Status;
 use crate::snapshot::Entry;
 use crate::web::AppState;
@@ -22,7 +21,9 @@ use crate::web::error::AppError;
 use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, WEEKDAY_KEYS, availability_line, honour_line, html_page, weekday_name, when};
+use crate::web::page::{
+    PageCtx, WEEKDAY_KEYS, availability_line, festival, honour_line, html_page, weekday_name, when,
+};
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -52,6 +53,8 @@ pub struct StationPage {
     week: Vec<HoursLine>,
     days: Vec<HoursLine>,
     hours_raw: Option<String>,
+    /// How the station treats 调休 make-up working days, in words.
+    makeup_note: String,
     facilities: Vec<Chip>,
     basic: bool,
     basic_count: u32,
@@ -108,20 +111,33 @@ fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64)
         .collect();
     let today = beijing_local(now).date();
     let days = (0..7)
-        .map(|i| {
-            let date = today + chrono::Days::new(i);
-            let note = match calendar.kind(date) {
-                Some(DayKind::Holiday(name)) => lang.tf("hours.holiday", &[("name", name)]),
-                Some(DayKind::Workday(name)) => lang.tf("hours.workday", &[("name", name)]),
-                None => String::new(),
+        .filter_map(|i| timeline.day(today + chrono::Days::new(i)))
+        .enumerate()
+        .map(|(i, plan)| {
+            let date = plan.date;
+            let note = match (&plan.day, plan.rule) {
+                (DayType::Holiday(name), _) => lang.tf("hours.holiday", &[("name", &festival(lang, name))]),
+                (DayType::Makeup(name), Rule::MakeupKeepsWeek) => {
+                    lang.tf("hours.workday_own_week", &[("name", &festival(lang, name))])
+                }
+                (DayType::Makeup(name), _) => lang.tf("hours.workday", &[("name", &festival(lang, name))]),
+                (DayType::Unknown, Rule::NotLoaded) => {
+                    let year = calendar.missing_year(date).unwrap_or(date.year()).to_string();
+                    lang.tf("hours.not_loaded", &[("year", &year)])
+                }
+                _ => String::new(),
             };
             let label = format!(
                 "{} {}",
                 weekday_name(lang, date),
                 lang.tf("date.month_day", &[("m", &date.month().to_string()), ("d", &date.day().to_string())])
             );
-            let midnight = beijing_ts(date.and_time(chrono::NaiveTime::MIN));
-            HoursLine { label, hours: ranges_text(lang, &timeline.day_minutes(midnight)), note, today: i == 0 }
+            let hours = if plan.known {
+                ranges_text(lang, &timeline.day_minutes(midnight(date)))
+            } else {
+                lang.t("hours.unknown_day").into_owned()
+            };
+            HoursLine { label, hours, note, today: i == 0 }
         })
         .collect();
     (week, days)
@@ -155,7 +171,7 @@ pub fn build(
         return Err(AppError::Gone);
     }
     let now = state.clock.now();
-    let (state_class, state_text) = availability_line(lang, entry.availability(now), now, entry.h24);
+    let (state_class, state_text) = availability_line(lang, entry, &snapshot.calendar, now);
     let closed_banner = match &s.status {
         Status::TemporarilyClosed { reason, until } => {
             let reason = if reason.is_empty() { lang.t("status.no_reason").into_owned() } else { reason.clone() };
@@ -194,6 +210,7 @@ pub fn build(
         week,
         days,
         hours_raw: s.hours.as_ref().map(|h| h.raw().to_string()),
+        makeup_note: lang.t(if s.works_makeup_days { "hours.follows_makeup" } else { "hours.keeps_week" }).into_owned(),
         facilities: s.facilities.iter().map(|f| Chip { key: f.key(), label: label("facility", f.key()) }).collect(),
         basic: s.meets_basic(),
         basic_count: s.facilities.basic_count(),

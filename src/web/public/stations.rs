@@ -116,6 +116,8 @@ struct StationsPage {
     /// The same view on the map.
     map_url: String,
     total: usize,
+    /// With "open now": stations left out because their state cannot be told.
+    left_out: usize,
     page: u32,
     pages: u32,
     rows: Vec<StationRow>,
@@ -187,7 +189,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let now = state.clock.now();
     let result = snapshot.list(&filter, now, PER_PAGE);
-    let rows = result.items.iter().map(|e| StationRow::new(e, lang, now)).collect();
+    let rows = result.items.iter().map(|e| StationRow::new(e, lang, &snapshot.calendar, now)).collect();
     let relax = if result.total == 0 {
         relaxations(&filter, lang)
             .into_iter()
@@ -218,6 +220,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         filters,
         map_url,
         total: result.total,
+        left_out: snapshot.left_out_unknown(&filter, now),
         page: result.page,
         pages: result.pages,
         rows,

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::domain::calendar::HolidayCalendar;
 use crate::domain::facility::{ALL_FACILITIES, KEY_FACILITIES};
 use crate::snapshot::Entry;
 use crate::web::i18n::Lang;
@@ -29,9 +30,9 @@ pub struct StationRow {
 }
 
 impl StationRow {
-    pub fn new(entry: &Entry, lang: Lang, now: i64) -> StationRow {
+    pub fn new(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> StationRow {
         let s = &entry.station;
-        let (state_class, state_text) = availability_line(lang, entry.availability(now), now, entry.h24);
+        let (state_class, state_text) = availability_line(lang, entry, calendar, now);
         let chips: Vec<Chip> = KEY_FACILITIES
             .iter()
             .filter(|f| s.facilities.contains(**f))
