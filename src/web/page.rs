@@ -116,6 +116,9 @@ pub fn festival(lang: Lang, name: &str) -> String {
     }
 }
 
+/// Seconds before closing from which the state line warns that the station closes soon.
+const CLOSING_SOON: i64 = 30 * 60;
+
 /// A CSS class and a sentence for a station's state at `now`: open (24 hours when
 /// today's hours are), closed with when it opens (and which holiday closes it), out of
 /// service, or unknown and why.
@@ -125,6 +128,9 @@ pub fn availability_line(lang: Lang, entry: &Entry, calendar: &HolidayCalendar, 
     match entry.availability(now) {
         Availability::Open { closes } if entry.h24 && closes.is_none_or(|t| t - now >= 86_400) => {
             ("open", lang.t("state.open_24h").into_owned())
+        }
+        Availability::Open { closes: Some(t) } if t - now <= CLOSING_SOON => {
+            ("open", lang.tf("state.closing_soon", &[("when", &when(lang, now, t))]))
         }
         Availability::Open { closes: Some(t) } => {
             ("open", lang.tf("state.open_closes", &[("when", &when(lang, now, t))]))

@@ -178,9 +178,12 @@ async fn the_reopening_after_the_2026_spring_festival_is_named() {
 async fn a_24_hour_station_closed_on_holidays_is_not_24_hours_on_the_holiday() {
     let app = spawn_app_at(at("2025-09-30 10:00")).await;
     let [_, _, always, _] = four_stations(&app).await;
-    // The eve: open now, closing at midnight.
+    // The eve: open now, closing at midnight, and soon before it.
     let (_, page) = app.page(&format!("/stations/{always}")).await;
     assert_eq!(text(&page, ".state"), "营业中 · 今天 24:00 关门");
+    let late = spawn_on(app.database_url.clone(), at("2025-09-30 23:40")).await;
+    let (_, page) = late.page(&format!("/stations/{always}")).await;
+    assert_eq!(text(&page, ".state"), "营业中 · 即将关门（今天 24:00）");
     let (_, body) = app.json("/api/stations?district=110106&h24=1").await;
     assert!(body["items"].as_array().expect("items").iter().any(|i| i["id"] == always), "24 hours on an ordinary day");
 
