@@ -51,7 +51,13 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
             .get(f.station_id)
             .map(|e| e.station.name.clone())
             .unwrap_or_else(|| format!("#{}", f.station_id)),
-        district: District::parse(&f.district_code).map(|d| d.name(lang.is_zh())).unwrap_or_default(),
+        // Where the station is now (it may have moved since the feedback was sent).
+        district: snapshot
+            .get(f.station_id)
+            .map(|e| e.station.district)
+            .or_else(|| District::parse(&f.district_code))
+            .map(|d| d.name(lang.is_zh()))
+            .unwrap_or_default(),
         kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
         rating: f.rating,
         body: f.body.clone(),
