@@ -91,6 +91,12 @@ pub async fn geojson(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     })
 }
 
+/// A text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) gets a leading `'`, as OWASP's CSV injection guidance says.
+fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+}
+
 #[get("/api/stations.csv")]
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     // Column headers are for people: Chinese, from the locale file.
@@ -128,21 +134,21 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
                     s.facilities.iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
                 w.write_record([
                     s.id.to_string(),
-                    s.name.clone(),
+                    csv_cell(&s.name),
                     s.district.name_zh.to_string(),
-                    street.unwrap_or_default(),
-                    s.address.clone(),
+                    csv_cell(&street.unwrap_or_default()),
+                    csv_cell(&s.address),
                     format!("{:.6}", s.position.lat),
                     format!("{:.6}", s.position.lon),
                     lang.t(&format!("export.precision_{}", s.precision.key())).into_owned(),
                     lang.label("host", s.host.key()).into_owned(),
-                    s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
+                    csv_cell(s.hours.as_ref().map(|h| h.raw()).unwrap_or_default()),
                     yes_no(s.holiday_open),
                     yes_no(e.is_open(now)),
                     facilities.join("、"),
                     yes_no(s.meets_basic()),
                     lang.t(&format!("export.status_{}", s.status.key())).into_owned(),
-                    s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                    csv_cell(s.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()),
                     s.verified_on.map(|d| d.to_string()).unwrap_or_default(),
                 ])
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -151,4 +157,20 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_quoted() {
+        let link = r#"=HYPERLINK("http://evil.example","点我")"#;
+        assert_eq!(csv_cell(link), format!("'{link}"));
+        for risky in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(risky), format!("'{risky}"));
+        }
+        assert_eq!(csv_cell("丰台驿站 = 好"), "丰台驿站 = 好");
+        assert_eq!(csv_cell(""), "");
+    }
 }
