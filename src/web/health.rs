@@ -20,5 +20,6 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         "database": database,
         "data_version": snapshot.version,
         "stations": snapshot.public_count(),
+        "panics": state.panics.count(),
     }))
 }

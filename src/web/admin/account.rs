@@ -19,6 +19,7 @@ use crate::web::error::AppError;
 use crate::web::forms::{Csrf, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
+use crate::web::redirect::local_target;
 
 /// Checked against when the username does not exist, so that a wrong name takes as
 /// long as a wrong password.
@@ -38,11 +39,7 @@ async fn hash(password: String) -> Result<String, AppError> {
 
 /// Only our own staff pages are places to return to after login.
 fn safe_next(raw: &str) -> String {
-    if raw.starts_with("/admin") && !raw.contains("//") && !raw.contains('\\') {
-        raw.to_string()
-    } else {
-        "/admin".into()
-    }
+    local_target(raw, "/admin", "/admin")
 }
 
 #[derive(Template, WebTemplate)]

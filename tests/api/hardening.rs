@@ -1,0 +1,406 @@
+//! One test per finding of the outside probe (issue 11), each through the real app.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use yizhan::domain::district::District;
+use yizhan::domain::filter::StationFilter;
+use yizhan::domain::staff::Role;
+
+use crate::admin::{PASSWORD, create_staff, login, sign_in, signed_in_admin, signed_in_fengtai};
+use crate::feedback::{Browser, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::helpers::*;
+
+// 1. Panics.
+
+#[tokio::test]
+async fn map_at_the_highest_zooms_answers() {
+    for datum in ["wgs84", "gcj02"] {
+        let app = spawn_app_with(|c| c.tile_datum = datum.into()).await;
+        for zoom in 17..=22 {
+            for bbox in ["115,39,118,41", "116.3,39.8,116.3,39.8", "116.39,39.9,116.4,39.91"] {
+                let (status, body) = app.json(&format!("/api/map?bbox={bbox}&zoom={zoom}")).await;
+                assert_eq!(status, 200, "{datum} {bbox} zoom {zoom}");
+                let features = body["features"].as_array().map(Vec::len).unwrap_or_default();
+                assert!(features > 0 || bbox != "115,39,118,41", "{datum} {bbox} zoom {zoom}: the whole city");
+            }
+        }
+        for zoom in ["23", "-1", "1e3", "NaN"] {
+            assert_eq!(app.json(&format!("/api/map?bbox=115,39,118,41&zoom={zoom}")).await.0, 400);
+        }
+        let (status, health) = app.json("/healthz").await;
+        assert_eq!(status, 200);
+        assert_eq!(health["panics"], 0);
+    }
+}
+
+#[tokio::test]
+async fn a_default_filter_lists_the_first_page() {
+    let app = spawn_app().await;
+    let snapshot = app.state.snapshot.load();
+    let default = StationFilter::default();
+    assert_eq!(default.page, 0);
+    let page = snapshot.list(&default, app.state.clock.now(), 20);
+    assert_eq!(page.page, 1);
+    assert_eq!(page.items.len(), page.total.min(20));
+    assert!(page.total > 0);
+}
+
+// 2. Redirects stay on the site.
+
+#[tokio::test]
+async fn redirect_targets_stay_on_the_site() {
+    let app = spawn_app().await;
+    for (next, to) in [
+        ("%2F%09%2Fevil.com", "/"),
+        ("/%0d%0aSet-Cookie:%20x=y", "/"),
+        ("/%00", "/"),
+        ("//evil.com", "/"),
+        ("/%5C/evil.com", "/"),
+        ("https://evil.com", "/"),
+        ("/stations%3Fdistrict%3D110106", "/stations?district=110106"),
+        ("/stations?q=%E4%B8%87", "/stations?q=%E4%B8%87"),
+    ] {
+        let res = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(res.status().as_u16(), 303, "next={next}");
+        assert_eq!(location(&res), to, "next={next}");
+    }
+
+    create_staff(&app, "admin", "王主任", Role::CityAdmin).await;
+    for next in ["/admin%0d%0aSet-Cookie:%20x=y", "/admin/%00", "/admin/\t/evil.com", "//evil.com/admin"] {
+        let browser = Browser::new(&app);
+        let (status, _) = browser.page(&format!("/admin/login?next={}", next.replace('\t', "%09"))).await;
+        assert_eq!(status, 200, "{next}");
+        let res = login(&browser, "admin", PASSWORD, &next.replace("%0d%0a", "\r\n").replace("%00", "\0")).await;
+        assert_eq!(res.status().as_u16(), 303, "{next:?}");
+        assert_eq!(location(&res), "/admin", "{next:?}");
+    }
+
+    let admin = sign_in(&app, "admin").await;
+    let csrf = admin.csrf("/admin/feedback").await;
+    for back in ["/admin/feedback\r\n/x", "/admin/feedback\0", "//evil.com/admin/feedback", "/admin/feedback/\t/x"] {
+        let res = admin.post("/admin/feedback/bulk", &[("csrf", &csrf), ("action", "publish"), ("back", back)]).await;
+        assert_eq!(res.status().as_u16(), 303, "{back:?}");
+        assert_eq!(location(&res), "/admin/feedback?done=nothing", "{back:?}");
+    }
+}
+
+// 6. Stalled bodies.
+
+/// Sends `head` (and `body`) on a raw connection; returns what came back and how long
+/// the server took to close it.
+fn stall(address: &str, head: &str, body: &[u8]) -> (String, Duration) {
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).expect("head");
+    stream.write_all(body).expect("body");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn stalled_bodies_and_heads_are_closed() {
+    let app = spawn_app_with(|c| {
+        c.body_timeout_seconds = 1;
+        c.head_timeout_seconds = 1;
+    })
+    .await;
+    let address = app.address.clone();
+    let station = fengtai_station(&app);
+    let (answer, took) = tokio::task::spawn_blocking(move || {
+        let head = format!(
+            "POST /stations/{station}/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        );
+        stall(&address, &head, b"kind=praise")
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+
+    let address = app.address.clone();
+    let (answer, took) =
+        tokio::task::spawn_blocking(move || stall(&address, "GET / HTTP/1.1\r\nHost: x\r\n", b"")).await.unwrap();
+    assert!(took < Duration::from_secs(5), "closed after {took:?}: {answer}");
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+}
+
+// 7. HEAD and methods.
+
+#[tokio::test]
+async fn head_answers_and_other_methods_get_405() {
+    let app = spawn_app().await;
+    for path in ["/", "/stations", "/map", "/open-data", "/api/stations", "/healthz", "/admin/login"] {
+        let res = app.client.head(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "HEAD {path}");
+        let get = app.get(path).await;
+        assert_eq!(res.headers()["content-type"], get.headers()["content-type"], "{path}");
+        assert!(res.bytes().await.unwrap().is_empty());
+    }
+    for (method, path, allow) in [
+        ("PUT", "/", "GET, HEAD"),
+        ("DELETE", "/stations", "GET, HEAD"),
+        ("PATCH", "/admin/login", "GET, HEAD, POST"),
+        ("OPTIONS", "/api/map", "GET, HEAD"),
+        ("GET", "/admin/logout", "POST"),
+    ] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let res = app.client.request(m, format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        if !path.starts_with("/api/") {
+            let (_, html) = html_of(res).await;
+            assert_eq!(count(&html, "header.top"), 1, "in the layout");
+        }
+    }
+    let res = app.client.delete(format!("{}/no/such/page", app.address)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+}
+
+// 8. Transport and caching.
+
+#[tokio::test]
+async fn secure_sites_send_hsts_and_secure_cookies() {
+    let app = spawn_app_with(|c| c.secure_cookies = true).await;
+    let res = app.get("/").await;
+    let hsts = res.headers()["strict-transport-security"].to_str().unwrap().to_string();
+    let age: u64 = hsts.trim_start_matches("max-age=").split(';').next().unwrap().parse().unwrap();
+    assert!(age >= 365 * 24 * 3600, "{hsts}");
+    let station = fengtai_station(&app);
+    for path in ["/lang/en?next=/".to_string(), format!("/stations/{station}"), "/admin/login".to_string()] {
+        let res = app.get(&path).await;
+        let cookies: Vec<_> =
+            res.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect();
+        assert!(!cookies.is_empty(), "{path} sets a cookie");
+        assert!(cookies.iter().all(|c| c.contains("; Secure")), "{path}: {cookies:?}");
+    }
+    let plain = spawn_app().await;
+    assert!(plain.get("/").await.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
+async fn private_pages_are_not_stored() {
+    let app = spawn_app().await;
+    let worker = Browser::new(&app);
+    let receipt = feedback(&worker, fengtai_station(&app), &[("phone", "13800138000")]).await;
+    let id = feedback_id(&app, &receipt).await;
+    let admin = signed_in_admin(&app).await;
+    for path in [
+        "/admin/login".to_string(),
+        "/admin/feedback".to_string(),
+        format!("/admin/feedback/{id}"),
+        "/admin/stations".to_string(),
+        "/admin/staff".to_string(),
+        "/invite/0123456789abcdef0123456789abcdef".to_string(),
+        format!("/feedback/{receipt}"),
+    ] {
+        let res = admin.get(&path).await;
+        assert!(res.status().as_u16() < 500);
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    assert_eq!(Browser::new(&app).get("/admin/feedback").await.headers()["cache-control"], "no-store");
+    assert_ne!(
+        app.get("/stations").await.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+}
+
+// 9. Proxies.
+
+async fn post_feedback_via(app: &TestApp, forwarded_for: &str) -> u16 {
+    let worker = Browser::new(app);
+    let station = fengtai_station(app);
+    let (_, html) = worker.page(&format!("/stations/{station}")).await;
+    let csrf = attr(&html, "form.feedback-form input[name=csrf]", "value");
+    let submission = attr(&html, "form.feedback-form input[name=submission]", "value");
+    let body = crate::feedback::encode(&[
+        ("csrf", &csrf),
+        ("submission", &submission),
+        ("kind", "praise"),
+        ("body", "很好"),
+        ("website", ""),
+    ]);
+    worker
+        .client
+        .post(format!("{}/stations/{station}/feedback", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Forwarded-For", forwarded_for)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_client_is_the_rightmost_untrusted_address() {
+    let app = spawn_app_with(|c| {
+        c.trust_proxy = true;
+        c.feedback_per_hour = 2;
+    })
+    .await;
+    // The client writes the left part; our proxy (127.0.0.1, trusted) appends what it saw.
+    assert_eq!(post_feedback_via(&app, "1.1.1.1, 203.0.113.7").await, 303);
+    assert_eq!(post_feedback_via(&app, "2.2.2.2, 203.0.113.7").await, 303);
+    assert_eq!(post_feedback_via(&app, "3.3.3.3, 203.0.113.7").await, 429, "a new left part is not a new client");
+    assert_eq!(post_feedback_via(&app, "203.0.113.8").await, 303, "another client");
+}
+
+#[tokio::test]
+async fn invite_links_never_take_the_host_from_the_request() {
+    for public_url in [None, Some("https://yizhan.example.cn/")] {
+        let app = spawn_app_with(|c| c.public_url = public_url.map(String::from)).await;
+        let admin = signed_in_admin(&app).await;
+        let csrf = admin.csrf("/admin/staff").await;
+        let body = crate::feedback::encode(&[("csrf", &csrf), ("role", "district_staff"), ("district", "110106")]);
+        let res = admin
+            .client
+            .post(format!("{}/admin/invites", app.address))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Host", "evil.example")
+            .header("X-Forwarded-Host", "evil.example")
+            .header("Forwarded", "host=evil.example;proto=https")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, html) = html_of(res).await;
+        assert_eq!(status, 200);
+        let link = attr(&html, ".invite-made input.invite-link", "value");
+        let expected = public_url.map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| app.address.clone());
+        assert!(link.starts_with(&format!("{expected}/invite/")), "{link}");
+    }
+}
+
+// 10. Feedback follows its station.
+
+async fn move_station(admin: &Browser, id: i64, district: &str) {
+    let (status, html) = admin.page(&format!("/admin/stations/{id}")).await;
+    assert_eq!(status, 200);
+    let form = html.select(&sel("form.station-form")).next().expect("form");
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for el in form.select(&sel("input[name], select[name], textarea[name]")) {
+        let v = el.value();
+        let name = v.attr("name").unwrap_or_default().to_string();
+        let value = match v.name() {
+            "input" if matches!(v.attr("type"), Some("checkbox" | "radio")) && v.attr("checked").is_none() => continue,
+            "input" if matches!(v.attr("type"), Some("submit" | "button")) => continue,
+            "input" => v.attr("value").unwrap_or("on").to_string(),
+            "select" => el
+                .select(&sel("option[selected]"))
+                .next()
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or_default()
+                .to_string(),
+            _ => el.text().collect(),
+        };
+        pairs.push((name, value));
+    }
+    for (k, v) in pairs.iter_mut() {
+        if k == "district" {
+            *v = district.into();
+        }
+        if k == "street" {
+            v.clear();
+        }
+    }
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = admin.post(&format!("/admin/stations/{id}"), &refs).await;
+    assert_eq!(res.status().as_u16(), 303, "moved to {district}");
+    assert_eq!(admin.page(&format!("/admin/stations/{id}")).await.0, 200);
+}
+
+#[tokio::test]
+async fn feedback_follows_its_station_when_it_moves() {
+    let app = spawn_app().await;
+    let station = fengtai_station(&app);
+    let receipt = feedback(&Browser::new(&app), station, &[("phone", "13800138000")]).await;
+    let id = feedback_id(&app, &receipt).await;
+    let admin = signed_in_admin(&app).await;
+    let fengtai = signed_in_fengtai(&app).await;
+    let shunyi_role = Role::DistrictStaff(District::parse("110113").expect("顺义"));
+    create_staff(&app, "shunyi", "赵顺义", shunyi_role).await;
+    let shunyi = sign_in(&app, "shunyi").await;
+    let sees = |who: &Browser| {
+        let path = format!("/admin/feedback/{id}");
+        let queue = "/admin/feedback?state=all".to_string();
+        let who = Browser { base: who.base.clone(), client: who.client.clone(), jar: who.jar.clone() };
+        async move {
+            let (status, html) = who.page(&path).await;
+            let (_, queue) = who.page(&queue).await;
+            (status, status == 200 && text(&html, "main").contains("13800138000"), count(&queue, "tbody tr") > 0)
+        }
+    };
+    assert_eq!(sees(&fengtai).await, (200, true, true));
+    assert_eq!(sees(&shunyi).await.0, 404);
+
+    move_station(&admin, station, "110113").await;
+    assert_eq!(sees(&fengtai).await, (404, false, false), "丰台 no longer sees it");
+    assert_eq!(sees(&shunyi).await, (200, true, true), "顺义 does");
+    let csrf = fengtai.csrf("/admin/feedback").await;
+    let res = fengtai.post(&format!("/admin/feedback/{id}"), &[("csrf", &csrf), ("action", "publish")]).await;
+    assert_eq!(res.status().as_u16(), 404);
+    let res =
+        fengtai.post("/admin/feedback/bulk", &[("csrf", &csrf), ("action", "publish"), ("id", &id.to_string())]).await;
+    assert_eq!(location(&res), "/admin/feedback?done=nothing");
+    assert_eq!(app.state.store.feedback_for(id, Role::CityAdmin).await.unwrap().unwrap().state.key(), "pending");
+
+    // And back again.
+    move_station(&admin, station, "110106").await;
+    assert_eq!(sees(&fengtai).await, (200, true, true));
+    assert_eq!(sees(&shunyi).await.0, 404);
+}
+
+// 11. CSV formulas.
+
+#[tokio::test]
+async fn csv_cells_never_start_a_formula() {
+    let app = spawn_app().await;
+    let name = r#"=HYPERLINK("http://evil.example","点我")"#;
+    app.add(vec![station(name, 110115, "24/7", &["water"])]).await;
+    for path in ["/api/stations.csv", "/api/stations.csv?district=110115"] {
+        let bytes = app.get(path).await.bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let names: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_string()).collect();
+        assert!(names.contains(&format!("'{name}")), "{path}");
+        assert!(names.iter().all(|n| !n.starts_with(['=', '+', '-', '@'])), "{path}");
+    }
+}
+
+// 12 (rest). Form types and bidi controls.
+
+#[tokio::test]
+async fn forms_must_be_urlencoded() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    let csrf = browser.csrf("/admin/login").await;
+    let body = format!("csrf={csrf}&username=admin&password=x");
+    for kind in ["text/plain", "multipart/form-data; boundary=x", "application/json"] {
+        let res = browser
+            .client
+            .post(format!("{}/admin/login", app.address))
+            .header("Content-Type", kind)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let (status, html) = html_of(res).await;
+        assert_eq!(status, 415, "{kind}");
+        assert_eq!(text(&html, "h1"), "表单格式不对");
+    }
+    let res = browser.client.post(format!("{}/admin/login", app.address)).body(body).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 415, "no type at all");
+}
+
+#[tokio::test]
+async fn bidi_controls_are_not_stored() {
+    let app = spawn_app().await;
+    let receipt =
+        feedback(&Browser::new(&app), fengtai_station(&app), &[("body", "门\u{202E}关着\u{2066}呢\u{2069}")]).await;
+    let stored = app.state.store.feedback_by_receipt(&receipt).await.unwrap().unwrap();
+    assert_eq!(stored.body, "门关着呢");
+}
