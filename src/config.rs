@@ -89,6 +89,9 @@ pub struct Config {
     /// Seconds a client has to send a request body (a form), counted from its head.
     #[arg(long, env = "YIZHAN_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
     pub body_timeout_seconds: u64,
+    /// Login attempts allowed per client address in 15 minutes.
+    #[arg(long, env = "YIZHAN_LOGIN_PER_15_MIN", default_value_t = 20)]
+    pub login_per_15_min: u32,
     /// Feedback posts allowed per client address and hour.
     #[arg(long, env = "YIZHAN_FEEDBACK_PER_HOUR", default_value_t = 10)]
     pub feedback_per_hour: u32,
@@ -118,6 +121,7 @@ impl Config {
             public_url: None,
             head_timeout_seconds: 5,
             body_timeout_seconds: 10,
+            login_per_15_min: 20,
         }
     }
 }

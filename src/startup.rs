@@ -75,6 +75,7 @@ impl Application {
             trusted_proxies,
             public_url,
             feedback_per_hour: config.feedback_per_hour,
+            login_per_15_min: config.login_per_15_min,
             head_timeout: Duration::from_secs(config.head_timeout_seconds.max(1)),
             body_timeout: Duration::from_secs(config.body_timeout_seconds.max(1)),
         };

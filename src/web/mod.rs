@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod methods;
 pub mod page;
 pub mod panics;
+pub mod passwords;
 pub mod proxy;
 pub mod public;
 pub mod redirect;
@@ -81,9 +82,20 @@ pub struct WebOptions {
     pub public_url: String,
     /// Feedback posts allowed per address and hour.
     pub feedback_per_hour: u32,
+    /// Login attempts allowed per address in 15 minutes.
+    pub login_per_15_min: u32,
     /// Time a client has to send a request head, and a request body.
     pub head_timeout: Duration,
     pub body_timeout: Duration,
+}
+
+/// `n` per 15 minutes, all of them at once if need be.
+fn per_15_min(n: u32) -> governor::Quota {
+    let n = std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let every = Duration::from_secs(15 * 60) / n.get();
+    governor::Quota::with_period(every.max(Duration::from_millis(1)))
+        .unwrap_or_else(|| governor::Quota::per_second(n))
+        .allow_burst(n)
 }
 
 /// Everything a handler needs.
@@ -102,6 +114,12 @@ pub struct AppState {
     /// The site's address for links the app writes, without a trailing slash.
     pub public_url: Arc<str>,
     pub feedback_limiter: Arc<Limiter>,
+    /// Login attempts per client address.
+    pub login_limiter: Arc<Limiter>,
+    /// Failed logins of usernames that do not exist.
+    pub unknown_logins: Arc<admin::attempts::UnknownNames>,
+    /// The password hashing threads (login, invites, password changes).
+    pub hasher: Arc<passwords::Hasher>,
     /// Requests that panicked since the start.
     pub panics: Arc<panics::Panics>,
     pub head_timeout: Duration,
@@ -131,6 +149,9 @@ impl AppState {
             trusted_proxies: Arc::new(options.trusted_proxies),
             public_url: options.public_url.trim_end_matches('/').into(),
             feedback_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour))),
+            login_limiter: Arc::new(governor::RateLimiter::keyed(per_15_min(options.login_per_15_min))),
+            unknown_logins: Arc::default(),
+            hasher: Arc::new(passwords::Hasher::new(0)),
             panics: Arc::new(panics::Panics::default()),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,

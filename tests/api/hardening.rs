@@ -85,6 +85,115 @@ async fn redirect_targets_stay_on_the_site() {
     }
 }
 
+// 3. and 4. Logins: counted before the hash, bounded, limited per address.
+
+#[tokio::test]
+async fn parallel_wrong_logins_are_counted_before_the_hash() {
+    let app = spawn_app_with(|c| c.login_per_15_min = 1000).await;
+    create_staff(&app, "admin", "王主任", Role::CityAdmin).await;
+    let browser = Browser::new(&app);
+    let csrf = browser.csrf("/admin/login").await;
+    let attempt = |password: &'static str| {
+        let (client, base, csrf) = (browser.client.clone(), browser.base.clone(), csrf.clone());
+        tokio::spawn(async move {
+            let body = crate::feedback::encode(&[("csrf", &csrf), ("username", "admin"), ("password", password)]);
+            let res = client
+                .post(format!("{base}/admin/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("answer");
+            res.status().as_u16()
+        })
+    };
+    let mut tasks: Vec<_> = (0..40).map(|_| attempt("wrong password 1")).collect();
+    // The right password in the middle of the burst does not get in either.
+    tasks.insert(29, attempt(PASSWORD));
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task"));
+    }
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let in_ = statuses.iter().filter(|s| **s == 303).count();
+    assert!(wrong <= 4, "at most 4 wrong answers before the lock: {statuses:?}");
+    assert!(in_ <= 1 && wrong + in_ <= 5, "at most 5 attempts were checked: {statuses:?}");
+    assert_eq!(wrong + refused + in_, 41, "{statuses:?}");
+    if in_ == 0 {
+        // Locked now: the right password waits for the lock too.
+        assert_eq!(login(&Browser::new(&app), "admin", PASSWORD, "").await.status().as_u16(), 429);
+    }
+    assert!(app.state.hasher.peak() <= std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+}
+
+#[tokio::test]
+async fn a_burst_of_logins_is_bounded_and_the_site_answers() {
+    let app = spawn_app_with(|c| c.login_per_15_min = 1000).await;
+    let browser = Browser::new(&app);
+    let csrf = browser.csrf("/admin/login").await;
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let (client, base, csrf) = (browser.client.clone(), browser.base.clone(), csrf.clone());
+            tokio::spawn(async move {
+                let name = format!("nobody{i}");
+                let body = crate::feedback::encode(&[("csrf", &csrf), ("username", &name), ("password", "guess")]);
+                client
+                    .post(format!("{base}/admin/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("answer")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let (status, _) = app.json("/healthz").await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "health answers during the burst");
+    for t in tasks {
+        let status = t.await.expect("task");
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    assert!(app.state.hasher.peak() <= cores, "peak {} hashes at once", app.state.hasher.peak());
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_address() {
+    let app = spawn_app_with(|c| c.login_per_15_min = 3).await;
+    let browser = Browser::new(&app);
+    for _ in 0..3 {
+        assert_eq!(login(&browser, "nobody", "guess", "").await.status().as_u16(), 401);
+    }
+    let (status, html) = html_of(login(&browser, "someone-else", "guess", "").await).await;
+    assert_eq!(status, 429);
+    assert_eq!(text(&html, "h1"), "登录尝试太频繁");
+}
+
+// 12 (first part). Unknown and real accounts answer alike.
+
+#[tokio::test]
+async fn unknown_and_real_accounts_answer_alike() {
+    let app = spawn_app_with(|c| c.login_per_15_min = 1000).await;
+    create_staff(&app, "admin", "王主任", Role::CityAdmin).await;
+    let mut answers = Vec::new();
+    for name in ["admin", "ghost"] {
+        let mut seen = Vec::new();
+        for _ in 0..7 {
+            let (status, html) = html_of(login(&Browser::new(&app), name, "wrong password", "").await).await;
+            seen.push((status, text(&html, ".form-error")));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+    let statuses: Vec<u16> = answers[0].iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429, 429]);
+}
+
 // 6. Stalled bodies.
 
 /// Sends `head` (and `body`) on a raw connection; returns what came back and how long
