@@ -120,6 +120,8 @@ pub struct AppState {
     pub unknown_logins: Arc<admin::attempts::UnknownNames>,
     /// The password hashing threads (login, invites, password changes).
     pub hasher: Arc<passwords::Hasher>,
+    /// Kept whole exports and the permits of filtered ones.
+    pub exports: Arc<api::export::Exports>,
     /// Requests that panicked since the start.
     pub panics: Arc<panics::Panics>,
     pub head_timeout: Duration,
@@ -152,6 +154,7 @@ impl AppState {
             login_limiter: Arc::new(governor::RateLimiter::keyed(per_15_min(options.login_per_15_min))),
             unknown_logins: Arc::default(),
             hasher: Arc::new(passwords::Hasher::new(0)),
+            exports: Arc::default(),
             panics: Arc::new(panics::Panics::default()),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,

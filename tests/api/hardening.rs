@@ -194,6 +194,71 @@ async fn unknown_and_real_accounts_answer_alike() {
     assert_eq!(statuses, [401, 401, 401, 401, 429, 429, 429]);
 }
 
+// 5. Exports.
+
+#[tokio::test]
+async fn whole_exports_are_built_once_and_shared() {
+    let app = spawn_app().await;
+    let get = |encoding: &'static str, path: &'static str| {
+        let (client, base) = (app.client.clone(), app.address.clone());
+        async move {
+            let mut req = client.get(format!("{base}{path}"));
+            if !encoding.is_empty() {
+                req = req.header("Accept-Encoding", encoding);
+            }
+            req.send().await.expect("answer")
+        }
+    };
+    // reqwest here has no gzip support: the raw bytes are what was kept.
+    let answers = futures_util::future::join_all((0..4).map(|_| get("gzip", "/api/stations.geojson"))).await;
+    let mut kept = Vec::new();
+    for res in answers {
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        assert_eq!(res.headers()["vary"], "Accept-Encoding");
+        kept.push((res.headers()["etag"].to_str().unwrap().to_string(), res.bytes().await.unwrap()));
+    }
+    assert!(kept.windows(2).all(|w| w[0] == w[1]), "every request got the same bytes");
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&kept[0].1[..]).read_to_string(&mut plain).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    let features = doc["features"].as_array().unwrap();
+    assert_eq!(features.len(), app.state.snapshot.load().public_count());
+    assert!(features.iter().all(|f| f["properties"].get("open_now").is_none()), "no live state in the file");
+
+    // Without gzip: the same document, unpacked on the way.
+    let res = get("", "/api/stations.geojson").await;
+    assert!(res.headers().get("content-encoding").is_none());
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(etag, kept[0].0, "another representation, another tag");
+    assert_eq!(res.text().await.unwrap(), plain);
+    let res = app.client.get(format!("{}/api/stations.geojson", app.address)).header("If-None-Match", &etag);
+    assert_eq!(res.send().await.unwrap().status().as_u16(), 304);
+
+    // A write makes a new version.
+    app.add(vec![station("新驿站", 110115, "24/7", &["water"])]).await;
+    let res = get("", "/api/stations.csv").await;
+    let text = res.text().await.unwrap();
+    assert!(text.contains("新驿站"));
+    assert!(!text.lines().next().unwrap().contains("现在营业"));
+    let res = get("", "/api/stations.geojson").await;
+    assert_ne!(res.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn filtered_exports_are_streamed_whole() {
+    let app = spawn_app().await;
+    let many: Vec<_> = (0..700).map(|i| station(&format!("批量驿站{i}"), 110115, "24/7", &["water"])).collect();
+    app.add(many).await;
+    let (status, body) = app.json("/api/stations.geojson?district=110115").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["features"].as_array().unwrap().len(), 705, "several pieces, one valid document");
+    let res = app.get("/api/stations.csv?district=110115").await;
+    let bytes = res.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(reader.records().count(), 705);
+}
+
 // 6. Stalled bodies.
 
 /// Sends `head` (and `body`) on a raw connection; returns what came back and how long
