@@ -147,11 +147,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The address a request came from: with `trust_proxy`, the rightmost `X-Forwarded-For`
 /// address that is not a trusted proxy (see [`super::proxy`]); otherwise the peer.
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    let peer = req.peer_addr().map(|a| a.ip());
+    client_from(req.peer_addr().map(|a| a.ip()), req.headers(), state)
+}
+
+/// [`client_ip`] from the parts of a request.
+pub fn client_from(
+    peer: Option<IpAddr>,
+    headers: &actix_web::http::header::HeaderMap,
+    state: &AppState,
+) -> Option<IpAddr> {
     if !state.trust_proxy {
         return peer;
     }
-    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    let forwarded = headers.get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
     super::proxy::client_address(peer, forwarded, &state.trusted_proxies)
 }
 

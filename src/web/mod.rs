@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod proxy;
 pub mod public;
 pub mod redirect;
+pub mod request_log;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -281,7 +282,7 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
             .wrap(Condition::new(hsts, DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, HSTS))))
             .wrap(from_fn(deadline::body_deadline))
             .wrap(from_fn(methods::head_as_get))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<request_log::RequestSpan>::new())
             .configure(routes)
             .default_service(web::to(methods::unmatched))
     })
