@@ -80,6 +80,23 @@ pub struct Config {
     /// Trust X-Forwarded-For for the client address (only behind your own proxy).
     #[arg(long, env = "YIZHAN_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// Proxies whose X-Forwarded-For is read when YIZHAN_TRUST_PROXY is on
+    /// (comma-separated addresses or CIDR ranges).
+    #[arg(long, env = "YIZHAN_TRUSTED_PROXIES", default_value = "127.0.0.1/32,::1/128")]
+    pub trusted_proxies: String,
+    /// The site's address as people reach it (e.g. https://yizhan.example.cn), for the
+    /// links the app writes (staff invites). Default: http:// and the bind address.
+    #[arg(long, env = "YIZHAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a client has to send a request head.
+    #[arg(long, env = "YIZHAN_HEAD_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub head_timeout_seconds: u64,
+    /// Seconds a client has to send a request body (a form), counted from its head.
+    #[arg(long, env = "YIZHAN_BODY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub body_timeout_seconds: u64,
+    /// Login attempts allowed per client address in 15 minutes.
+    #[arg(long, env = "YIZHAN_LOGIN_PER_15_MIN", default_value_t = 20)]
+    pub login_per_15_min: u32,
     /// Feedback posts allowed per client address and hour.
     #[arg(long, env = "YIZHAN_FEEDBACK_PER_HOUR", default_value_t = 10)]
     pub feedback_per_hour: u32,
@@ -121,6 +138,11 @@ impl Config {
             secure_cookies: false,
             trust_proxy: false,
             feedback_per_hour: 10,
+            trusted_proxies: "127.0.0.1/32,::1/128".into(),
+            public_url: None,
+            head_timeout_seconds: 5,
+            body_timeout_seconds: 10,
+            login_per_15_min: 20,
         }
     }
 }

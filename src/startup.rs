@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::snapshot::{self, Refresher};
 use crate::store::{Store, StoreError};
+use crate::web::proxy::TrustedProxies;
 use crate::web::{self, AppState, Tiles, WebOptions};
 
 /// Why the application could not start.
@@ -50,11 +51,33 @@ impl Application {
             Some(_) => return Err(StartError::Config("YIZHAN_SECRET_KEY must be 64 characters or more".into())),
             None => store.secret_key().await?,
         };
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
+            .map_err(|e| StartError::Config(format!("YIZHAN_TRUSTED_PROXIES: {e}")))?;
+        let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let local = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let public_url = match &config.public_url {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.clone(),
+            Some(url) => {
+                return Err(StartError::Config(format!(
+                    "YIZHAN_PUBLIC_URL must start with https:// or http://: {url:?}"
+                )));
+            }
+            None => {
+                let url = format!("http://{local}");
+                tracing::warn!(url, "YIZHAN_PUBLIC_URL is not set: invite links point at the bind address");
+                url
+            }
+        };
         let options = WebOptions {
             key: actix_web::cookie::Key::from(key.as_bytes()),
             secure_cookies: config.secure_cookies,
             trust_proxy: config.trust_proxy,
+            trusted_proxies,
+            public_url,
             feedback_per_hour: config.feedback_per_hour,
+            login_per_15_min: config.login_per_15_min,
+            head_timeout: Duration::from_secs(config.head_timeout_seconds.max(1)),
+            body_timeout: Duration::from_secs(config.body_timeout_seconds.max(1)),
         };
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
         let board = Arc::new(ArcSwap::from_pointee(snapshot::load_board(&store, clock.now()).await?));
@@ -66,8 +89,7 @@ impl Application {
             interval: Duration::from_secs(config.poll_seconds.max(1)),
         }
         .spawn();
-        let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        let port = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?.port();
+        let port = local.port();
         let state = AppState::new(store, snapshot, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;

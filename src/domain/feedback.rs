@@ -80,9 +80,9 @@ pub struct NewFeedback {
 }
 
 /// Checks a multi-line text: trimmed, not empty, at most `max` characters,
-/// no control characters other than line breaks and tabs.
+/// no control characters other than line breaks and tabs; bidi controls are dropped.
 pub fn multi_line(raw: &str, max: usize) -> Result<String, TextError> {
-    let text = raw.trim().replace("\r\n", "\n");
+    let text = super::text::strip_bidi(raw).trim().replace("\r\n", "\n");
     if text.is_empty() {
         return Err(TextError::Empty);
     }

@@ -25,9 +25,27 @@ impl TextError {
     }
 }
 
-/// Trims and checks a single-line text: not empty, at most `max` characters, no control characters.
+/// Whether `c` changes the direction of the text around it (Unicode bidi controls:
+/// embeddings, overrides, isolates and marks). A right-to-left override makes
+/// "exe.txt" read as "txt.exe"; no station name or report needs one.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `raw` without bidi controls (see [`is_bidi_control`]).
+pub fn strip_bidi(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(is_bidi_control) {
+        std::borrow::Cow::Owned(raw.chars().filter(|c| !is_bidi_control(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
+/// Trims and checks a single-line text: not empty, at most `max` characters, no control
+/// characters; bidi controls are dropped.
 pub fn single_line(raw: &str, max: usize) -> Result<String, TextError> {
-    let text = raw.trim();
+    let stripped = strip_bidi(raw);
+    let text = stripped.trim();
     if text.is_empty() {
         return Err(TextError::Empty);
     }
@@ -102,6 +120,14 @@ mod tests {
         assert_eq!(SearchText::parse("ABC").unwrap().unwrap().as_str(), "abc");
         assert_eq!(SearchText::parse(&"驿".repeat(101)), Err(TextError::TooLong(100)));
         assert_eq!(SearchText::parse("a\u{0}b"), Err(TextError::Control));
+    }
+
+    #[test]
+    fn bidi_controls_are_dropped() {
+        assert_eq!(single_line("驿站\u{202E}txt.exe", 100).unwrap(), "驿站txt.exe");
+        assert_eq!(single_line("\u{2066}a\u{2069}\u{200F}\u{061C}", 100).unwrap(), "a");
+        assert_eq!(single_line("\u{202E}", 100), Err(TextError::Empty));
+        assert_eq!(strip_bidi("مرحبا 你好"), "مرحبا 你好");
     }
 
     #[test]

@@ -59,11 +59,15 @@ pub struct Viewport {
 }
 
 impl Viewport {
-    /// From a WGS-84 bounding box (west, south, east, north).
+    /// From a WGS-84 bounding box (west, south, east, north). The corners are put in
+    /// order: a box converted from another datum may come out with its sides swapped,
+    /// and NaN becomes the world's edge (both checked here, not trusted from callers).
     pub fn from_bbox(west: f64, south: f64, east: f64, north: f64) -> Viewport {
-        let (x0, y1) = mercator(LatLon { lat: south, lon: west });
-        let (x1, y0) = mercator(LatLon { lat: north, lon: east });
-        Viewport { x0, y0, x1, y1 }
+        let (xa, ya) = mercator(LatLon { lat: south, lon: west });
+        let (xb, yb) = mercator(LatLon { lat: north, lon: east });
+        let unit = |v: f64| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0 - f64::EPSILON) };
+        let (xa, xb, ya, yb) = (unit(xa), unit(xb), unit(ya), unit(yb));
+        Viewport { x0: xa.min(xb), y0: ya.min(yb), x1: xa.max(xb), y1: ya.max(yb) }
     }
 }
 
@@ -197,7 +201,8 @@ impl ClusterIndex {
         }
         let common_bits = (first ^ last).leading_zeros() - (64 - 2 * FINE_BITS);
         let split_level = common_bits / 2 + 1;
-        split_level.saturating_sub(CELL_BITS_PER_TILE).clamp(zoom + 1, MAX_ZOOM)
+        // At the highest zoom there is nothing deeper to expand to.
+        split_level.saturating_sub(CELL_BITS_PER_TILE).clamp(zoom.saturating_add(1).min(MAX_ZOOM), MAX_ZOOM)
     }
 
     /// Clusters and single stations for a viewport at a zoom. `keep` filters
@@ -208,7 +213,9 @@ impl ClusterIndex {
             let n = f64::from(1u32 << level);
             let (cx0, cx1) = ((view.x0 * n) as u64, (view.x1 * n) as u64);
             let (cy0, cy1) = ((view.y0 * n) as u64, (view.y1 * n) as u64);
-            (cx0, cx1, cy0, cy1, (cx1 - cx0 + 1) * (cy1 - cy0 + 1))
+            let (cx0, cx1, cy0, cy1) = (cx0.min(cx1), cx0.max(cx1), cy0.min(cy1), cy0.max(cy1));
+            let cells = (cx1 - cx0).saturating_add(1).saturating_mul((cy1 - cy0).saturating_add(1));
+            (cx0, cx1, cy0, cy1, cells)
         };
         // A viewport too large for its zoom (the whole world at street zoom) is
         // answered at a coarser level, so it stays fast and small.
@@ -367,6 +374,33 @@ mod tests {
         let items = index.query(view, 18, None);
         assert!(items.len() <= MAX_CELLS as usize);
         assert_eq!(total(&items), 400);
+    }
+
+    #[test]
+    fn any_zoom_and_box_answers_without_panic() {
+        let index = beijing_grid();
+        let boxes = [
+            (115.0, 39.0, 118.0, 41.0),
+            (116.3, 39.8, 116.3, 39.8),
+            (118.0, 41.0, 115.0, 39.0),
+            (-180.0, -90.0, 180.0, 90.0),
+            (f64::NAN, 39.0, 118.0, f64::NAN),
+        ];
+        for (w, s, e, n) in boxes {
+            for zoom in 0..=40 {
+                let view = Viewport::from_bbox(w, s, e, n);
+                assert!(view.x0 <= view.x1 && view.y0 <= view.y1);
+                let items = index.query(view, zoom, None);
+                assert!(items.len() <= MAX_CELLS as usize);
+                let odd = |i: u32| i % 2 == 1;
+                index.query(view, zoom, Some(&odd));
+                for item in items {
+                    if let MapItem::Cluster { expansion_zoom, .. } = item {
+                        assert!(expansion_zoom <= MAX_ZOOM);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

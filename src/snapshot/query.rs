@@ -124,7 +124,8 @@ impl Snapshot {
 
     /// The requested page of the filtered list.
     pub fn list(&self, f: &StationFilter, now: i64, per_page: usize) -> ListPage<'_> {
-        let skip = (f.page.max(1) as usize - 1).saturating_mul(per_page);
+        // A default filter has page 0; it means the first page.
+        let skip = (f.page as usize).saturating_sub(1).saturating_mul(per_page);
         // Counting every match is the costly part of a list over a big district;
         // the count of the same filter is remembered for this snapshot (and, for
         // "open now", this minute: opening hours change on whole minutes).
@@ -146,6 +147,6 @@ impl Snapshot {
             }
         };
         let pages = total.div_ceil(per_page).max(1) as u32;
-        ListPage { total, page: f.page, pages, items }
+        ListPage { total, page: f.page.max(1), pages, items }
     }
 }

@@ -86,11 +86,17 @@ fn from_row(row: &AnyRow) -> Result<Feedback, sqlx::Error> {
     })
 }
 
+/// Feedback about the stations of one district *now*: a station moved to another
+/// district takes its feedback along (the column `district_code` keeps where it was sent).
+fn in_district(param: usize) -> String {
+    format!("station_id IN (SELECT id FROM stations WHERE district_code = ${param})")
+}
+
 /// The `WHERE` condition that keeps a staff member inside their district, and its value.
 fn scope(role: Role, first_param: usize) -> (String, Option<String>) {
     match role.district() {
         None => ("TRUE".into(), None),
-        Some(d) => (format!("district_code = ${first_param}"), Some(d.code.to_string())),
+        Some(d) => (in_district(first_param), Some(d.code.to_string())),
     }
 }
 
@@ -209,21 +215,21 @@ impl Store {
     pub async fn feedback_queue(&self, filter: &QueueFilter, role: Role) -> Result<(i64, Vec<Feedback>), StoreError> {
         let mut conds = vec!["trapped = 0".to_string()];
         let mut values: Vec<String> = Vec::new();
-        let mut push = |cond: &str, value: String| {
+        let mut push = |cond: &dyn Fn(usize) -> String, value: String| {
             values.push(value);
-            conds.push(format!("{cond} = ${}", values.len()));
+            conds.push(cond(values.len()));
         };
         if let Some(d) = role.district() {
-            push("district_code", d.code.to_string());
+            push(&in_district, d.code.to_string());
         }
         if let Some(s) = filter.state {
-            push("state", s.key().into());
+            push(&|n| format!("state = ${n}"), s.key().into());
         }
         if let Some(k) = filter.kind {
-            push("kind", k.key().into());
+            push(&|n| format!("kind = ${n}"), k.key().into());
         }
         if let Some(d) = &filter.district {
-            push("district_code", d.clone());
+            push(&in_district, d.clone());
         }
         let station = filter.station_id;
         if station.is_some() {

@@ -8,17 +8,20 @@ use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, Staff, token
 /// What a login attempt found.
 #[derive(Debug)]
 pub enum LoginCheck {
-    /// The account and its stored hash (the caller verifies the password).
+    /// The attempt was counted as a failure before the caller verifies the password
+    /// against `password_hash` (a success clears the count). `locks` says this attempt
+    /// used up the last try: the account is locked until `until` unless it succeeds.
     Account {
         staff: Staff,
         password_hash: String,
+        locks: bool,
+        until: i64,
     },
     Locked {
         until: i64,
     },
     NoSuchUser,
 }
-
 /// An invite as stored.
 #[derive(Debug, Clone)]
 pub struct Invite {
@@ -86,40 +89,45 @@ impl Store {
         Ok(rows.iter().filter_map(|r| staff_from_row(r).transpose()).collect::<Result<_, _>>()?)
     }
 
-    pub async fn login_check(&self, username: &str, now: i64) -> Result<LoginCheck, StoreError> {
-        let sql = format!("SELECT {STAFF_COLUMNS}, password_hash, locked_until FROM staff WHERE username = $1");
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.pool).await? else {
-            return Ok(LoginCheck::NoSuchUser);
-        };
-        let locked_until: i64 = row.try_get("locked_until")?;
-        if locked_until > now {
-            return Ok(LoginCheck::Locked { until: locked_until });
+    /// Claims one login attempt for `username`: counted as a failure at once, in one
+    /// statement, so that parallel guesses cannot all pass a check made before the
+    /// (slow) password hash. At most `LOCK_AFTER_FAILURES` attempts are let through
+    /// per lock period; the count starts again once a lock has run out.
+    pub async fn login_attempt(&self, username: &str, now: i64) -> Result<LoginCheck, StoreError> {
+        let next = "CASE WHEN failed_logins >= $2 THEN 1 ELSE failed_logins + 1 END";
+        let sql = format!(
+            "UPDATE staff SET failed_logins = {next}, \
+             locked_until = CASE WHEN {next} >= $2 THEN $3 ELSE locked_until END \
+             WHERE username = $1 AND locked_until <= $4 \
+             RETURNING id, username, display_name, role, district_code, password_hash, failed_logins"
+        );
+        let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username)
+            .bind(LOCK_AFTER_FAILURES)
+            .bind(now + LOCK_SECONDS)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = claimed {
+            let failures: i64 = row.try_get("failed_logins")?;
+            return match staff_from_row(&row)? {
+                Some(staff) => Ok(LoginCheck::Account {
+                    staff,
+                    password_hash: row.try_get("password_hash")?,
+                    locks: failures >= LOCK_AFTER_FAILURES,
+                    until: now + LOCK_SECONDS,
+                }),
+                None => Ok(LoginCheck::NoSuchUser),
+            };
         }
-        match staff_from_row(&row)? {
-            Some(staff) => Ok(LoginCheck::Account { staff, password_hash: row.try_get("password_hash")? }),
+        let row = sqlx::query("SELECT locked_until FROM staff WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(LoginCheck::Locked { until: row.try_get(0)? }),
             None => Ok(LoginCheck::NoSuchUser),
         }
-    }
-
-    /// Counts a failed login; locks the account after too many in a row. True when now locked.
-    pub async fn login_failed(&self, staff_id: i64, now: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query(
-            "UPDATE staff SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
-             WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(staff_id)
-        .bind(LOCK_AFTER_FAILURES)
-        .bind(now + LOCK_SECONDS)
-        .fetch_one(&self.pool)
-        .await?;
-        let failures: i64 = row.try_get(0)?;
-        if failures >= LOCK_AFTER_FAILURES {
-            // The lock is the penalty; the count starts again after it.
-            sqlx::query("UPDATE staff SET failed_logins = 0 WHERE id = $1").bind(staff_id).execute(&self.pool).await?;
-            return Ok(true);
-        }
-        Ok(false)
     }
 
     /// A successful login: clears the failure count and opens a session for `token`.

@@ -24,6 +24,9 @@ pub enum AppError {
     NotFound,
     #[error("gone")]
     Gone,
+    /// The path exists, but not for this method; the value is the `Allow` header.
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
     /// A page of its own: the status and the locale key of its title (`error.KEY`) and text (`error.KEY_detail`).
     #[error("{1}")]
     Page(StatusCode, &'static str),
@@ -52,6 +55,7 @@ impl ResponseError for AppError {
             AppError::BadParam(_) | AppError::BadId(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Page(status, _) => *status,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -66,13 +70,11 @@ impl ResponseError for AppError {
                 .insert_header((header::LOCATION, format!("/admin/login?next={next}")))
                 .finish();
         }
+        if let AppError::MethodNotAllowed(allow) = self {
+            return HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, *allow)).finish();
+        }
         HttpResponse::new(self.status_code())
     }
-}
-
-/// The default service: nothing matched the path.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -149,5 +151,12 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
         };
         HttpResponse::build(status).insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8")).body(html)
     };
+    let mut response = response;
+    // What the original answer told the client to do next stays.
+    for name in [header::ALLOW, header::RETRY_AFTER, header::CACHE_CONTROL] {
+        if let Some(value) = res.response().headers().get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
     Ok(ErrorHandlerResponse::Response(res.into_response(response).map_into_right_body()))
 }

@@ -119,8 +119,22 @@ impl Csrf {
     }
 }
 
-/// Parses a posted form and checks its CSRF token (403 when it does not match).
+/// Whether the request says its body is a URL-encoded form (the only kind our forms send).
+fn is_urlencoded(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
+/// Parses a posted form and checks its CSRF token (403 when it does not match);
+/// a body of another type (`text/plain` can be sent across sites without a
+/// preflight) is refused with 415.
 pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, AppError> {
+    if !is_urlencoded(req) {
+        return Err(AppError::Page(actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"));
+    }
     let form = FormData::parse(body);
     Csrf::verify(req, state, &form)?;
     Ok(form)
@@ -130,14 +144,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The address a request came from: the proxy's `X-Forwarded-For` only when configured to trust it.
+/// The address a request came from: with `trust_proxy`, the rightmost `X-Forwarded-For`
+/// address that is not a trusted proxy (see [`super::proxy`]); otherwise the peer.
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    if state.trust_proxy
-        && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|a| a.parse::<IpAddr>().ok())
-    {
-        return Some(ip);
+    client_from(req.peer_addr().map(|a| a.ip()), req.headers(), state)
+}
+
+/// [`client_ip`] from the parts of a request.
+pub fn client_from(
+    peer: Option<IpAddr>,
+    headers: &actix_web::http::header::HeaderMap,
+    state: &AppState,
+) -> Option<IpAddr> {
+    if !state.trust_proxy {
+        return peer;
     }
-    req.peer_addr().map(|a| a.ip())
+    let forwarded = headers.get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    super::proxy::client_address(peer, forwarded, &state.trusted_proxies)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         "data_version": snapshot.version,
         "stations": snapshot.public_count(),
         "holiday_years": calendar.years().collect::<Vec<_>>(),
+        "panics": state.panics.count(),
     });
     // From 1 December of the last loaded year: load the next one before it runs out.
     if let Some((last_year, last_day)) = calendar.ending(state.clock.today()) {

@@ -4,19 +4,29 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod deadline;
 pub mod error;
 pub mod feedback;
 pub mod forms;
 pub mod health;
 pub mod i18n;
+pub mod methods;
 pub mod page;
+pub mod panics;
+pub mod passwords;
+pub mod proxy;
 pub mod public;
+pub mod redirect;
+pub mod request_log;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use arc_swap::ArcSwap;
 use tracing_actix_web::TracingLogger;
@@ -67,8 +77,26 @@ pub struct WebOptions {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` is read.
+    pub trusted_proxies: proxy::TrustedProxies,
+    /// The site's address for links the app writes, without a trailing slash.
+    pub public_url: String,
     /// Feedback posts allowed per address and hour.
     pub feedback_per_hour: u32,
+    /// Login attempts allowed per address in 15 minutes.
+    pub login_per_15_min: u32,
+    /// Time a client has to send a request head, and a request body.
+    pub head_timeout: Duration,
+    pub body_timeout: Duration,
+}
+
+/// `n` per 15 minutes, all of them at once if need be.
+fn per_15_min(n: u32) -> governor::Quota {
+    let n = std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let every = Duration::from_secs(15 * 60) / n.get();
+    governor::Quota::with_period(every.max(Duration::from_millis(1)))
+        .unwrap_or_else(|| governor::Quota::per_second(n))
+        .allow_burst(n)
 }
 
 /// Everything a handler needs.
@@ -83,7 +111,22 @@ pub struct AppState {
     pub key: actix_web::cookie::Key,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    pub trusted_proxies: Arc<proxy::TrustedProxies>,
+    /// The site's address for links the app writes, without a trailing slash.
+    pub public_url: Arc<str>,
     pub feedback_limiter: Arc<Limiter>,
+    /// Login attempts per client address.
+    pub login_limiter: Arc<Limiter>,
+    /// Failed logins of usernames that do not exist.
+    pub unknown_logins: Arc<admin::attempts::UnknownNames>,
+    /// The password hashing threads (login, invites, password changes).
+    pub hasher: Arc<passwords::Hasher>,
+    /// Kept whole exports and the permits of filtered ones.
+    pub exports: Arc<api::export::Exports>,
+    /// Requests that panicked since the start.
+    pub panics: Arc<panics::Panics>,
+    pub head_timeout: Duration,
+    pub body_timeout: Duration,
 }
 
 impl AppState {
@@ -106,7 +149,16 @@ impl AppState {
             key: options.key,
             secure_cookies: options.secure_cookies,
             trust_proxy: options.trust_proxy,
+            trusted_proxies: Arc::new(options.trusted_proxies),
+            public_url: options.public_url.trim_end_matches('/').into(),
             feedback_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour))),
+            login_limiter: Arc::new(governor::RateLimiter::keyed(per_15_min(options.login_per_15_min))),
+            unknown_logins: Arc::default(),
+            hasher: Arc::new(passwords::Hasher::new(0)),
+            exports: Arc::default(),
+            panics: Arc::new(panics::Panics::default()),
+            head_timeout: options.head_timeout,
+            body_timeout: options.body_timeout,
         }
     }
 
@@ -148,6 +200,27 @@ impl AppState {
 /// Largest request body accepted anywhere.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// HSTS when the site is served over HTTPS: a year, with subdomains.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Paths whose answers are private (staff pages, invite links, a worker's receipt).
+fn is_private(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/") || path.starts_with("/invite/") || path.starts_with("/feedback/")
+}
+
+/// Middleware: private answers are never stored by a browser or a cache.
+async fn no_store_private(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let private = is_private(req.path());
+    let mut res = next.call(req).await?;
+    if private {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
 /// The security headers every response carries.
 fn security_headers(tiles: &Tiles) -> DefaultHeaders {
     let csp = format!(
@@ -188,19 +261,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The HTTP server on an already bound listener.
 pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
     let tiles = state.tiles.clone();
+    let hsts = state.secure_cookies;
+    let panics = web::Data::from(state.panics.clone());
+    let body_deadline = web::Data::new(deadline::BodyDeadline(state.body_timeout));
+    let head_timeout = state.head_timeout;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
+        // Innermost first: a panic is caught before the error page is drawn, and the
+        // method is settled before routing.
         App::new()
             .app_data(data.clone())
+            .app_data(panics.clone())
+            .app_data(body_deadline.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY))
             .app_data(web::FormConfig::default().limit(MAX_BODY))
+            .wrap(from_fn(panics::catch))
             .wrap(ErrorHandlers::new().default_handler(error::render))
+            .wrap(from_fn(no_store_private))
             .wrap(Compress::default())
             .wrap(security_headers(&tiles))
-            .wrap(TracingLogger::default())
+            .wrap(Condition::new(hsts, DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, HSTS))))
+            .wrap(from_fn(deadline::body_deadline))
+            .wrap(from_fn(methods::head_as_get))
+            .wrap(TracingLogger::<request_log::RequestSpan>::new())
             .configure(routes)
-            .default_service(web::to(error::not_found))
+            .default_service(web::to(methods::unmatched))
     })
+    .client_request_timeout(head_timeout)
+    .client_disconnect_timeout(Duration::from_secs(1))
     .listen(listener)?;
     if workers > 0 {
         server = server.workers(workers);

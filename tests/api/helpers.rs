@@ -100,6 +100,16 @@ async fn spawn_on_with(database_url: String, now: i64, configure: impl FnOnce(&m
     TestApp { address, client, state, database_url }
 }
 
+/// Every HTTP test fails when one of its requests panicked (the server answers 500
+/// and counts it; see `yizhan::web::panics`).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_eq!(self.state.panics.count(), 0, "a request panicked in this test (see the log above)");
+        }
+    }
+}
+
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")

@@ -1,48 +1,41 @@
 //! Signing in and out, changing one's password, and accepting an invite.
 
-use std::sync::LazyLock;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::attempts::Attempt;
 use super::{AdminCtx, param, query_pairs, role_label, see_other};
 use crate::domain::hours::beijing_local;
-use crate::domain::staff::{
-    SESSION_SECONDS, Staff, check_password, check_username, hash_password, is_token, new_token, verify_password,
-};
+use crate::domain::staff::{SESSION_SECONDS, Staff, check_password, check_username, is_token, new_token};
 use crate::store::LoginCheck;
 use crate::web::AppState;
 use crate::web::auth::{SignedIn, clear_session_cookie, session_cookie};
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, checked_form, client_ip};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
+use crate::web::passwords::Busy;
+use crate::web::redirect::local_target;
 
-/// Checked against when the username does not exist, so that a wrong name takes as
-/// long as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password").unwrap_or_default());
-
-/// argon2 is slow on purpose: run it off the request threads.
-async fn verify(password: String, hash: String) -> bool {
-    web::block(move || verify_password(&password, &hash)).await.unwrap_or(false)
+impl From<Busy> for AppError {
+    fn from(_: Busy) -> AppError {
+        AppError::Page(StatusCode::TOO_MANY_REQUESTS, "busy")
+    }
 }
 
-async fn hash(password: String) -> Result<String, AppError> {
-    web::block(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)
+/// A new hash for `password`, on the hashing threads (429 when they are busy).
+async fn hash(state: &AppState, password: String) -> Result<String, AppError> {
+    state.hasher.hash(password).await?.map_err(AppError::Internal)
 }
+
+/// Longest username kept in the memory of failed attempts.
+const NAME_KEY_CHARS: usize = 64;
 
 /// Only our own staff pages are places to return to after login.
 fn safe_next(raw: &str) -> String {
-    if raw.starts_with("/admin") && !raw.contains("//") && !raw.contains('\\') {
-        raw.to_string()
-    } else {
-        "/admin".into()
-    }
+    local_target(raw, "/admin", "/admin")
 }
 
 #[derive(Template, WebTemplate)]
@@ -103,24 +96,36 @@ pub async fn login(
     };
     let locked =
         |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
-    match state.store.login_check(&username, now).await? {
-        LoginCheck::Locked { until } => refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
-        LoginCheck::NoSuchUser => {
-            verify(password, DUMMY_HASH.clone()).await;
-            refuse(StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())
+    if let Some(ip) = client_ip(&req, &state) {
+        if state.login_limiter.check_key(&ip).is_err() {
+            return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "login_rate"));
         }
-        LoginCheck::Account { staff, password_hash } => {
-            if verify(password, password_hash).await {
-                return start_session(&state, &staff, &next).await;
-            }
-            if state.store.login_failed(staff.id, now).await? {
-                tracing::warn!(username, "account locked after repeated failed logins");
-                let until = now + crate::domain::staff::LOCK_SECONDS;
-                return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until));
-            }
-            refuse(StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())
+        if state.login_limiter.len() > 100_000 {
+            state.login_limiter.retain_recent();
         }
     }
+    // Every attempt is counted before the hash, and a name that does not exist is
+    // counted and locked the same way: the answers do not tell them apart.
+    let (account, hash, locks, until) = match state.store.login_attempt(&username, now).await? {
+        LoginCheck::Locked { until } => return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
+        LoginCheck::Account { staff, password_hash, locks, until } => (Some(staff), Some(password_hash), locks, until),
+        LoginCheck::NoSuchUser => {
+            let key: String = username.chars().take(NAME_KEY_CHARS).collect();
+            match state.unknown_logins.attempt(&key, now) {
+                Attempt::Locked { until } => return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
+                Attempt::Counted { locks, until } => (None, None, locks, until),
+            }
+        }
+    };
+    let matches = state.hasher.verify(password, hash).await?;
+    if let (true, Some(staff)) = (matches, &account) {
+        return start_session(&state, staff, &next).await;
+    }
+    if locks {
+        tracing::warn!(username, "login locked after repeated failures");
+        return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until));
+    }
+    refuse(StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())
 }
 
 #[post("/admin/logout")]
@@ -172,7 +177,7 @@ pub async fn change_password(
     let form = checked_form(&req, &state, &body)?;
     let (current, new, again) = (form.get("current"), form.get("new"), form.get("again"));
     let stored = state.store.password_hash(signed.staff.id).await?.unwrap_or_default();
-    let problem = if !verify(current.to_string(), stored).await {
+    let problem = if !state.hasher.verify(current.to_string(), Some(stored)).await? {
         Some("current_wrong")
     } else if new != again {
         Some("mismatch")
@@ -188,7 +193,7 @@ pub async fn change_password(
         };
         return html_page(StatusCode::BAD_REQUEST, &page);
     }
-    let hashed = hash(new.to_string()).await?;
+    let hashed = hash(&state, new.to_string()).await?;
     state.store.set_password(signed.staff.id, &hashed, &signed.token).await?;
     Ok(see_other("/admin/password?done=password"))
 }
@@ -262,7 +267,7 @@ pub async fn accept_invite(
     };
     let accepted = match (problem, username.as_ref(), display_name.as_ref()) {
         (None, Ok(u), Ok(d)) => {
-            let hashed = hash(form.get("password").to_string()).await?;
+            let hashed = hash(&state, form.get("password").to_string()).await?;
             state.store.accept_invite(&token, u, d, &hashed, state.clock.now()).await?
         }
         _ => None,

@@ -5,6 +5,7 @@
 //! [`Admin`]: super::auth::Admin
 
 pub mod account;
+pub mod attempts;
 pub mod calendar;
 pub mod queue;
 pub mod staff;

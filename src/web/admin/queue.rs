@@ -16,6 +16,7 @@ use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, here};
 use crate::web::public::stations::Choice;
+use crate::web::redirect::local_target;
 
 #[get("/admin")]
 pub async fn home(_signed: SignedIn) -> HttpResponse {
@@ -51,7 +52,13 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
             .get(f.station_id)
             .map(|e| e.station.name.clone())
             .unwrap_or_else(|| format!("#{}", f.station_id)),
-        district: District::parse(&f.district_code).map(|d| d.name(lang.is_zh())).unwrap_or_default(),
+        // Where the station is now (it may have moved since the feedback was sent).
+        district: snapshot
+            .get(f.station_id)
+            .map(|e| e.station.district)
+            .or_else(|| District::parse(&f.district_code))
+            .map(|d| d.name(lang.is_zh()))
+            .unwrap_or_default(),
         kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
         rating: f.rating,
         body: f.body.clone(),
@@ -194,12 +201,7 @@ fn strip_done(path: &str) -> String {
 
 /// Where to go after an action: back to the queue view it came from (our pages only).
 fn back_to(form: &FormData, done: &str) -> String {
-    let back = form.get("back");
-    let back = if back.starts_with("/admin/feedback") && !back.contains("//") {
-        strip_done(back)
-    } else {
-        "/admin/feedback".into()
-    };
+    let back = strip_done(&local_target(form.get("back"), "/admin/feedback", "/admin/feedback"));
     let sep = if back.contains('?') { '&' } else { '?' };
     format!("{back}{sep}done={done}")
 }

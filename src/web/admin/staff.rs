@@ -83,9 +83,8 @@ pub async fn invite(
     };
     let token = new_token();
     state.store.create_invite(&token, role, admin.0.staff.id, state.clock.now(), INVITE_SECONDS).await?;
-    let host = req.connection_info().host().to_string();
-    let scheme = if state.secure_cookies { "https".to_string() } else { req.connection_info().scheme().to_string() };
-    let link = format!("{scheme}://{host}/invite/{token}");
+    // Never from the request's Host or forwarded headers: the client writes those.
+    let link = format!("{}/invite/{token}", state.public_url);
     let page = staff_page(&req, lang, &state, &admin, Some(link)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -1,11 +1,24 @@
 //! Open data: `/api/stations.geojson` and `/api/stations.csv`, with the list's
 //! filters, an ETag and 304.
+//!
+//! The whole data set is written once per data version, on a blocking thread,
+//! straight into gzip, and kept: every request for it shares those bytes. A
+//! filtered export is written a few hundred rows at a time into the response, and
+//! only a few run at once. Neither holds a document tree of every station, and
+//! neither carries live state ("open now"): a file is true for its data version.
 
-use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use futures_util::{StreamExt, stream};
 use serde_json::json;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use crate::domain::filter::StationFilter;
 use crate::snapshot::{Entry, Snapshot};
@@ -14,141 +27,412 @@ use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::public::stations::parse_filter;
 
-/// The ETag of an export: data version, query and, for "open now", the minute.
-fn etag(snapshot: &Snapshot, query: &str, filter: &StationFilter, now: i64, kind: &str) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (snapshot.version, query, kind, if filter.open_now { now / 60 } else { 0 }).hash(&mut h);
-    format!("\"{:016x}\"", h.finish())
+/// Filtered exports that may run at once; more get a 429 page.
+pub const FILTERED_AT_ONCE: usize = 3;
+/// Rows written per piece of a filtered export.
+const ROWS_PER_PIECE: usize = 256;
+/// Bytes per piece when the kept gzip is unpacked for a client that cannot take gzip.
+const UNPACKED_PIECE: usize = 64 * 1024;
+
+/// The two formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+}
+
+impl Format {
+    fn key(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+            Format::Csv => "csv",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::GeoJson => "application/geo+json",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// What comes before the first row.
+    fn head(self, version: i64) -> Result<Vec<u8>, AppError> {
+        match self {
+            Format::GeoJson => {
+                Ok(format!(r#"{{"type":"FeatureCollection","data_version":{version},"features":["#).into_bytes())
+            }
+            Format::Csv => {
+                let mut out = Vec::from("\u{feff}".as_bytes());
+                let mut w = ::csv::Writer::from_writer(&mut out);
+                let lang = Lang::Zh;
+                let header_row: Vec<String> =
+                    CSV_COLUMNS.iter().map(|h| lang.t(&format!("export.{h}")).into_owned()).collect();
+                w.write_record(&header_row).map_err(internal)?;
+                w.flush().map_err(internal)?;
+                drop(w);
+                Ok(out)
+            }
+        }
+    }
+
+    /// What comes after the last row.
+    fn tail(self) -> &'static [u8] {
+        match self {
+            Format::GeoJson => b"]}",
+            Format::Csv => b"",
+        }
+    }
+
+    /// Writes `entries` to `out`; `first` says whether nothing was written before them.
+    fn rows<'a, W: Write>(
+        self,
+        out: &mut W,
+        snapshot: &Snapshot,
+        entries: impl Iterator<Item = &'a Entry>,
+        mut first: bool,
+    ) -> Result<(), AppError> {
+        match self {
+            Format::GeoJson => {
+                for e in entries {
+                    if !first {
+                        out.write_all(b",").map_err(internal)?;
+                    }
+                    first = false;
+                    serde_json::to_writer(&mut *out, &feature(e)).map_err(internal)?;
+                }
+                Ok(())
+            }
+            Format::Csv => {
+                let mut w = ::csv::Writer::from_writer(&mut *out);
+                for e in entries {
+                    w.write_record(csv_record(snapshot, e)).map_err(internal)?;
+                }
+                w.flush().map_err(internal)
+            }
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// One station as a GeoJSON feature.
+fn feature(e: &Entry) -> serde_json::Value {
+    let s = &e.station;
+    json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [s.position.lon, s.position.lat]},
+        "properties": {
+            "id": s.id,
+            "name": s.name,
+            "district_code": s.district.code.to_string(),
+            "street_code": s.street_code,
+            "address": s.address,
+            "location_precision": s.precision.key(),
+            "host_type": s.host.key(),
+            "opening_hours": s.hours.as_ref().map(|h| h.raw()),
+            "holiday_open": s.opens_on_holidays(),
+            "h24": e.h24,
+            "facilities": s.facilities.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "basic": s.meets_basic(),
+            "status": s.status.key(),
+            "phone": s.phone.as_ref().map(|p| p.as_str()),
+            "verified_on": s.verified_on.map(|d| d.to_string()),
+            "synthetic": s.synthetic,
+        }
+    })
+}
+
+/// The CSV columns (their headers are `export.KEY` in the locale files).
+const CSV_COLUMNS: [&str; 16] = [
+    "id",
+    "name",
+    "district",
+    "street",
+    "address",
+    "lat",
+    "lon",
+    "precision",
+    "host",
+    "hours",
+    "holiday_open",
+    "facilities",
+    "basic",
+    "status",
+    "phone",
+    "verified_on",
+];
+
+/// A text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) gets a leading `'`, as OWASP's CSV injection guidance says.
+fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+}
+
+/// One station as a CSV row. Column headers and values are for people: Chinese.
+fn csv_record(snapshot: &Snapshot, e: &Entry) -> [String; 16] {
+    let lang = Lang::Zh;
+    let s = &e.station;
+    let yes_no = |b: bool| lang.t(if b { "export.yes" } else { "export.no" }).into_owned();
+    let street = s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.as_str());
+    let facilities: Vec<String> = s.facilities.iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
+    [
+        s.id.to_string(),
+        csv_cell(&s.name),
+        s.district.name_zh.to_string(),
+        csv_cell(street.unwrap_or_default()),
+        csv_cell(&s.address),
+        format!("{:.6}", s.position.lat),
+        format!("{:.6}", s.position.lon),
+        lang.t(&format!("export.precision_{}", s.precision.key())).into_owned(),
+        lang.label("host", s.host.key()).into_owned(),
+        csv_cell(s.hours.as_ref().map(|h| h.raw()).unwrap_or_default()),
+        yes_no(s.opens_on_holidays()),
+        facilities.join("、"),
+        yes_no(s.meets_basic()),
+        lang.t(&format!("export.status_{}", s.status.key())).into_owned(),
+        csv_cell(s.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()),
+        s.verified_on.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// A whole export of one data version, gzipped.
+pub struct Whole {
+    version: i64,
+    gzip: Bytes,
+}
+
+type Slot = Arc<OnceCell<Arc<Whole>>>;
+
+/// The kept whole exports (the newest data version of each format), and the
+/// permits of the filtered ones.
+pub struct Exports {
+    whole: Mutex<[Option<(i64, Slot)>; 2]>,
+    filtered: Arc<Semaphore>,
+}
+
+impl Default for Exports {
+    fn default() -> Exports {
+        Exports { whole: Mutex::new([None, None]), filtered: Arc::new(Semaphore::new(FILTERED_AT_ONCE)) }
+    }
+}
+
+impl Exports {
+    /// The slot of `format` at `version`: the same one for every request meanwhile.
+    fn slot(&self, format: Format, version: i64) -> Slot {
+        let i = format as usize;
+        let mut whole = match self.whole.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match &whole[i] {
+            Some((v, slot)) if *v == version => slot.clone(),
+            _ => {
+                let slot = Slot::default();
+                whole[i] = Some((version, slot.clone()));
+                slot
+            }
+        }
+    }
+
+    /// The whole export of `snapshot`, built once (on a blocking thread) and shared.
+    async fn whole(&self, format: Format, snapshot: Arc<Snapshot>) -> Result<Arc<Whole>, AppError> {
+        let slot = self.slot(format, snapshot.version);
+        let built = slot
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || build_whole(format, &snapshot))
+                    .await
+                    .map_err(internal)?
+                    .map(Arc::new)
+            })
+            .await?;
+        Ok(built.clone())
+    }
+}
+
+/// Every public station of the snapshot, written through gzip.
+fn build_whole(format: Format, snapshot: &Snapshot) -> Result<Whole, AppError> {
+    let started = std::time::Instant::now();
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(&format.head(snapshot.version)?).map_err(internal)?;
+    let all = StationFilter { page: 1, ..StationFilter::default() };
+    // No "open now" in the filter: the time does not matter.
+    format.rows(&mut gz, snapshot, snapshot.filter(&all, 0), true)?;
+    gz.write_all(format.tail()).map_err(internal)?;
+    let gzip = Bytes::from(gz.finish().map_err(internal)?);
+    tracing::info!(
+        format = format.key(),
+        version = snapshot.version,
+        bytes = gzip.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "whole export built"
+    );
+    Ok(Whole { version: snapshot.version, gzip })
+}
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip`, not with `q=0`).
+fn takes_gzip(req: &HttpRequest) -> bool {
+    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0") || p == "q=0.0");
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        },
+    )
 }
 
 fn not_modified(req: &HttpRequest, tag: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag))
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
 }
 
-/// Runs an export: parse filters, answer 304 when the client has it, else build the body.
-fn export(
-    req: &HttpRequest,
-    state: &AppState,
-    kind: &str,
-    content_type: &str,
-    body: impl FnOnce(&Snapshot, Vec<&Entry>, i64) -> Result<Vec<u8>, AppError>,
-) -> Result<HttpResponse, AppError> {
-    let snapshot = state.snapshot.load();
+/// The ETag of a filtered export: data version, format, filter and, for "open now", the minute.
+fn filtered_etag(version: i64, format: Format, filter: &StationFilter, now: i64) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (filter.to_query(1), filter.open_now.then(|| now.div_euclid(60))).hash(&mut h);
+    format!("\"{}-v{version}-{:016x}\"", format.key(), h.finish())
+}
+
+fn headers(format: Format, tag: &str) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::ETAG, tag.to_string()))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CONTENT_TYPE, format.content_type()))
+        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"yizhan-stations.{}\"", format.key())));
+    res
+}
+
+/// Answers an export request in `format`.
+async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<HttpResponse, AppError> {
+    let snapshot = state.snapshot.load_full();
     let mut filter = parse_filter(req.query_string(), &snapshot)?;
     filter.page = 1;
+    if filter.is_empty() {
+        // The gzip and the plain answer are different bytes: different tags.
+        let gzip = takes_gzip(&req);
+        let tag = format!("\"{}-v{}{}\"", format.key(), snapshot.version, if gzip { "-gz" } else { "" });
+        if not_modified(&req, &tag) {
+            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
+        }
+        let whole = state.exports.whole(format, snapshot).await?;
+        let mut res = headers(format, &tag);
+        res.insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header(("X-Data-Version", whole.version.to_string()));
+        if gzip {
+            return Ok(res.insert_header((header::CONTENT_ENCODING, "gzip")).body(whole.gzip.clone()));
+        }
+        // Unpacked a piece at a time, never whole.
+        let reader = GzDecoder::new(std::io::Cursor::new(whole.gzip.clone()));
+        let pieces = stream::unfold(Some(reader), |reader| async move {
+            let mut reader = reader?;
+            let mut piece = vec![0; UNPACKED_PIECE];
+            match reader.read(&mut piece) {
+                Ok(0) => None,
+                Ok(n) => {
+                    piece.truncate(n);
+                    Some((Ok::<_, actix_web::Error>(Bytes::from(piece)), Some(reader)))
+                }
+                Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            }
+        });
+        return Ok(res.streaming(pieces));
+    }
     let now = state.clock.now();
-    let tag = etag(&snapshot, req.query_string(), &filter, now, kind);
-    if not_modified(req, &tag) {
+    let tag = filtered_etag(snapshot.version, format, &filter, now);
+    if not_modified(&req, &tag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
-    let entries: Vec<&Entry> = snapshot.filter(&filter, now).collect();
-    let bytes = body(&snapshot, entries, now)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((header::CONTENT_DISPOSITION, format!("inline; filename=\"yizhan-stations.{kind}\"")))
-        .body(bytes))
+    let Ok(permit) = state.exports.filtered.clone().try_acquire_owned() else {
+        return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "export_busy"));
+    };
+    let ids: Vec<i64> = snapshot.filter(&filter, now).map(|e| e.station.id).collect();
+    let head = Bytes::from(format.head(snapshot.version)?);
+    let pieces = Pieces { format, snapshot, ids, next: 0, _permit: permit };
+    let body = stream::once(async move { Ok::<_, actix_web::Error>(head) }).chain(stream::unfold(
+        Some(pieces),
+        |pieces| async move {
+            let mut pieces = pieces?;
+            match pieces.next_piece() {
+                Ok(Some(bytes)) => Some((Ok(bytes), Some(pieces))),
+                Ok(None) => None,
+                Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            }
+        },
+    ));
+    Ok(headers(format, &tag).streaming(body))
+}
+
+/// A filtered export being written: the snapshot it reads, the stations it lists,
+/// and its permit (given back when the response ends or the client goes away).
+struct Pieces {
+    format: Format,
+    snapshot: Arc<Snapshot>,
+    ids: Vec<i64>,
+    next: usize,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Pieces {
+    /// The next few hundred rows; the tail after the last; `None` at the end.
+    fn next_piece(&mut self) -> Result<Option<Bytes>, AppError> {
+        if self.next > self.ids.len() {
+            return Ok(None);
+        }
+        let end = (self.next + ROWS_PER_PIECE).min(self.ids.len());
+        let mut out = Vec::with_capacity(ROWS_PER_PIECE * 600);
+        let snapshot = &self.snapshot;
+        let entries = self.ids[self.next..end].iter().filter_map(|id| snapshot.get(*id));
+        self.format.rows(&mut out, snapshot, entries, self.next == 0)?;
+        if end == self.ids.len() {
+            out.extend_from_slice(self.format.tail());
+            self.next = end + 1;
+        } else {
+            self.next = end;
+        }
+        Ok(Some(Bytes::from(out)))
+    }
 }
 
 #[get("/api/stations.geojson")]
 pub async fn geojson(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    export(&req, &state, "geojson", "application/geo+json", |snapshot, entries, now| {
-        let features: Vec<_> = entries
-            .iter()
-            .map(|e| {
-                let s = &e.station;
-                json!({
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [s.position.lon, s.position.lat]},
-                    "properties": {
-                        "id": s.id,
-                        "name": s.name,
-                        "district_code": s.district.code.to_string(),
-                        "street_code": s.street_code,
-                        "address": s.address,
-                        "location_precision": s.precision.key(),
-                        "host_type": s.host.key(),
-                        "opening_hours": s.hours.as_ref().map(|h| h.raw()),
-                        "holiday_open": s.opens_on_holidays(),
-                        "open_now": e.availability(now).open_now(),
-                        "h24": e.h24,
-                        "facilities": s.facilities.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                        "basic": s.meets_basic(),
-                        "status": s.status.key(),
-                        "phone": s.phone.as_ref().map(|p| p.as_str()),
-                        "verified_on": s.verified_on.map(|d| d.to_string()),
-                        "synthetic": s.synthetic,
-                    }
-                })
-            })
-            .collect();
-        let doc = json!({"type": "FeatureCollection", "data_version": snapshot.version, "features": features});
-        serde_json::to_vec(&doc).map_err(|e| AppError::Internal(e.to_string()))
-    })
+    export(req, &state, Format::GeoJson).await
 }
 
 #[get("/api/stations.csv")]
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    // Column headers are for people: Chinese, from the locale file.
-    let lang = Lang::Zh;
-    export(&req, &state, "csv", "text/csv; charset=utf-8", |snapshot, entries, now| {
-        let mut out = Vec::from("\u{feff}".as_bytes());
-        {
-            let mut w = ::csv::Writer::from_writer(&mut out);
-            let headers = [
-                "id",
-                "name",
-                "district",
-                "street",
-                "address",
-                "lat",
-                "lon",
-                "precision",
-                "host",
-                "hours",
-                "holiday_open",
-                "open_now",
-                "facilities",
-                "basic",
-                "status",
-                "phone",
-                "verified_on",
-            ];
-            let header_row: Vec<String> = headers.iter().map(|h| lang.t(&format!("export.{h}")).into_owned()).collect();
-            w.write_record(&header_row).map_err(|e| AppError::Internal(e.to_string()))?;
-            let yes_no = |b: bool| lang.t(if b { "export.yes" } else { "export.no" }).into_owned();
-            for e in entries {
-                let s = &e.station;
-                let street = s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.clone());
-                let facilities: Vec<String> =
-                    s.facilities.iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
-                w.write_record([
-                    s.id.to_string(),
-                    s.name.clone(),
-                    s.district.name_zh.to_string(),
-                    street.unwrap_or_default(),
-                    s.address.clone(),
-                    format!("{:.6}", s.position.lat),
-                    format!("{:.6}", s.position.lon),
-                    lang.t(&format!("export.precision_{}", s.precision.key())).into_owned(),
-                    lang.label("host", s.host.key()).into_owned(),
-                    s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
-                    yes_no(s.opens_on_holidays()),
-                    yes_no(e.is_open(now)),
-                    facilities.join("、"),
-                    yes_no(s.meets_basic()),
-                    lang.t(&format!("export.status_{}", s.status.key())).into_owned(),
-                    s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
-                    s.verified_on.map(|d| d.to_string()).unwrap_or_default(),
-                ])
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            }
-            w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
+    export(req, &state, Format::Csv).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_quoted() {
+        let link = r#"=HYPERLINK("http://evil.example","点我")"#;
+        assert_eq!(csv_cell(link), format!("'{link}"));
+        for risky in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(risky), format!("'{risky}"));
         }
-        Ok(out)
-    })
+        assert_eq!(csv_cell("丰台驿站 = 好"), "丰台驿站 = 好");
+        assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let req =
+            |v: &str| actix_web::test::TestRequest::default().insert_header(("Accept-Encoding", v)).to_http_request();
+        assert!(takes_gzip(&req("gzip, deflate, br")));
+        assert!(takes_gzip(&req("br;q=1.0, gzip;q=0.8")));
+        assert!(takes_gzip(&req("*")));
+        assert!(!takes_gzip(&req("gzip;q=0")));
+        assert!(!takes_gzip(&req("br")));
+        assert!(!takes_gzip(&actix_web::test::TestRequest::default().to_http_request()));
+    }
 }

@@ -5,25 +5,27 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::domain::filter::parse_pairs;
+use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::{LANG_COOKIE, Lang};
+use crate::web::redirect::local_target;
 
 #[get("/lang/{code}")]
-pub async fn switch(req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn switch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let pairs = parse_pairs(req.query_string())?;
-    // Only a path on this site: never "//host" or "https://…".
-    let next = pairs
-        .iter()
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| v.as_str())
-        .filter(|v| v.starts_with('/') && !v.starts_with("//") && !v.contains('\\'))
-        .unwrap_or("/");
+    let next = pairs.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str()).unwrap_or_default();
+    let next = local_target(next, "/", "/");
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .max_age(Duration::days(365))
         .same_site(SameSite::Lax)
         .http_only(true)
+        .secure(state.secure_cookies)
         .finish();
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next.to_string())).cookie(cookie).finish())
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish())
 }

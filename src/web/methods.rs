@@ -1,0 +1,115 @@
+//! HEAD on every GET route, and 405 with `Allow` for a method a path does not take.
+//!
+//! Routes are registered one handler per method (`#[get]`, `#[post]`), so the router
+//! itself cannot tell "wrong method" from "no such page": [`ROUTES`] lists every path
+//! and its methods for that, and `tests/api/hostile.rs` asks each of them.
+
+use std::sync::LazyLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpRequest};
+
+use super::error::AppError;
+
+/// Methods a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    Get,
+    Post,
+    GetPost,
+}
+
+/// Every path pattern the site answers, with its methods (keep in step with `web::routes`).
+pub const ROUTES: &[(&str, Takes)] = &[
+    ("/", Takes::Get),
+    ("/stations", Takes::Get),
+    ("/stations/{id}", Takes::Get),
+    ("/stations/{id}/feedback", Takes::Post),
+    ("/feedback/{receipt}", Takes::Get),
+    ("/lang/{code}", Takes::Get),
+    ("/map", Takes::Get),
+    ("/near", Takes::Get),
+    ("/open-data", Takes::Get),
+    ("/api/map", Takes::Get),
+    ("/api/stations", Takes::Get),
+    ("/api/stations.geojson", Takes::Get),
+    ("/api/stations.csv", Takes::Get),
+    ("/healthz", Takes::Get),
+    ("/static/{path:.*}", Takes::Get),
+    ("/admin", Takes::Get),
+    ("/admin/login", Takes::GetPost),
+    ("/admin/logout", Takes::Post),
+    ("/admin/password", Takes::GetPost),
+    ("/invite/{token}", Takes::GetPost),
+    ("/admin/feedback", Takes::Get),
+    ("/admin/feedback/bulk", Takes::Post),
+    ("/admin/feedback/{id}", Takes::GetPost),
+    ("/admin/stations", Takes::Get),
+    ("/admin/stations/{id}", Takes::GetPost),
+    ("/admin/new-station", Takes::GetPost),
+    ("/admin/stations/{id}/status", Takes::Post),
+    ("/admin/stations/{id}/honours", Takes::Post),
+    ("/admin/staff", Takes::Get),
+    ("/admin/invites", Takes::Post),
+    ("/admin/audit", Takes::Get),
+];
+
+static PATTERNS: LazyLock<Vec<(ResourceDef, Takes)>> =
+    LazyLock::new(|| ROUTES.iter().map(|(p, t)| (ResourceDef::new(*p), *t)).collect());
+
+/// The `Allow` value for `path`, or `None` when no route has this path.
+pub fn allowed(path: &str) -> Option<&'static str> {
+    let (mut get, mut post) = (false, false);
+    for (def, takes) in PATTERNS.iter() {
+        if def.is_match(path) {
+            get |= matches!(takes, Takes::Get | Takes::GetPost);
+            post |= matches!(takes, Takes::Post | Takes::GetPost);
+        }
+    }
+    match (get, post) {
+        (true, true) => Some("GET, HEAD, POST"),
+        (true, false) => Some("GET, HEAD"),
+        (false, true) => Some("POST"),
+        (false, false) => None,
+    }
+}
+
+/// Middleware: a HEAD request is answered as a GET. The connection already knows it
+/// was HEAD and sends the headers only.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// The default service: 405 with `Allow` when the path exists, else 404.
+pub async fn unmatched(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    match allowed(req.path()) {
+        Some(allow) => Err(AppError::MethodNotAllowed(allow)),
+        None => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_the_methods_of_a_path() {
+        assert_eq!(allowed("/"), Some("GET, HEAD"));
+        assert_eq!(allowed("/stations/12"), Some("GET, HEAD"));
+        assert_eq!(allowed("/stations/12/feedback"), Some("POST"));
+        assert_eq!(allowed("/admin/login"), Some("GET, HEAD, POST"));
+        assert_eq!(allowed("/admin/feedback/bulk"), Some("GET, HEAD, POST"));
+        assert_eq!(allowed("/static/app.css"), Some("GET, HEAD"));
+        assert_eq!(allowed("/nothing/here"), None);
+        assert_eq!(allowed("/stations/1/2/3"), None);
+    }
+}
