@@ -22,6 +22,8 @@
 
   // The view lives in the URL hash (#zoom/lat/lon) so a shared link opens the same place.
   var view = (location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/) || []).slice(1).map(Number);
+  // Without a view in the URL: the district filtered on, if any.
+  if (view.length !== 3 && d.start) { view = d.start.split('/').map(Number); }
   var map = L.map(el, { minZoom: 3, maxZoom: 19, zoomControl: true });
   if (view.length === 3 && view.every(isFinite)) {
     map.setView([view[1], view[2]], view[0]);
@@ -38,15 +40,20 @@
   tiles.on('tileload', function () { el.classList.remove('no-tiles'); });
   tiles.addTo(map);
 
-  // District names, so the map still reads without tiles.
+  // District names, so the map still reads without tiles: in a pane below the
+  // markers, and hidden where a cluster would sit on them (see hideCoveredLabels).
+  map.createPane('districts');
+  map.getPane('districts').style.zIndex = 450;
+  map.getPane('districts').style.pointerEvents = 'none';
   var districtLayer = L.layerGroup().addTo(map);
+  var labelMarkers = [];
   Array.prototype.forEach.call(document.querySelectorAll('#district-labels li'), function (li) {
     var lat = Number(li.dataset.lat), lon = Number(li.dataset.lon);
     var label = node('span', 'district-name', li.textContent.trim());
-    L.marker([lat, lon], {
+    labelMarkers.push(L.marker([lat, lon], {
       icon: L.divIcon({ className: 'district-label', html: label, iconSize: null }),
-      interactive: false, keyboard: false
-    }).addTo(districtLayer);
+      interactive: false, keyboard: false, pane: 'districts'
+    }).addTo(districtLayer));
   });
   function districtsVisible() {
     var z = map.getZoom();
@@ -69,7 +76,7 @@
     var a = node('a', 'button popup-details', d.details);
     a.href = '/stations/' + p.id;
     var n = node('a', 'button secondary popup-nav', d.navigate);
-    n.href = '/stations/' + p.id + '#nav';
+    n.href = '/stations/' + p.id + '#nav-apps';
     links.appendChild(a);
     links.appendChild(n);
     box.appendChild(links);
@@ -89,21 +96,91 @@
     return L.divIcon({ className: 'cluster', html: span, iconSize: [size, size] });
   }
 
+  // One popup for the map, not bound to a marker: reloading the markers after a
+  // pan (the popup's own auto-pan included) leaves it open.
+  var openId = null;
+  var sheet = L.popup({ autoPanPadding: [16, 16], maxWidth: 300 });
+  map.on('popupclose', function (e) { if (e.popup === sheet) { openId = null; } });
+  function show(latlng, p) {
+    openId = p.id;
+    sheet.setLatLng(latlng).setContent(popup(p)).openOn(map);
+  }
+
+  // Server cells are a grid; two clusters on either side of a cell border can sit
+  // almost on top of each other. Two circles that overlap by more than a quarter
+  // of the smaller one's diameter are merged (counts add up, position weighted by count).
+  function radius(count) { return (count < 10 ? 36 : count < 100 ? 42 : count < 1000 ? 50 : 58) / 2; }
+  function mergeClusters(features) {
+    var clusters = [], rest = [];
+    features.forEach(function (f) {
+      if (f.properties.cluster) {
+        var c = f.geometry.coordinates;
+        clusters.push({ lat: c[1], lng: c[0], count: f.properties.count, zoom: f.properties.expansion_zoom,
+          pt: map.latLngToLayerPoint([c[1], c[0]]) });
+      } else { rest.push(f); }
+    });
+    var merged = true;
+    while (merged) {
+      merged = false;
+      for (var i = 0; i < clusters.length && !merged; i++) {
+        for (var j = i + 1; j < clusters.length; j++) {
+          var a = clusters[i], b = clusters[j];
+          var ra = radius(a.count), rb = radius(b.count);
+          if (ra + rb - a.pt.distanceTo(b.pt) > 0.5 * Math.min(ra, rb)) {
+            var n = a.count + b.count;
+            a.lat = (a.lat * a.count + b.lat * b.count) / n;
+            a.lng = (a.lng * a.count + b.lng * b.count) / n;
+            a.count = n;
+            a.zoom = Math.min(a.zoom, b.zoom);
+            a.pt = map.latLngToLayerPoint([a.lat, a.lng]);
+            clusters.splice(j, 1);
+            merged = true;
+            break;
+          }
+        }
+      }
+    }
+    return { clusters: clusters, stations: rest };
+  }
+
+  function hideCoveredLabels(clusters) {
+    labelMarkers.forEach(function (m) {
+      var icon = m.getElement();
+      if (!icon) { return; }
+      var name = icon.firstChild;
+      var box = name ? name.getBoundingClientRect() : null;
+      var covered = box && clusters.some(function (c) {
+        var r = c.icon && c.icon.getBoundingClientRect();
+        return r && !(r.right < box.left || r.left > box.right || r.bottom < box.top || r.top > box.bottom);
+      });
+      icon.style.visibility = covered ? 'hidden' : '';
+    });
+  }
+
   function render(data) {
     layer.clearLayers();
-    data.features.forEach(function (f) {
+    var parts = mergeClusters(data.features);
+    var drawn = [];
+    parts.clusters.forEach(function (c) {
+      var latlng = [c.lat, c.lng];
+      var m = L.marker(latlng, { icon: clusterIcon(c.count), title: c.count + ' ' + d.stations, alt: c.count + ' ' + d.stations });
+      m.on('click', function () { map.setView(latlng, c.zoom); });
+      m.addTo(layer);
+      drawn.push({ icon: m.getElement() });
+    });
+    parts.stations.forEach(function (f) {
       var c = f.geometry.coordinates;
       var latlng = [c[1], c[0]];
       var p = f.properties;
-      if (p.cluster) {
-        var m = L.marker(latlng, { icon: clusterIcon(p.count), title: p.count + ' ' + d.stations, alt: p.count + ' ' + d.stations });
-        m.on('click', function () { map.setView(latlng, p.expansion_zoom); });
-        m.addTo(layer);
-      } else {
-        L.marker(latlng, { icon: stationIcon(p), title: p.name, alt: p.name }).bindPopup(popup(p)).addTo(layer);
-      }
+      var m = L.marker(latlng, { icon: stationIcon(p), title: p.name, alt: p.name });
+      m.on('click', function () { show(latlng, p); });
+      m.addTo(layer);
+      // The open popup follows the fresh data of its station.
+      if (openId === p.id && map.hasLayer(sheet)) { sheet.setContent(popup(p)); }
     });
-    el.dataset.features = String(data.features.length);
+    // Markers drawn: merged clusters plus single stations.
+    el.dataset.features = String(parts.clusters.length + parts.stations.length);
+    hideCoveredLabels(drawn);
   }
 
   function load() {

@@ -150,7 +150,7 @@ impl Destination {
                 "https://uri.amap.com/navigation?to={amap_to},{name}&mode={amap_mode}&src=yizhan&callnative=1"
             ),
             baidu: format!(
-                "https://api.map.baidu.com/direction?destination=latlng:{lat_lon}|name:{name}&mode={baidu_mode}&region=%E5%8C%97%E4%BA%AC&output=html&src=yizhan&coord_type=wgs84"
+                "https://api.map.baidu.com/direction?destination=latlng:{lat_lon}%7Cname:{name}&mode={baidu_mode}&region=%E5%8C%97%E4%BA%AC&output=html&src=yizhan&coord_type=wgs84"
             ),
             apple: format!("https://maps.apple.com/?daddr={lat_lon}&q={name}&dirflg={apple_flag}"),
             geo: format!("geo:{lat_lon}?q={lat_lon}({name})"),

@@ -101,18 +101,21 @@ impl Snapshot {
             return self.clusters.query(view, zoom, None);
         }
         let q = self.compile(f, now);
-        let keep = |i: u32| self.matches(i as usize, &q);
+        // The district is a range of entries in a list scan; here it is a test.
+        let district = self.district_range(f.district);
+        let keep = |i: u32| district.contains(&(i as usize)) && self.matches(i as usize, &q);
         self.clusters.query(view, zoom, Some(&keep))
     }
 
     /// The nearest public stations to `from` that pass the filters, with distances in metres.
     pub fn nearest(&self, from: LatLon, f: &StationFilter, now: i64, limit: usize) -> Vec<(&Entry, f64)> {
         let q = self.compile(f, now);
+        let district = self.district_range(f.district);
         // The tree works in degrees; candidates are re-ranked by true distance.
         let mut found: Vec<(&Entry, f64)> = self
             .tree
             .nearest_neighbor_iter([from.lon, from.lat])
-            .filter(|p| self.matches(p.data as usize, &q))
+            .filter(|p| district.contains(&(p.data as usize)) && self.matches(p.data as usize, &q))
             .map(|p| self.entry(p.data))
             .take(limit * 3)
             .map(|e| (e, distance_m(from, e.station.position)))

@@ -34,6 +34,14 @@ pub struct FeedbackFormView {
     pub max_body: usize,
 }
 
+/// A rating with its meaning: "4 · 好".
+pub fn rating_text(lang: Lang, n: u8) -> String {
+    lang.tf(
+        "feedback.rating_choice",
+        &[("n", &n.to_string()), ("word", &lang.label("feedback.rating_word", &format!("r{n}")))],
+    )
+}
+
 impl FeedbackFormView {
     pub fn new(lang: Lang, csrf: &Csrf, form: FeedbackForm, errors: Vec<FieldError>) -> FeedbackFormView {
         Self::with_submission(lang, csrf, form, errors, new_token())
@@ -58,7 +66,7 @@ impl FeedbackFormView {
                 .iter()
                 .map(|k| choice(k.key(), lang.t(&format!("feedback.kind.{}", k.key())).into_owned(), &form.kind))
                 .collect(),
-            ratings: (1..=5).map(|n| choice(&n.to_string(), n.to_string(), form.rating.trim())).collect(),
+            ratings: (1..=5u8).map(|n| choice(&n.to_string(), rating_text(lang, n), form.rating.trim())).collect(),
             reporters: Reporter::ALL
                 .iter()
                 .map(|r| {
@@ -90,6 +98,8 @@ impl FeedbackFormView {
 pub struct NoteView {
     pub kind: String,
     pub rating: Option<u8>,
+    /// The rating's meaning ("好").
+    pub rating_word: String,
     pub body: String,
     pub reporter: Option<String>,
     pub date: String,
@@ -102,6 +112,10 @@ impl NoteView {
         NoteView {
             kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
             rating: f.rating,
+            rating_word: f
+                .rating
+                .map(|n| lang.label("feedback.rating_word", &format!("r{n}")).into_owned())
+                .unwrap_or_default(),
             body: f.body.clone(),
             reporter: f.reporter.map(|r| lang.t(&format!("feedback.reporter.{}", r.key())).into_owned()),
             date: date_time(f.created_at),

@@ -5,6 +5,7 @@ mod admin;
 mod api;
 mod bad_input;
 mod feedback;
+mod first_minute;
 mod hardening;
 mod helpers;
 mod holidays;

@@ -194,3 +194,62 @@ async fn open_data_exports_with_etag() {
     assert!(text(&html, "main").contains("CC BY 4.0"));
     assert_eq!(count(&html, "a[href='/api/stations.csv']"), 1);
 }
+
+#[tokio::test]
+async fn every_list_filter_applies_to_the_map_and_cluster_counts_sum_to_the_list_total() {
+    let app = spawn_app().await;
+    let districts = [110101, 110105, 110106, 110108, 110115];
+    let hours = ["24/7", "Mo-Fr 08:00-18:00; PH off", "Mo-Su 09:00-12:00", ""];
+    let kits: [&[&str]; 4] = [&["water", "toilet"], &["microwave"], &["charging", "water", "shower"], &[]];
+    let many: Vec<_> = (0..300u32)
+        .map(|i| {
+            let mut s = station(
+                &format!("筛选驿站{i}"),
+                districts[(i % 5) as usize],
+                hours[(i % 4) as usize],
+                kits[(i / 4 % 4) as usize],
+            );
+            s.position = yizhan::domain::coords::LatLon::new(
+                39.80 + f64::from(i / 20) * 0.01,
+                116.25 + f64::from(i % 20) * 0.01,
+            )
+            .unwrap();
+            if i % 7 == 0 {
+                s.host = yizhan::domain::facility::HostType::Mall;
+            }
+            s
+        })
+        .collect();
+    app.add(many).await;
+    let filters = [
+        "district=110106",
+        "district=110105",
+        "district=110105&h24=1",
+        "facility=toilet",
+        "facility=water&facility=charging",
+        "open_now=1",
+        "open_now=1&facility=microwave",
+        "h24=1",
+        "holiday=1",
+        "basic=1",
+        "honoured=1",
+        "host=mall",
+        "q=%E7%AD%9B%E9%80%89%E9%A9%BF%E7%AB%991",
+        "district=110108&open_now=1&facility=water",
+    ];
+    for filter in filters {
+        let (status, list) = app.json(&format!("/api/stations?{filter}")).await;
+        assert_eq!(status, 200, "{filter}");
+        let total = list["total"].as_u64().expect("total");
+        for zoom in [9, 12, 16] {
+            let (status, map) = app.json(&format!("/api/map?bbox=115.4,39.4,117.6,41.1&zoom={zoom}&{filter}")).await;
+            assert_eq!(status, 200, "{filter} at zoom {zoom}");
+            assert_eq!(total_count(&map), total, "{filter} at zoom {zoom}: the map counts what the list counts");
+        }
+    }
+    // The filters above narrow: a district is not the whole city.
+    let (_, all) = app.json("/api/stations").await;
+    let (_, fengtai) = app.json("/api/stations?district=110106").await;
+    let (all, fengtai) = (all["total"].as_u64().unwrap(), fengtai["total"].as_u64().unwrap());
+    assert!((60..all).contains(&fengtai), "丰台 {fengtai} of {all}");
+}

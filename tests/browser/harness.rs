@@ -330,6 +330,38 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
+/// A Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
+/// Gives the browser a position, as a phone's GPS would, and lets pages have it.
+pub async fn give_position(client: &Client, lat: f64, lon: f64) {
+    client
+        .issue_cmd(Cdp { cmd: "Browser.grantPermissions", params: json!({ "permissions": ["geolocation"] }) })
+        .await
+        .expect("grant geolocation");
+    client
+        .issue_cmd(Cdp {
+            cmd: "Emulation.setGeolocationOverride",
+            params: json!({ "latitude": lat, "longitude": lon, "accuracy": 20 }),
+        })
+        .await
+        .expect("set the position");
+}
+
 /// One console entry: level ("SEVERE", "WARNING", …), source ("javascript",
 /// "security", "network", "console-api", …) and message.
 #[derive(Debug, Clone)]

@@ -97,9 +97,12 @@ async fn station_popup_opens_station_page() {
         .await;
         assert_eq!(shown, name);
         let nav = find(&c, ".leaflet-popup a.popup-nav").await;
-        assert_eq!(nav.attr("href").await.expect("href").as_deref(), Some(format!("/stations/{id}#nav").as_str()));
-        // The popup stays open once the map has settled (it may pan to fit the popup).
+        assert_eq!(nav.attr("href").await.expect("href").as_deref(), Some(format!("/stations/{id}#nav-apps").as_str()));
+        // The popup stays open once the map has settled (it may pan to fit the popup,
+        // and the markers are reloaded after the pan), and two seconds later.
         map_idle(&c).await;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        assert_eq!(find_all(&c, ".leaflet-popup .popup-name").await.len(), 1, "the popup closed by itself");
         let details = find(&c, ".leaflet-popup a.popup-details").await;
         details.click().await.expect("click the details link");
 
@@ -497,6 +500,129 @@ async fn worker_report_is_published_with_reply() {
         goto(&c, &format!("{base}{receipt_path}")).await;
         wait_for(&c, ".feedback-state.state-published").await;
         assert!(text(&c, ".staff-reply").await.contains("明天起按时开门"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn home_to_the_nearest_open_station_with_a_toilet_in_two_taps() {
+    let Some(chromedriver) = chromedriver("home_to_the_nearest_open_station_with_a_toilet_in_two_taps") else {
+        return;
+    };
+    let bench = Bench::start(&chromedriver).await;
+    // Beside the 槐房路 petrol station in 丰台 (open 24 hours).
+    let (lat, lon) = (39.806, 116.382);
+    let mut near = station("隔壁没有厕所的驿站", 110106, lat + 0.0002, lon, &["water"]);
+    near.hours = Some(yizhan::domain::hours::Hours::parse("24/7").expect("hours"));
+    let mut toilet = station("再远一点有厕所的驿站", 110106, lat + 0.002, lon, &["toilet"]);
+    toilet.hours = Some(yizhan::domain::hours::Hours::parse("24/7").expect("hours"));
+    let ids = bench.app.add(vec![near, toilet]).await;
+    let home = bench.app.url("/");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        give_position(&c, lat, lon).await;
+        goto(&c, &home).await;
+        // Tap 1: the quick link "open now + toilet".
+        let quick = wait_for(&c, ".quick a[data-locate='open_now=1&facility=toilet']").await;
+        quick.click().await.expect("tap the quick link");
+        poll("/near with the position and the filters", || async {
+            let u = c.current_url().await.ok()?;
+            (u.path() == "/near" && u.query().is_some_and(|q| q.contains("lat=") && q.contains("facility=toilet")))
+                .then_some(())
+        })
+        .await;
+        let first = wait_for(&c, ".near li:first-child a.station-link").await;
+        let name = first.find(Locator::Css(".station-name")).await.expect("name").text().await.expect("text");
+        // The nearest station has no toilet: the first card is another one.
+        assert_ne!(name, "隔壁没有厕所的驿站");
+        // Tap 2: the station.
+        first.click().await.expect("tap the first card");
+        let opened = poll("a station page", || async {
+            let u = c.current_url().await.ok()?;
+            u.path().starts_with("/stations/").then(|| u.as_str().to_string())
+        })
+        .await;
+        assert!(opened.starts_with(&base));
+        assert_ne!(opened, format!("{base}/stations/{}", ids[0]), "the station without a toilet");
+        assert_eq!(find_all(&c, ".state-big.state-open").await.len(), 1, "the station is open now");
+        assert_eq!(find_all(&c, ".key-facilities li.kf-toilet.has").await.len(), 1, "it has a toilet");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_map_keeps_the_district_filter() {
+    let Some(chromedriver) = chromedriver("the_map_keeps_the_district_filter") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    // 400 stations in 朝阳 around the centre, 40 in 丰台 near its label.
+    let mut many = crowd("朝阳测试驿站", 400, CENTRE.0, CENTRE.1 + 0.08, 0.05, &["water"]);
+    for s in &mut many {
+        s.district = yizhan::domain::district::District::by_code(110105).expect("朝阳");
+    }
+    let mut fengtai = crowd("丰台测试驿站", 40, 39.84, 116.28, 0.03, &["water"]);
+    for s in &mut fengtai {
+        s.district = yizhan::domain::district::District::by_code(110106).expect("丰台");
+    }
+    many.extend(fengtai);
+    bench.app.add(many).await;
+    let (status, list) = {
+        let r = reqwest::get(bench.app.url("/api/stations?district=110106")).await.expect("list");
+        (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+    };
+    assert_eq!(status, 200);
+    let total = list["total"].as_u64().expect("total") as usize;
+    let url = bench.app.url("/map?district=110106");
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        let state = map_idle(&c).await;
+        // Opened on 丰台, with only 丰台's stations: the clusters add up to the list.
+        assert_eq!(state.zoom, Some(11), "{state:?}");
+        assert_eq!(state.stations(), total, "{state:?}");
+        // The controls above the map leave the screen to the map.
+        let top = c
+            .execute("return document.getElementById('map').getBoundingClientRect().top", vec![])
+            .await
+            .expect("map top");
+        assert!(top.as_f64().unwrap_or(999.0) <= 120.0, "controls take {top} px");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clusters_do_not_overlap_and_labels_do_not_cover_them() {
+    let Some(chromedriver) = chromedriver("clusters_do_not_overlap_and_labels_do_not_cover_them") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    bench.app.add(crowd("密集测试驿站", 3000, CENTRE.0, CENTRE.1, 0.25, &["water"])).await;
+    let url = bench.app.url("/map#12/39.93/116.40");
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        map_idle(&c).await;
+        let worst = c
+            .execute(
+                r#"
+const boxes = Array.from(document.querySelectorAll('.leaflet-marker-icon.cluster'), e => e.getBoundingClientRect());
+let worst = 0;
+for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+  const a = boxes[i], b = boxes[j];
+  const d = Math.hypot((a.left + a.width / 2) - (b.left + b.width / 2), (a.top + a.height / 2) - (b.top + b.height / 2));
+  const overlap = (a.width / 2 + b.width / 2) - d;
+  worst = Math.max(worst, overlap / Math.min(a.width, b.width));
+}
+const labels = Array.from(document.querySelectorAll('.district-name'))
+  .filter(l => getComputedStyle(l.parentElement).visibility !== 'hidden')
+  .map(l => l.getBoundingClientRect());
+let covered = 0;
+for (const l of labels) for (const b of boxes)
+  if (!(b.right < l.left || b.left > l.right || b.bottom < l.top || b.top > l.bottom)) covered++;
+return { worst, covered, clusters: boxes.length };
+"#,
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert!(worst["clusters"].as_u64().unwrap_or(0) > 1, "{worst}");
+        assert!(worst["worst"].as_f64().unwrap_or(9.0) <= 0.25, "clusters overlap: {worst}");
+        assert_eq!(worst["covered"], 0, "a district name over a cluster: {worst}");
     })
     .await;
 }

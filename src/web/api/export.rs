@@ -331,6 +331,9 @@ async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<Ht
         let reader = GzDecoder::new(std::io::Cursor::new(whole.gzip.clone()));
         let pieces = stream::unfold(Some(reader), |reader| async move {
             let mut reader = reader?;
+            // A fast client would otherwise keep this worker unpacking piece after
+            // piece; other requests get their turn between pieces.
+            tokio::task::yield_now().await;
             let mut piece = vec![0; UNPACKED_PIECE];
             match reader.read(&mut piece) {
                 Ok(0) => None,
@@ -358,6 +361,7 @@ async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<Ht
         Some(pieces),
         |pieces| async move {
             let mut pieces = pieces?;
+            tokio::task::yield_now().await;
             match pieces.next_piece() {
                 Ok(Some(bytes)) => Some((Ok(bytes), Some(pieces))),
                 Ok(None) => None,

@@ -21,7 +21,19 @@ struct HomePage {
     ctx: PageCtx,
     total: usize,
     districts: Vec<DistrictLink>,
+    quick: &'static [(&'static str, &'static str)],
 }
+
+/// The common combinations, one tap each: the list's filters, and the label's key.
+/// With a position they open `/near` with the same filters.
+pub const QUICK: &[(&str, &str)] = &[
+    ("open_now=1&facility=toilet", "home.quick_open_toilet"),
+    ("open_now=1&facility=water", "home.quick_open_water"),
+    ("open_now=1&facility=charging", "home.quick_open_charging"),
+    ("open_now=1&facility=microwave", "home.quick_open_microwave"),
+    ("h24=1", "home.quick_h24"),
+    ("open_now=1", "home.quick_open_now"),
+];
 
 #[get("/")]
 pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> impl Responder {
@@ -33,5 +45,5 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> i
             c.district.map(|d| DistrictLink { code: d.code, name: d.name(lang.is_zh()), count: c.stations })
         })
         .collect();
-    HomePage { ctx: PageCtx::new(&req, lang, &state), total: snapshot.public_count(), districts }
+    HomePage { ctx: PageCtx::new(&req, lang, &state), total: snapshot.public_count(), districts, quick: QUICK }
 }

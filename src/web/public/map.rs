@@ -35,7 +35,13 @@ struct MapPage {
     /// Facility labels as JSON, for popups.
     labels: String,
     districts: Vec<DistrictLabel>,
+    /// Where the map opens when the URL gives no view: "zoom/lat/lon" of the
+    /// district filtered on, empty for the whole city.
+    start: String,
 }
+
+/// Zoom at which one district fills a phone screen.
+const DISTRICT_ZOOM: u32 = 11;
 
 #[get("/map")]
 pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
@@ -55,6 +61,10 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         leaflet_css: state.assets.url("vendor/leaflet/leaflet.css").to_string(),
         map_js: state.assets.url("map.js").to_string(),
         labels: serde_json::Value::Object(labels).to_string(),
+        start: filter
+            .district
+            .map(|d| format!("{DISTRICT_ZOOM}/{}/{}", d.label_at.0, d.label_at.1))
+            .unwrap_or_default(),
         districts: DISTRICTS
             .iter()
             .map(|d| DistrictLabel { code: d.code, name: d.name(lang.is_zh()), lat: d.label_at.0, lon: d.label_at.1 })

@@ -14,12 +14,17 @@ use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::public::stations::{parse_filter, relaxations};
 
 /// Beyond this straight-line distance the page gives no walking time.
 const WALKABLE_M: f64 = 3_000.0;
 
 /// How many stations the page lists.
 pub const NEAR_LIMIT: usize = 20;
+
+/// Beijing's extent (WGS-84), a little wide: a position outside gets a notice.
+const BEIJING_LAT: std::ops::RangeInclusive<f64> = 39.40..=41.10;
+const BEIJING_LON: std::ops::RangeInclusive<f64> = 115.40..=117.55;
 
 /// A station with how far it is.
 pub struct NearRow {
@@ -39,9 +44,16 @@ struct NearPage {
     lon: String,
     rows: Vec<NearRow>,
     districts: Vec<(u32, &'static str)>,
+    /// The filters other than the state, as a query string ("" for none).
+    query: String,
+    /// The active filters other than the state: each in words, and the query
+    /// string without it.
+    active: Vec<(String, String)>,
+    /// Set when the position is outside Beijing: the nearest station's distance in km.
+    outside_km: Option<String>,
 }
 
-fn distance_text(lang: Lang, m: f64) -> String {
+pub fn distance_text(lang: Lang, m: f64) -> String {
     if m < 1000.0 {
         lang.tf("near.metres", &[("n", &format!("{:.0}", (m / 10.0).round() * 10.0))])
     } else {
@@ -77,16 +89,24 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     };
     let snapshot = state.snapshot.load();
     let now = state.clock.now();
-    let filter = StationFilter { open_now: !all, page: 1, ..StationFilter::default() };
+    // The list's filters; open now unless asked otherwise.
+    let mut filter = parse_filter(req.query_string(), &snapshot)?;
+    filter.page = 1;
+    filter.open_now = !all && (filter.open_now || get("open_now").is_none());
+    let others = StationFilter { open_now: false, ..filter.clone() };
+    let query = others.to_query(1);
+    let active = relaxations(&others, lang).into_iter().map(|(label, without)| (label, without.to_query(1))).collect();
+    let mut nearest_m = None;
     let rows = position
         .map(|from| {
             snapshot
                 .nearest(from, &filter, now, NEAR_LIMIT)
                 .into_iter()
                 .map(|(e, m)| {
+                    nearest_m.get_or_insert(m);
                     let (walk, ride) = travel_minutes(m);
                     NearRow {
-                        row: StationRow::new(e, lang, &snapshot.calendar, now),
+                        row: StationRow::new(e, lang, &snapshot.calendar, now).with_matched_first(filter.facilities),
                         distance: distance_text(lang, m),
                         // Nobody walks 10 km to a rest stop: far stations give the riding time only.
                         minutes: if m <= WALKABLE_M {
@@ -100,6 +120,7 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                 .collect()
         })
         .unwrap_or_default();
+    let outside = position.is_some_and(|p| !(BEIJING_LAT.contains(&p.lat) && BEIJING_LON.contains(&p.lon)));
     Ok(NearPage {
         ctx: PageCtx::new(&req, lang, &state),
         located: position.is_some(),
@@ -108,5 +129,8 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         lon: position.map(|p| format!("{:.6}", p.lon)).unwrap_or_default(),
         rows,
         districts: DISTRICTS.iter().map(|d| (d.code, d.name(lang.is_zh()))).collect(),
+        query,
+        active,
+        outside_km: nearest_m.filter(|_| outside).map(|m| format!("{:.0}", m / 1000.0)),
     })
 }

@@ -10,12 +10,14 @@ use chrono::Datelike;
 
 use super::view::Chip;
 use crate::domain::calendar::HolidayCalendar;
-use crate::domain::coords::Precision;
+use crate::domain::coords::{LatLon, Precision};
+use crate::domain::facility::{BASIC_NINE, Facility};
 use crate::domain::feedback::FeedbackForm;
+use crate::domain::filter::StationFilter;
 use crate::domain::geo::NavLinks;
 use crate::domain::hours::{DayType, Rule, WEEKDAYS, beijing_local, format_range, midnight};
 use crate::domain::station::Status;
-use crate::snapshot::Entry;
+use crate::snapshot::{Entry, Snapshot};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::feedback::{FeedbackFormView, NoteView};
@@ -24,6 +26,7 @@ use crate::web::i18n::Lang;
 use crate::web::page::{
     PageCtx, WEEKDAY_KEYS, availability_line, festival, honour_line, html_page, weekday_name, when,
 };
+use crate::web::public::near::distance_text;
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -74,6 +77,45 @@ pub struct StationPage {
     synthetic: bool,
     nav_walk: NavLinks,
     nav_ride: NavLinks,
+    /// What a worker looks for first, and whether the station has it.
+    key_facilities: Vec<(&'static str, Cow<'static, str>, bool)>,
+    /// The nine services of the basic standard, and whether the station has each.
+    basic_nine: Vec<(&'static str, Cow<'static, str>, bool)>,
+    /// Temporarily closed: no navigation, and the nearest open stations instead.
+    closed: bool,
+    alternatives: Vec<Alternative>,
+}
+
+/// An open station near one that is closed.
+pub struct Alternative {
+    pub id: i64,
+    pub name: String,
+    pub distance: String,
+    pub state_text: String,
+}
+
+/// The facilities shown on the station page's first screen.
+const FIRST_LOOK: [Facility; 5] =
+    [Facility::Water, Facility::Toilet, Facility::Charging, Facility::Microwave, Facility::Seats];
+
+/// How many open stations a closed station's page suggests.
+const ALTERNATIVES: usize = 3;
+
+/// The nearest stations open now, other than `except`.
+pub fn open_alternatives(snapshot: &Snapshot, lang: Lang, from: LatLon, except: i64, now: i64) -> Vec<Alternative> {
+    let open = StationFilter { open_now: true, page: 1, ..StationFilter::default() };
+    snapshot
+        .nearest(from, &open, now, ALTERNATIVES + 1)
+        .into_iter()
+        .filter(|(e, _)| e.station.id != except)
+        .take(ALTERNATIVES)
+        .map(|(e, m)| Alternative {
+            id: e.station.id,
+            name: e.station.name.clone(),
+            distance: distance_text(lang, m),
+            state_text: availability_line(lang, e, &snapshot.calendar, now).1,
+        })
+        .collect()
 }
 
 /// Parses a station id from the path: a positive integer.
@@ -230,6 +272,20 @@ pub fn build(
         synthetic: s.synthetic,
         nav_walk,
         nav_ride,
+        key_facilities: FIRST_LOOK
+            .iter()
+            .map(|f| (f.key(), label("facility", f.key()), s.facilities.contains(*f)))
+            .collect(),
+        basic_nine: BASIC_NINE
+            .iter()
+            .map(|f| (f.key(), label("facility", f.key()), s.facilities.contains(*f)))
+            .collect(),
+        closed: matches!(s.status, Status::TemporarilyClosed { .. }),
+        alternatives: if matches!(s.status, Status::TemporarilyClosed { .. }) {
+            open_alternatives(&snapshot, lang, s.position, s.id, now)
+        } else {
+            Vec::new()
+        },
     };
     Ok(built)
 }

@@ -138,7 +138,7 @@ pub fn parse_filter(query: &str, snapshot: &Snapshot) -> Result<StationFilter, A
 }
 
 /// Each active filter, with the filter that results from dropping it.
-fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
+pub(crate) fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
     let base = StationFilter { page: 1, ..f.clone() };
     let mut out = Vec::new();
     if let Some(d) = f.district {
@@ -189,7 +189,11 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let now = state.clock.now();
     let result = snapshot.list(&filter, now, PER_PAGE);
-    let rows = result.items.iter().map(|e| StationRow::new(e, lang, &snapshot.calendar, now)).collect();
+    let rows = result
+        .items
+        .iter()
+        .map(|e| StationRow::new(e, lang, &snapshot.calendar, now).with_matched_first(filter.facilities))
+        .collect();
     let relax = if result.total == 0 {
         relaxations(&filter, lang)
             .into_iter()
