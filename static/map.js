@@ -143,13 +143,13 @@
     return { clusters: clusters, stations: rest };
   }
 
-  function hideCoveredLabels(clusters) {
+  function hideCoveredLabels(markers) {
     labelMarkers.forEach(function (m) {
       var icon = m.getElement();
       if (!icon) { return; }
       var name = icon.firstChild;
       var box = name ? name.getBoundingClientRect() : null;
-      var covered = box && clusters.some(function (c) {
+      var covered = box && markers.some(function (c) {
         var r = c.icon && c.icon.getBoundingClientRect();
         return r && !(r.right < box.left || r.left > box.right || r.bottom < box.top || r.top > box.bottom);
       });
@@ -175,6 +175,7 @@
       var m = L.marker(latlng, { icon: stationIcon(p), title: p.name, alt: p.name });
       m.on('click', function () { show(latlng, p); });
       m.addTo(layer);
+      drawn.push({ icon: m.getElement() });
       // The open popup follows the fresh data of its station.
       if (openId === p.id && map.hasLayer(sheet)) { sheet.setContent(popup(p)); }
     });
