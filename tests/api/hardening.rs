@@ -311,12 +311,44 @@ async fn stalled_bodies_and_heads_are_closed() {
 #[tokio::test]
 async fn head_answers_and_other_methods_get_405() {
     let app = spawn_app().await;
-    for path in ["/", "/stations", "/map", "/open-data", "/api/stations", "/healthz", "/admin/login"] {
+    let id = seed_id(&app, "刘村");
+    let station = format!("/stations/{id}");
+    let hours = format!("/api/stations/{id}/hours");
+    let api_station = format!("/api/stations/{id}");
+    // Every GET route, and a few answers that are not 200: HEAD answers as GET does, without a body.
+    for path in [
+        "/",
+        "/stations",
+        "/stations?district=110106&open_now=1",
+        station.as_str(),
+        "/stations/999999",
+        "/stations/abc",
+        "/map",
+        "/near",
+        "/near?lat=39.806&lon=116.382",
+        "/near?lat=91&lon=0",
+        "/open-data",
+        "/api/stations",
+        api_station.as_str(),
+        hours.as_str(),
+        "/api/map?bbox=115.4,39.4,117.6,41.1&zoom=9",
+        "/api/map?zoom=9",
+        "/api/stations.csv",
+        "/api/stations.geojson",
+        "/static/app.css",
+        "/static/nothing.css",
+        "/healthz",
+        "/admin/login",
+        "/admin",
+        "/lang/en?next=/",
+        "/feedback/FK-AAAA-BBBB-CCCC",
+    ] {
         let res = app.client.head(format!("{}{path}", app.address)).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 200, "HEAD {path}");
         let get = app.get(path).await;
-        assert_eq!(res.headers()["content-type"], get.headers()["content-type"], "{path}");
-        assert!(res.bytes().await.unwrap().is_empty());
+        assert_eq!(res.status(), get.status(), "HEAD {path}");
+        assert_eq!(res.headers().get("content-type"), get.headers().get("content-type"), "{path}");
+        assert_eq!(res.headers().get("location"), get.headers().get("location"), "{path}");
+        assert!(res.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
     }
     for (method, path, allow) in [
         ("PUT", "/", "GET, HEAD"),
