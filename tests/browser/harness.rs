@@ -362,6 +362,17 @@ pub async fn give_position(client: &Client, lat: f64, lon: f64) {
         .expect("set the position");
 }
 
+/// Refuses the position to pages, as a person tapping "Block" would.
+pub async fn refuse_position(client: &Client) {
+    client
+        .issue_cmd(Cdp {
+            cmd: "Browser.setPermission",
+            params: json!({ "permission": { "name": "geolocation" }, "setting": "denied" }),
+        })
+        .await
+        .expect("refuse geolocation");
+}
+
 /// One console entry: level ("SEVERE", "WARNING", …), source ("javascript",
 /// "security", "network", "console-api", …) and message.
 #[derive(Debug, Clone)]

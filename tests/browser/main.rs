@@ -626,3 +626,28 @@ return { worst, covered, clusters: boxes.length };
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_refused_position_says_so_and_offers_a_retry_and_the_districts() {
+    let Some(chromedriver) = chromedriver("a_refused_position_says_so_and_offers_a_retry_and_the_districts") else {
+        return;
+    };
+    let bench = Bench::start(&chromedriver).await;
+    let home = bench.app.url("/");
+    with_session(&bench.driver, true, move |c| async move {
+        refuse_position(&c).await;
+        goto(&c, &home).await;
+        wait_for(&c, "a.near-me").await.click().await.expect("tap near me");
+        let status = wait_for(&c, "#locate-status.failed").await;
+        assert!(status.is_displayed().await.expect("displayed"), "the failure is shown");
+        assert_eq!(path_and_query(&c).await, "/", "still on the home page");
+        let retry = find_all(&c, "#locate-status button").await;
+        assert_eq!(retry.len(), 1, "a retry button");
+        let fallback = find(&c, "#locate-status a.button").await;
+        assert_eq!(fallback.attr("href").await.expect("href").as_deref(), Some("/near"));
+        fallback.click().await.expect("tap the district choice");
+        poll("/near", || async { (path_and_query(&c).await == "/near").then_some(()) }).await;
+        assert_eq!(find_all(&c, ".districts a").await.len(), 16);
+    })
+    .await;
+}
