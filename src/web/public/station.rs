@@ -168,7 +168,7 @@ pub fn build(
     let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
     let s = &entry.station;
     if s.status == Status::Revoked {
-        return Err(AppError::Gone);
+        return Err(super::revoked::gone(req, lang, state, &snapshot, entry));
     }
     let now = state.clock.now();
     let (state_class, state_text) = availability_line(lang, entry, &snapshot.calendar, now);
