@@ -563,6 +563,17 @@ async fn moderation_queue_fits_a_phone() {
     let base = bench.app.base.clone();
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &format!("{base}/admin/login")).await;
+        keep_screenshot(&c, "login").await;
+        // The button stands clear of the password field.
+        let gap: Value = c
+            .execute(
+                "return document.querySelector('form[action=\"/admin/login\"] button').getBoundingClientRect().top \
+                 - document.querySelector('#l-pass').getBoundingClientRect().bottom",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert!(gap.as_f64().unwrap_or(0.0) >= 8.0, "login button {gap} px below the password field");
         find(&c, "#l-user").await.send_keys("wang").await.expect("username");
         find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
         find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
