@@ -164,6 +164,7 @@ fn stations_of(name: &'static str, streets: &[Street]) -> Result<Vec<Station>, S
                 audiences,
                 services: s.services,
                 status: Status::Open,
+                revocation: None,
                 description: s.description,
                 verified_on: None,
                 synthetic: false,

@@ -158,6 +158,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
             audiences,
             services: String::new(),
             status,
+            revocation: None,
             description: String::new(),
             verified_on: None,
             synthetic: true,

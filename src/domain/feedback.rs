@@ -47,6 +47,15 @@ keyed_enum!(
     }
 );
 
+keyed_enum!(
+    /// How staff resolved a "closed when listed open" report after checking.
+    ClosedOutcome {
+        VerifiedOpen => "verified_open",
+        ClosedTemporarily => "closed_temporarily",
+        HoursMismatch => "hours_mismatch",
+    }
+);
+
 /// Longest feedback text, in characters.
 pub const MAX_BODY_CHARS: usize = 500;
 /// Longest staff reply, in characters.

@@ -31,6 +31,14 @@ impl Status {
     }
 }
 
+/// Why and when a station was revoked (撤销), as staff recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// The level of an award (最美工会户外劳动者服务站点).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum HonourLevel {
@@ -84,6 +92,8 @@ pub struct Station {
     pub audiences: Vec<Audience>,
     pub services: String,
     pub status: Status,
+    /// Set while the station is revoked; `None` for stations revoked before reasons were kept.
+    pub revocation: Option<Revocation>,
     pub description: String,
     pub verified_on: Option<NaiveDate>,
     pub synthetic: bool,
@@ -137,6 +147,14 @@ impl Station {
             ("status", self.status.key().into()),
             ("closed_reason", reason),
             ("closed_until", until),
+            ("revoked_reason", self.revocation.as_ref().map(|r| r.reason.clone()).unwrap_or_default()),
+            (
+                "revoked_at",
+                self.revocation
+                    .as_ref()
+                    .map(|r| super::hours::beijing_local(r.at).format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+            ),
             ("description", self.description.clone()),
             ("verified_on", date(self.verified_on)),
             (

@@ -3,6 +3,7 @@
 
 pub mod board;
 mod cluster;
+mod nearby;
 mod query;
 mod refresh;
 

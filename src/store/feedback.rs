@@ -3,9 +3,13 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::stations::AuditRecord;
 use super::{Store, StoreError};
-use crate::domain::feedback::{FeedbackKind, FeedbackState, NewFeedback, RejectReason, Reporter, new_receipt};
+use crate::domain::feedback::{
+    ClosedOutcome, FeedbackKind, FeedbackState, NewFeedback, RejectReason, Reporter, new_receipt,
+};
 use crate::domain::staff::{Role, Staff};
+use crate::domain::station::Station;
 
 /// A feedback as stored.
 #[derive(Debug, Clone)]
@@ -26,6 +30,9 @@ pub struct Feedback {
     pub reply_at: Option<i64>,
     pub trapped: bool,
     pub created_at: i64,
+    /// How staff resolved a "closed when listed open" report, if they have.
+    pub outcome: Option<ClosedOutcome>,
+    pub outcome_at: Option<i64>,
 }
 
 /// One step of a feedback's moderation history.
@@ -47,6 +54,29 @@ pub enum Moderation {
     Reply(String),
 }
 
+impl Moderation {
+    /// The action's key in the history and the audit log.
+    fn action(&self) -> &'static str {
+        match self {
+            Moderation::Publish => "publish",
+            Moderation::Reject(_) => "reject",
+            Moderation::Reply(_) => "reply",
+        }
+    }
+}
+
+/// What became of an attempt to record a report's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Done,
+    /// The report already had this outcome.
+    Unchanged,
+    /// Not a "closed" report that `staff` may see.
+    NotFound,
+    /// The station changed since it was read: nothing written.
+    Conflict,
+}
+
 /// Which feedback the queue lists.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -62,7 +92,7 @@ pub struct QueueFilter {
 pub const QUEUE_PAGE: u32 = 50;
 
 const COLUMNS: &str = "id, receipt, station_id, district_code, kind, rating, body, reporter, contact_phone, state, \
-    reject_reason, reply, reply_at, trapped, created_at";
+    reject_reason, reply, reply_at, trapped, created_at, outcome, outcome_at";
 
 fn from_row(row: &AnyRow) -> Result<Feedback, sqlx::Error> {
     let kind: String = row.try_get(4)?;
@@ -83,6 +113,8 @@ fn from_row(row: &AnyRow) -> Result<Feedback, sqlx::Error> {
         reply_at: row.try_get(12)?,
         trapped: row.try_get::<i64, _>(13)? != 0,
         created_at: row.try_get(14)?,
+        outcome: row.try_get::<Option<String>, _>(15)?.as_deref().and_then(ClosedOutcome::parse),
+        outcome_at: row.try_get(16)?,
     })
 }
 
@@ -260,54 +292,102 @@ impl Store {
         Ok((total, rows.iter().map(from_row).collect::<Result<_, _>>()?))
     }
 
-    /// Applies one moderation step to each of `ids` that `staff` may touch, recording it
-    /// in the history. Returns how many changed.
-    pub async fn moderate(&self, ids: &[i64], step: &Moderation, staff: &Staff, now: i64) -> Result<u64, StoreError> {
-        // Every statement uses each of its parameters: PostgreSQL must know their types.
-        let (set, action, reason, note, extra) = match step {
-            Moderation::Publish => {
-                ("state = 'published', reject_reason = NULL", "publish", None, None, "state <> 'published'")
-            }
-            Moderation::Reject(r) => (
-                "state = 'rejected', reject_reason = $3",
-                "reject",
-                Some(r.key()),
-                None,
-                "NOT (state = 'rejected' AND COALESCE(reject_reason, '') = $3)",
-            ),
-            Moderation::Reply(text) => ("reply = $3, reply_at = $2", "reply", None, Some(text.clone()), "TRUE"),
-        };
-        let value = reason.map(String::from).or_else(|| note.clone());
-        let (cond, district) = scope(staff.role, if value.is_some() { 4 } else { 3 });
-        let sql = format!(
-            "UPDATE feedback SET {set}, updated_at = $2 WHERE id = $1 AND trapped = 0 AND {extra} AND {cond} RETURNING id"
+    /// Applies moderation steps, in order, to each of `ids` that `staff` may touch,
+    /// recording each change in the history and the audit log (`bulk`: done from the
+    /// queue on several at once). Returns how many feedback changed.
+    pub async fn moderate(
+        &self,
+        ids: &[i64],
+        steps: &[Moderation],
+        staff: &Staff,
+        now: i64,
+        bulk: bool,
+    ) -> Result<u64, StoreError> {
+        let (cond, district) = scope(staff.role, 2);
+        let read_sql = format!(
+            "SELECT state, COALESCE(reject_reason, ''), COALESCE(reply, ''), station_id FROM feedback \
+             WHERE id = $1 AND trapped = 0 AND {cond}"
         );
         let mut tx = self.pool.begin().await?;
         let mut changed = 0;
         for id in ids {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(*id).bind(now);
-            if let Some(v) = &value {
-                query = query.bind(v.clone());
-            }
+            let mut read = sqlx::query(sqlx::AssertSqlSafe(read_sql.clone())).bind(*id);
             if let Some(d) = &district {
-                query = query.bind(d.clone());
+                read = read.bind(d.clone());
             }
-            let row = query.fetch_optional(&mut *tx).await?;
-            if row.is_none() {
-                continue;
+            let Some(row) = read.fetch_optional(&mut *tx).await? else { continue };
+            let (mut state, mut reason, mut reply): (String, String, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let station_id: i64 = row.try_get(3)?;
+            let mut any = false;
+            for step in steps {
+                let (before, after) = match step {
+                    Moderation::Publish if state != "published" => {
+                        sqlx::query(
+                            "UPDATE feedback SET state = 'published', reject_reason = NULL, updated_at = $2 WHERE id = $1",
+                        )
+                        .bind(*id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        let before = serde_json::json!({"state": state, "reject_reason": reason});
+                        (state, reason) = ("published".into(), String::new());
+                        (before, serde_json::json!({"state": state, "reject_reason": reason}))
+                    }
+                    Moderation::Reject(r) if !(state == "rejected" && reason == r.key()) => {
+                        sqlx::query(
+                            "UPDATE feedback SET state = 'rejected', reject_reason = $3, updated_at = $2 WHERE id = $1",
+                        )
+                        .bind(*id)
+                        .bind(now)
+                        .bind(r.key())
+                        .execute(&mut *tx)
+                        .await?;
+                        let before = serde_json::json!({"state": state, "reject_reason": reason});
+                        (state, reason) = ("rejected".into(), r.key().into());
+                        (before, serde_json::json!({"state": state, "reject_reason": reason}))
+                    }
+                    Moderation::Reply(text) if *text != reply => {
+                        sqlx::query("UPDATE feedback SET reply = $3, reply_at = $2, updated_at = $2 WHERE id = $1")
+                            .bind(*id)
+                            .bind(now)
+                            .bind(text.clone())
+                            .execute(&mut *tx)
+                            .await?;
+                        let before = serde_json::json!({"reply": reply});
+                        reply = text.clone();
+                        (before, serde_json::json!({"reply": reply}))
+                    }
+                    _ => continue,
+                };
+                any = true;
+                let (reason_col, note) = match step {
+                    Moderation::Reject(r) => (Some(r.key()), None),
+                    Moderation::Reply(text) => (None, Some(text.clone())),
+                    Moderation::Publish => (None, None),
+                };
+                sqlx::query(
+                    "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(*id)
+                .bind(staff.id)
+                .bind(now)
+                .bind(step.action())
+                .bind(reason_col)
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
+                let action = match (bulk, step) {
+                    (true, Moderation::Publish) => "bulk_publish",
+                    (true, Moderation::Reject(_)) => "bulk_reject",
+                    _ => step.action(),
+                };
+                feedback_audit(*id, station_id, action, staff.id, now).write(&mut tx, &before, &after).await?;
             }
-            changed += 1;
-            sqlx::query(
-                "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(*id)
-            .bind(staff.id)
-            .bind(now)
-            .bind(action)
-            .bind(reason)
-            .bind(note.clone())
-            .execute(&mut *tx)
-            .await?;
+            if any {
+                changed += 1;
+            }
         }
         if changed > 0 {
             sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
@@ -316,25 +396,109 @@ impl Store {
         Ok(changed)
     }
 
+    /// Records how a "closed when listed open" report was resolved, with its history
+    /// and audit rows; `close` is the station before and after it was marked temporarily
+    /// closed, written in the same transaction. The report stops warning on the station page.
+    pub async fn resolve_report(
+        &self,
+        id: i64,
+        outcome: ClosedOutcome,
+        close: Option<(&Station, &Station)>,
+        staff: &Staff,
+        now: i64,
+    ) -> Result<Resolved, StoreError> {
+        let (cond, district) = scope(staff.role, 2);
+        let sql = format!(
+            "SELECT COALESCE(outcome, ''), station_id FROM feedback \
+             WHERE id = $1 AND kind = 'closed_when_open' AND trapped = 0 AND {cond}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut read = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+        if let Some(d) = district {
+            read = read.bind(d);
+        }
+        let Some(row) = read.fetch_optional(&mut *tx).await? else { return Ok(Resolved::NotFound) };
+        let (old, station_id): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+        if old == outcome.key() && close.is_none() {
+            return Ok(Resolved::Unchanged);
+        }
+        if let Some((before, after)) = close
+            && !self.write_station(&mut tx, before, after, "close", Some(staff.id), now).await?
+        {
+            tx.rollback().await?;
+            return Ok(Resolved::Conflict);
+        }
+        sqlx::query("UPDATE feedback SET outcome = $2, outcome_at = $3, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(outcome.key())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
+             VALUES ($1, $2, $3, 'outcome', $4, NULL)",
+        )
+        .bind(id)
+        .bind(staff.id)
+        .bind(now)
+        .bind(outcome.key())
+        .execute(&mut *tx)
+        .await?;
+        let (before, after) = (serde_json::json!({"outcome": old}), serde_json::json!({"outcome": outcome.key()}));
+        feedback_audit(id, station_id, "outcome", staff.id, now).write(&mut tx, &before, &after).await?;
+        sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Resolved::Done)
+    }
+
     pub async fn feedback_version(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT version FROM feedback_version WHERE id = 1").fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>(0)?)
     }
 
     /// What the public pages show: published feedback (newest first) and the times of
-    /// "closed when listed open" reports since `since` that were not rejected.
+    /// "closed when listed open" reports since `since` that were neither rejected nor resolved.
     pub async fn public_feedback(&self, since: i64) -> Result<(Vec<Feedback>, Vec<(i64, i64)>), StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM feedback WHERE state = 'published' ORDER BY created_at DESC, id DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         let published = rows.iter().map(from_row).collect::<Result<_, _>>()?;
         let rows = sqlx::query(
             "SELECT station_id, created_at FROM feedback WHERE kind = 'closed_when_open' AND created_at >= $1 \
-             AND state <> 'rejected' AND trapped = 0 ORDER BY created_at",
+             AND state <> 'rejected' AND trapped = 0 AND outcome IS NULL ORDER BY created_at",
         )
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
         let closed = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, sqlx::Error>>()?;
         Ok((published, closed))
+    }
+}
+
+/// An audit row about one feedback (the key is its id; it also concerns its station).
+fn feedback_audit(id: i64, station_id: i64, action: &str, staff_id: i64, at: i64) -> AuditRecord<'_> {
+    AuditRecord {
+        entity: "feedback",
+        key: id.to_string(),
+        station_id: Some(station_id),
+        action,
+        staff_id: Some(staff_id),
+        at,
+    }
+}
+
+impl Store {
+    /// The kind of each of these feedback (those that exist), for the audit log.
+    pub async fn feedback_kinds(&self, ids: &[i64]) -> Result<Vec<(i64, FeedbackKind)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        // A page of the audit log names at most a few dozen: one small query each.
+        for id in ids {
+            let row =
+                sqlx::query("SELECT kind FROM feedback WHERE id = $1").bind(*id).fetch_optional(&self.pool).await?;
+            if let Some(row) = row {
+                let kind: String = row.try_get(0)?;
+                out.push((*id, FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Other)));
+            }
+        }
+        Ok(out)
     }
 }

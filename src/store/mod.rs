@@ -6,7 +6,7 @@ mod reference;
 mod staff;
 mod stations;
 
-pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter};
+pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};

@@ -10,7 +10,7 @@ use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::District;
 use crate::domain::facility::{Audience, FacilitySet, HostType};
 use crate::domain::hours::Hours;
-use crate::domain::station::{Honour, HonourLevel, Station, Status};
+use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
 use crate::domain::text::Phone;
 
 /// A station as one JSON array of its columns, in this order.
@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 26] = [
+const PACKED: [&str; 28] = [
     "lat",
     "lon",
     "area_m2",
@@ -48,6 +48,8 @@ const PACKED: [&str; 26] = [
     "created_at",
     "updated_at",
     "works_makeup_days",
+    "revoked_reason",
+    "revoked_at",
 ];
 
 /// The columns of [`PACKED`], in its order.
@@ -79,6 +81,8 @@ struct Packed(
     i64,
     i64,
     i64,
+    Option<String>,
+    Option<i64>,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -88,9 +92,9 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 25;
+const INSERT_COLUMNS: usize = 27;
 
-/// Rows a multi-row INSERT carries: 500 × 25 values stays under every backend's parameter limit.
+/// Rows a multi-row INSERT carries: 500 × 27 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
 
 /// The place of `area_m2` among the columns an INSERT binds (1-based).
@@ -158,6 +162,8 @@ fn station_from_packed(
         created_at,
         updated_at,
         works_makeup_days,
+        revoked_reason,
+        revoked_at,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
@@ -189,6 +195,10 @@ fn station_from_packed(
         }
         _ => Status::Open,
     };
+    let revocation = match (&status, revoked_at) {
+        (Status::Revoked, Some(at)) => Some(Revocation { reason: revoked_reason.unwrap_or_default(), at }),
+        _ => None,
+    };
     Ok(Some(Station {
         id,
         name,
@@ -207,6 +217,7 @@ fn station_from_packed(
         audiences: Audience::from_bits(audiences),
         services,
         status,
+        revocation,
         description,
         verified_on: date(verified_on),
         synthetic: synthetic != 0,
@@ -317,7 +328,7 @@ impl Store {
                 "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
                  host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
                  services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-                 works_makeup_days) \
+                 works_makeup_days, revoked_reason, revoked_at) \
                  VALUES {} RETURNING id",
                 rows.join(", ")
             );
@@ -359,7 +370,9 @@ impl Store {
                     .bind(i64::from(s.synthetic))
                     .bind(now)
                     .bind(now)
-                    .bind(i64::from(s.works_makeup_days));
+                    .bind(i64::from(s.works_makeup_days))
+                    .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
+                    .bind(s.revocation.as_ref().map(|r| r.at));
             }
             for row in query.fetch_all(&mut *tx).await? {
                 ids.push(row.try_get::<i64, _>(0)?);
@@ -570,6 +583,25 @@ impl Store {
         staff_id: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !self.write_station(&mut tx, before, after, action, staff_id, now).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// [`Store::save_station`] inside a transaction of the caller (who commits).
+    pub(super) async fn write_station(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        before: &Station,
+        after: &Station,
+        action: &str,
+        staff_id: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let Some((old, new)) = before.diff(after) else { return Ok(true) };
         let (reason, until) = match &after.status {
             Status::TemporarilyClosed { reason, until } => {
@@ -577,13 +609,12 @@ impl Store {
             }
             _ => (None, None),
         };
-        let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = $7, lon = $8, \
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
              phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
              closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
-             works_makeup_days = $25 \
+             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27 \
              WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
@@ -612,7 +643,9 @@ impl Store {
         // Strictly later than before, so that two saves in one second still conflict.
         .bind(now.max(before.updated_at + 1))
         .bind(i64::from(after.works_makeup_days))
-        .fetch_optional(&mut *tx)
+        .bind(after.revocation.as_ref().map(|r| r.reason.clone()))
+        .bind(after.revocation.as_ref().map(|r| r.at))
+        .fetch_optional(&mut **tx)
         .await?;
         if updated.is_none() {
             return Ok(false);
@@ -624,14 +657,13 @@ impl Store {
                     .bind(h.level.key())
                     .bind(i64::from(h.year))
                     .bind(&h.title)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }
         let entry = AuditRecord::station(before.id, action, staff_id, now);
-        entry.write(&mut tx, &old, &new).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
-        tx.commit().await?;
+        entry.write(tx, &old, &new).await?;
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
         Ok(true)
     }
 

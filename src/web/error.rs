@@ -30,6 +30,9 @@ pub enum AppError {
     /// A page of its own: the status and the locale key of its title (`error.KEY`) and text (`error.KEY_detail`).
     #[error("{1}")]
     Page(StatusCode, &'static str),
+    /// A page of its own already drawn (e.g. a revoked station's): its status and HTML.
+    #[error("{0}")]
+    Rendered(StatusCode, String),
     /// Staff only: go to the login page, then back to this path.
     #[error("login required")]
     LoginRequired(String),
@@ -56,7 +59,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Page(status, _) => *status,
+            AppError::Page(status, _) | AppError::Rendered(status, _) => *status,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +72,9 @@ impl ResponseError for AppError {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/admin/login?next={next}")))
                 .finish();
+        }
+        if let AppError::Rendered(status, html) = self {
+            return HttpResponse::build(*status).content_type("text/html; charset=utf-8").body(html.clone());
         }
         if let AppError::MethodNotAllowed(allow) = self {
             return HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, *allow)).finish();
@@ -129,6 +135,9 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     };
     let status = res.status();
     let ours = error.as_error::<AppError>();
+    if let Some(AppError::Rendered(..)) = ours {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     if status.is_server_error() {
         tracing::error!(error = %error, path = res.request().path(), "request failed");
     }

@@ -93,9 +93,12 @@ impl Lang {
         self.t(std::str::from_utf8(&buf[..len]).unwrap_or_default())
     }
 
-    /// The text for `key` with `%{name}` placeholders filled in.
+    /// The text for `key` with `%{name}` placeholders filled in. A count `n` of 1 takes
+    /// the key's `_one` form when the locale has one ("1 station", not "1 stations").
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
-        let template = self.t(key);
+        let singular = args.iter().any(|(name, value)| *name == "n" && *value == "1");
+        let one = singular.then(|| TEXTS[self as usize].get(format!("{key}_one").as_str()).copied()).flatten();
+        let template = one.map(Cow::Borrowed).unwrap_or_else(|| self.t(key));
         let mut text = String::with_capacity(template.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
         let mut rest = &*template;
         while let Some(start) = rest.find("%{") {
@@ -177,5 +180,25 @@ mod tests {
         assert_eq!(Lang::En.tf("list.page", &[("page", "2"), ("pages", "9")]), "Page 2 of 9");
         assert_eq!(Lang::En.tf("list.count", &[("x", "3")]), "%{n} stations");
         assert_eq!(Lang::En.tf("list.count", &[("n", "%{n}")]), "%{n} stations");
+    }
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        let when = ("when", "10:00");
+        assert_eq!(
+            Lang::En.tf("feedback.closed_warning", &[("n", "1"), when]),
+            "1 worker reported it closed today (latest 10:00); staff are checking."
+        );
+        assert_eq!(
+            Lang::En.tf("feedback.closed_warning", &[("n", "2"), when]),
+            "2 workers reported it closed today (latest 10:00); staff are checking."
+        );
+        assert_eq!(Lang::En.tf("list.count", &[("n", "1")]), "1 station");
+        assert_eq!(Lang::En.tf("list.count", &[("n", "11")]), "11 stations");
+        assert_eq!(Lang::En.tf("admin.audit.count", &[("n", "1")]), "1 entry");
+        assert_eq!(Lang::Zh.tf("list.count", &[("n", "1")]), "共 1 个驿站");
+        assert!(Lang::Zh.tf("feedback.closed_warning", &[("n", "1"), when]).contains("1 位劳动者"));
+        // A key without a singular form is used as it is.
+        assert_eq!(Lang::En.tf("near.metres", &[("n", "1")]), "1 m");
     }
 }

@@ -107,6 +107,15 @@ pub fn when(lang: Lang, now: i64, at: i64) -> String {
     }
 }
 
+/// A straight-line distance in words: "350 米" (to 10 m), "2.4 公里" from 1 km.
+pub fn distance_text(lang: Lang, metres: f64) -> String {
+    if metres < 1000.0 {
+        lang.tf("near.metres", &[("n", &format!("{:.0}", (metres / 10.0).round() * 10.0))])
+    } else {
+        lang.tf("near.km", &[("n", &format!("{:.1}", metres / 1000.0))])
+    }
+}
+
 /// The locale keys of the months under `month.`, January first.
 const MONTH_KEYS: [&str; 12] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
 

@@ -118,7 +118,7 @@ pub async fn post_pairs(staff: &Browser, path: &str, pairs: &[(String, String)])
 }
 
 /// A status step (`close`, `reopen`, `revoke`, `verify`) on a station.
-async fn set_status(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Response {
+pub async fn set_status(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Response {
     let csrf = staff.csrf("/admin/stations").await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(pairs);
@@ -772,7 +772,7 @@ async fn revoking_removes_the_public_page() {
     let id = daxing_station(&app);
     let worker = Browser::new(&app);
     let csrf = worker.csrf(&format!("/stations/{id}")).await;
-    let res = set_status(&admin, id, &[("action", "revoke")]).await;
+    let res = set_status(&admin, id, &[("action", "revoke"), ("revoke_reason", "场地收回")]).await;
     assert_eq!(location(&res), format!("/admin/stations/{id}?done=revoked"));
     let (status, html) = app.page(&format!("/stations/{id}")).await;
     assert_eq!(status, 410);

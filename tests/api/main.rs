@@ -11,6 +11,7 @@ mod helpers;
 mod holidays;
 mod hostile;
 mod map;
+mod moderation;
 mod pages;
 mod seed;
 mod snapshot;

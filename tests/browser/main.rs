@@ -651,3 +651,107 @@ async fn a_refused_position_says_so_and_offers_a_retry_and_the_districts() {
     })
     .await;
 }
+
+/// Saves a screenshot of the page when `YIZHAN_TEST_SCREENSHOTS` names a folder (to look at).
+async fn keep_screenshot(c: &Client, name: &str) {
+    let Ok(dir) = std::env::var("YIZHAN_TEST_SCREENSHOTS") else { return };
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Nothing on the page is wider than the phone, and every control of `scope` is at
+/// least 24×24 CSS pixels: the list of offenders.
+const NARROW_CHECK_JS: &str = r#"
+const scope = arguments[0];
+const out = { scroll: document.scrollingElement.scrollWidth, small: [], statuses: [] };
+for (const el of document.querySelectorAll(scope)) {
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && (r.width < 24 || r.height < 24)) {
+    out.small.push(el.tagName + '.' + el.className + ' ' + (el.textContent || el.name || '').trim().slice(0, 20) + ' ' + r.width + 'x' + r.height);
+  }
+}
+for (const el of document.querySelectorAll('.fb-row .fb-status .fb-badge')) {
+  const r = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  out.statuses.push({ text: el.textContent.trim(), visible: r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && r.left >= 0 && r.right <= window.innerWidth });
+}
+return out;
+"#;
+
+/// A moderator on a 360 px phone: the queue is a list of cards with no sideways
+/// scrolling, every card's state in view, every control big enough to tap; the
+/// detail page fits too.
+#[tokio::test]
+async fn moderation_queue_fits_a_phone() {
+    let Some(chromedriver) = chromedriver("moderation_queue_fits_a_phone") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let (id, _, _, _) = bench.app.seed("刘村小哥之家");
+    let state = bench.app.state.clone();
+    let now = state.clock.now();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    state
+        .store
+        .create_staff("wang", "王丽", &hash, yizhan::domain::staff::Role::CityAdmin, now)
+        .await
+        .expect("staff")
+        .expect("new account");
+    use yizhan::domain::feedback::{FeedbackKind, NewFeedback};
+    let long = "下午两点到这里门锁着没人接电话，等了二十分钟，外面很热，希望能按公示时间开门。".repeat(3);
+    let reports = [
+        (FeedbackKind::ClosedWhenOpen, long.as_str()),
+        (FeedbackKind::Praise, "热水很方便"),
+        (FeedbackKind::Suggestion, "ThisIsAVeryLongWordWithoutAnySpacesThatCouldPushTheLayoutSideways1234567890"),
+    ];
+    let mut first = 0;
+    for (i, (kind, body)) in reports.iter().enumerate() {
+        let new = NewFeedback { kind: *kind, rating: Some(3), body: body.to_string(), reporter: None, phone: None };
+        let (receipt, _) =
+            state.store.submit_feedback(id, "110115", &new, &format!("{i:032}"), false, now).await.expect("feedback");
+        if i == 0 {
+            first = state.store.feedback_by_receipt(&receipt).await.expect("read").expect("stored").id;
+        }
+    }
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &format!("{base}/admin/login")).await;
+        keep_screenshot(&c, "login").await;
+        // The button stands clear of the password field.
+        let gap: Value = c
+            .execute(
+                "return document.querySelector('form[action=\"/admin/login\"] button').getBoundingClientRect().top \
+                 - document.querySelector('#l-pass').getBoundingClientRect().bottom",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert!(gap.as_f64().unwrap_or(0.0) >= 8.0, "login button {gap} px below the password field");
+        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
+        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
+        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
+        wait_for(&c, "tr.fb-row").await;
+        keep_screenshot(&c, "queue").await;
+        c.execute("document.querySelector('.bulk-actions').scrollIntoView()", vec![]).await.expect("scroll");
+        keep_screenshot(&c, "queue-cards").await;
+        let v = c.execute(NARROW_CHECK_JS, vec![".queue a, .queue input, .bulk button, .bulk select, .admin-filters select, .admin-filters input, .admin-filters button, .admin-bar a, .admin-bar button".into()]).await.expect("measure");
+        assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the queue scrolls sideways: {v}");
+        assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+        let statuses = v["statuses"].as_array().expect("statuses");
+        assert_eq!(statuses.len(), 3, "{v}");
+        for s in statuses {
+            assert_eq!(s["visible"], Value::Bool(true), "a state is out of view: {v}");
+            assert!(!s["text"].as_str().unwrap_or_default().is_empty(), "{v}");
+        }
+
+        goto(&c, &format!("{base}/admin/feedback/{first}")).await;
+        wait_for(&c, "form.decide").await;
+        keep_screenshot(&c, "detail").await;
+        c.execute("document.querySelector('form.decide').scrollIntoView()", vec![]).await.expect("scroll");
+        keep_screenshot(&c, "detail-form").await;
+        c.execute("document.querySelector('fieldset.outcome').scrollIntoView()", vec![]).await.expect("scroll");
+        keep_screenshot(&c, "detail-outcome").await;
+        let v = c.execute(NARROW_CHECK_JS, vec!["form.decide button, form.decide input, form.decide select, form.decide textarea".into()]).await.expect("measure");
+        assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the detail page scrolls sideways: {v}");
+        assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+    })
+    .await;
+}

@@ -26,6 +26,7 @@ pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> S
         audiences: Vec::new(),
         services: String::new(),
         status: Status::Open,
+        revocation: None,
         description: String::new(),
         verified_on: None,
         synthetic: false,

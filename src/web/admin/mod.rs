@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod attempts;
+pub mod audit;
 pub mod calendar;
 pub mod queue;
 pub mod staff;
@@ -45,7 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::honour)
         .service(staff::list)
         .service(staff::invite)
-        .service(staff::audit)
+        .service(audit::page)
         .service(calendar::show)
         .service(calendar::save);
 }
@@ -55,6 +56,9 @@ const FLASHES: &[&str] = &[
     "published",
     "rejected",
     "replied",
+    "replied_published",
+    "outcome",
+    "outcome_closed",
     "nothing",
     "saved",
     "created",

@@ -1,20 +1,24 @@
 //! The moderation queue: filter, read, publish or reject (one or many), reply.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::NaiveDate;
 
 use super::{AdminCtx, district_choices, page_param, param, query_pairs, see_other};
 use crate::domain::district::District;
-use crate::domain::feedback::{FeedbackKind, FeedbackState, MAX_REPLY_CHARS, RejectReason, multi_line};
+use crate::domain::feedback::{ClosedOutcome, FeedbackKind, FeedbackState, MAX_REPLY_CHARS, RejectReason, multi_line};
 use crate::domain::filter::{ParamError, Problem};
-use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter};
+use crate::domain::station::Status;
+use crate::domain::text::{TextError, single_line};
+use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, here};
+use crate::web::page::{PageCtx, date_time, here, html_page};
 use crate::web::public::stations::Choice;
 use crate::web::redirect::local_target;
 
@@ -33,6 +37,8 @@ pub struct Row {
     pub kind: String,
     pub rating: Option<u8>,
     pub body: String,
+    /// The first line of the text, shortened: what the queue shows.
+    pub first_line: String,
     pub reporter: Option<String>,
     pub phone: Option<String>,
     pub state_key: &'static str,
@@ -40,6 +46,10 @@ pub struct Row {
     pub reason: Option<String>,
     pub reply: Option<String>,
     pub at: String,
+    /// A "closed when listed open" report: it can be given an outcome.
+    pub closed_report: bool,
+    /// The outcome staff recorded, in words.
+    pub outcome: Option<String>,
 }
 
 fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
@@ -62,6 +72,7 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
         kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
         rating: f.rating,
         body: f.body.clone(),
+        first_line: first_line(&f.body),
         reporter: f.reporter.map(|r| lang.t(&format!("feedback.reporter.{}", r.key())).into_owned()),
         phone: f.contact_phone.clone(),
         state_key: f.state.key(),
@@ -69,7 +80,23 @@ fn row(lang: Lang, state: &AppState, f: &Feedback) -> Row {
         reason: f.reject_reason.map(|r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned()),
         reply: f.reply.clone(),
         at: date_time(f.created_at),
+        closed_report: f.kind == FeedbackKind::ClosedWhenOpen,
+        outcome: f.outcome.map(|o| lang.t(&format!("feedback.outcome.{}", o.key())).into_owned()),
     }
+}
+
+/// Characters of a feedback's first line shown in the queue.
+const FIRST_LINE_CHARS: usize = 80;
+
+/// The first non-empty line of a text, cut at [`FIRST_LINE_CHARS`] with "…".
+fn first_line(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let more = line.chars().count() > FIRST_LINE_CHARS || text.trim().lines().count() > 1;
+    let mut short: String = line.chars().take(FIRST_LINE_CHARS).collect();
+    if more {
+        short.push('…');
+    }
+    short
 }
 
 fn choices<T: Copy>(
@@ -242,7 +269,8 @@ pub async fn bulk(
         .all("id")
         .map(|raw| raw.parse::<i64>().map_err(|_| AppError::from(ParamError::new("id", raw, Problem::BadValue))))
         .collect::<Result<_, _>>()?;
-    let changed = state.store.moderate(&ids, &step, &signed.staff, state.clock.now()).await?;
+    let changed =
+        state.store.moderate(&ids, std::slice::from_ref(&step), &signed.staff, state.clock.now(), true).await?;
     if changed > 0 {
         state.reload_board().await?;
     }
@@ -256,11 +284,82 @@ struct DetailPage {
     admin: AdminCtx,
     row: Row,
     reasons: Vec<Choice>,
+    outcomes: Vec<Choice>,
     history: Vec<(String, String, String)>,
+    /// The reply box as typed (or as stored).
+    reply: String,
+    /// The outcome form as typed.
+    closed_reason: String,
+    closed_until: String,
+    /// A refused field (`reply`, `outcome`) and why, in words.
+    error: Option<(&'static str, String)>,
+}
+
+impl DetailPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
 }
 
 fn feedback_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
+}
+
+/// The detail page of `f`, with the decision form as given.
+#[allow(clippy::too_many_arguments)]
+async fn detail_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    signed: &SignedIn,
+    csrf: &Csrf,
+    f: &Feedback,
+    typed: Option<&FormData>,
+    error: Option<(&'static str, String)>,
+) -> Result<DetailPage, AppError> {
+    let history = state
+        .store
+        .feedback_events(f.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let who = e.staff_name.unwrap_or_else(|| lang.t("admin.system").into_owned());
+            let mut what = lang.t(&format!("admin.action.{}", e.action)).into_owned();
+            if let Some(r) = e.reason {
+                let group = if e.action == "outcome" { "feedback.outcome" } else { "feedback.reason" };
+                what = format!("{what} · {}", lang.t(&format!("{group}.{r}")));
+            }
+            if let Some(n) = e.note {
+                what = format!("{what} · {n}");
+            }
+            (date_time(e.at), who, what)
+        })
+        .collect();
+    let field = |k: &str| typed.map(|t| t.get(k).to_string());
+    let current_outcome =
+        field("outcome").unwrap_or_else(|| f.outcome.map(|o| o.key().to_string()).unwrap_or_default());
+    Ok(DetailPage {
+        ctx: PageCtx::new(req, lang, state),
+        admin: AdminCtx::new(req, lang, state, signed, csrf),
+        row: row(lang, state, f),
+        reasons: choices(
+            RejectReason::ALL,
+            RejectReason::key,
+            |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(),
+            &field("reason").unwrap_or_default(),
+        ),
+        outcomes: choices(
+            ClosedOutcome::ALL,
+            ClosedOutcome::key,
+            |o| lang.t(&format!("feedback.outcome.{}", o.key())).into_owned(),
+            &current_outcome,
+        ),
+        history,
+        reply: field("reply").unwrap_or_else(|| f.reply.clone().unwrap_or_default()),
+        closed_reason: field("closed_reason").unwrap_or_default(),
+        closed_until: field("closed_until").unwrap_or_default(),
+        error,
+    })
 }
 
 #[get("/admin/feedback/{id}")]
@@ -274,42 +373,121 @@ pub async fn detail(
     let id = feedback_id(&id)?;
     // Another district's feedback is "not found": its existence is not leaked.
     let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
-    let history = state
-        .store
-        .feedback_events(id)
-        .await?
-        .into_iter()
-        .map(|e| {
-            let who = e.staff_name.unwrap_or_else(|| lang.t("admin.system").into_owned());
-            let mut what = lang.t(&format!("admin.action.{}", e.action)).into_owned();
-            if let Some(r) = e.reason {
-                what = format!("{what} · {}", lang.t(&format!("feedback.reason.{r}")));
-            }
-            if let Some(n) = e.note {
-                what = format!("{what} · {n}");
-            }
-            (date_time(e.at), who, what)
-        })
-        .collect();
     let csrf = Csrf::for_request(&req, &state);
-    let page = DetailPage {
-        ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
-        row: row(lang, &state, &f),
-        reasons: choices(
-            RejectReason::ALL,
-            RejectReason::key,
-            |r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned(),
-            "",
-        ),
-        history,
-    };
+    let page = detail_page(&req, lang, &state, &signed, &csrf, &f, None, None).await?;
     Ok(csrf.apply(page))
 }
 
+/// A decision form field that was refused: which one, and the locale key and value of why.
+struct Refused {
+    field: &'static str,
+    key: &'static str,
+    max: usize,
+}
+
+impl Refused {
+    fn text(&self, lang: Lang) -> String {
+        lang.tf(self.key, &[("max", &self.max.to_string())])
+    }
+}
+
+/// The typed reply: `None` when the box is empty.
+fn typed_reply(form: &FormData) -> Result<Option<String>, Refused> {
+    match multi_line(form.get("reply"), MAX_REPLY_CHARS) {
+        Ok(text) => Ok(Some(text)),
+        Err(TextError::Empty) => Ok(None),
+        Err(e) => Err(Refused { field: "reply", key: reply_problem(&e), max: MAX_REPLY_CHARS }),
+    }
+}
+
+fn reply_problem(e: &TextError) -> &'static str {
+    match e {
+        TextError::Empty => "admin.detail.reply_empty",
+        TextError::TooLong(_) => "feedback.error.too_long",
+        _ => "feedback.error.control",
+    }
+}
+
+/// A temporary closing as the outcome form gives it: the reason and the date it may reopen.
+type Closing = (String, Option<NaiveDate>);
+
+/// What the decision form asks for: the moderation steps (a typed reply first, so it
+/// is kept whichever button was pressed), an outcome, and the flash key.
+struct Decision {
+    steps: Vec<Moderation>,
+    outcome: Option<(ClosedOutcome, Option<Closing>)>,
+    done: &'static str,
+}
+
+fn decision(form: &FormData, f: &Feedback) -> Result<Result<Decision, Refused>, AppError> {
+    let reply = match typed_reply(form) {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let mut steps: Vec<Moderation> = reply.clone().map(Moderation::Reply).into_iter().collect();
+    let needs_reply = || Refused { field: "reply", key: "admin.detail.reply_empty", max: MAX_REPLY_CHARS };
+    let replied = reply.is_some();
+    let mut outcome = None;
+    let done = match form.get("action") {
+        "reply" if !replied => return Ok(Err(needs_reply())),
+        "reply" => "replied",
+        "reply_publish" if !replied => return Ok(Err(needs_reply())),
+        "reply_publish" | "publish" => {
+            steps.push(Moderation::Publish);
+            if replied { "replied_published" } else { "published" }
+        }
+        "reject" => {
+            let reason = RejectReason::parse(form.get("reason"))
+                .ok_or_else(|| ParamError::new("reason", form.get("reason"), Problem::BadValue))?;
+            steps.push(Moderation::Reject(reason));
+            "rejected"
+        }
+        "outcome" => {
+            if f.kind != FeedbackKind::ClosedWhenOpen {
+                return Err(ParamError::new("action", "outcome", Problem::BadValue).into());
+            }
+            let raw = form.get("outcome");
+            let chosen = match ClosedOutcome::parse(raw) {
+                Some(o) => o,
+                None if raw.is_empty() => {
+                    return Ok(Err(Refused { field: "outcome", key: "admin.detail.outcome_choose", max: 0 }));
+                }
+                None => return Err(ParamError::new("outcome", raw, Problem::BadValue).into()),
+            };
+            let close = if chosen == ClosedOutcome::ClosedTemporarily {
+                let reason = match single_line(form.get("closed_reason"), 200) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Ok(Err(Refused { field: "outcome", key: "admin.detail.outcome_reason", max: 200 }));
+                    }
+                };
+                let until = match form.get("closed_until").trim() {
+                    "" => None,
+                    raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                        Ok(d) => Some(d),
+                        Err(_) => {
+                            return Ok(Err(Refused { field: "outcome", key: "admin.detail.outcome_date", max: 0 }));
+                        }
+                    },
+                };
+                Some((reason, until))
+            } else {
+                None
+            };
+            outcome = Some((chosen, close));
+            if chosen == ClosedOutcome::ClosedTemporarily { "outcome_closed" } else { "outcome" }
+        }
+        other => return Err(ParamError::new("action", other, Problem::BadValue).into()),
+    };
+    Ok(Ok(Decision { steps, outcome, done }))
+}
+
+/// One form on the detail page: reply, publish, do not publish, or record the outcome
+/// of a "closed" report. A typed reply is saved with whichever button was pressed.
 #[post("/admin/feedback/{id}")]
 pub async fn act(
     req: HttpRequest,
+    lang: Lang,
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
@@ -317,11 +495,66 @@ pub async fn act(
 ) -> Result<HttpResponse, AppError> {
     let id = feedback_id(&id)?;
     let form = checked_form(&req, &state, &body)?;
-    state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
-    let step = step(&form)?;
-    let changed = state.store.moderate(&[id], &step, &signed.staff, state.clock.now()).await?;
+    let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
+    let decision = match decision(&form, &f)? {
+        Ok(d) => d,
+        Err(refused) => {
+            let csrf = Csrf::for_request(&req, &state);
+            let error = Some((refused.field, refused.text(lang)));
+            let page = detail_page(&req, lang, &state, &signed, &csrf, &f, Some(&form), error).await?;
+            return html_page(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    // The station as it is now, checked before anything is written.
+    let close = match &decision.outcome {
+        Some((_, Some((reason, until)))) => {
+            let before = state.store.station(f.station_id).await?.ok_or(AppError::NotFound)?;
+            if before.status == Status::Revoked {
+                let csrf = Csrf::for_request(&req, &state);
+                let error = Some(("outcome", lang.t("admin.detail.outcome_revoked").into_owned()));
+                let page = detail_page(&req, lang, &state, &signed, &csrf, &f, Some(&form), error).await?;
+                return html_page(StatusCode::CONFLICT, &page);
+            }
+            let mut after = before.clone();
+            after.status = Status::TemporarilyClosed { reason: reason.clone(), until: *until };
+            Some((before, after))
+        }
+        _ => None,
+    };
+    let now = state.clock.now();
+    let mut changed = state.store.moderate(&[id], &decision.steps, &signed.staff, now, false).await?;
+    let mut done = decision.done;
+    if let Some((outcome, _)) = decision.outcome {
+        let pair = close.as_ref().map(|(b, a)| (b, a));
+        match state.store.resolve_report(id, outcome, pair, &signed.staff, now).await? {
+            Resolved::Done => {
+                changed += 1;
+                if let Some((before, _)) = &close {
+                    state.reload_station(before.id).await?;
+                }
+            }
+            Resolved::Unchanged => {}
+            Resolved::Conflict => done = "conflict",
+            Resolved::NotFound => return Err(AppError::NotFound),
+        }
+    }
     if changed > 0 {
         state.reload_board().await?;
+    } else if done != "conflict" {
+        done = "nothing";
     }
-    Ok(see_other(&format!("/admin/feedback/{id}?done={}", done_key(&step, changed))))
+    Ok(see_other(&format!("/admin/feedback/{id}?done={done}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_line_is_short() {
+        assert_eq!(first_line("门锁着"), "门锁着");
+        assert_eq!(first_line("\n  第一行 \n第二行"), "第一行…");
+        assert_eq!(first_line(&"字".repeat(81)), format!("{}…", "字".repeat(80)));
+        assert_eq!(first_line(&"字".repeat(80)), "字".repeat(80));
+    }
 }

@@ -1,15 +1,13 @@
-//! For city administrators: staff accounts, invite links, and the audit log.
+//! For city administrators: staff accounts and invite links.
 
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::stations::{AuditLine, audit_lines};
-use super::{AdminCtx, district_choices, page_param, param, query_pairs, role_label};
+use super::{AdminCtx, district_choices, role_label};
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
-use crate::store::AUDIT_PAGE;
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::AppError;
@@ -90,53 +88,4 @@ pub async fn invite(
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(page.render()?))
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/audit.html")]
-struct AuditPage {
-    ctx: PageCtx,
-    admin: AdminCtx,
-    lines: Vec<(Option<i64>, String, AuditLine)>,
-    total: i64,
-    page: u32,
-    pages: u32,
-    station: String,
-}
-
-#[get("/admin/audit")]
-pub async fn audit(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-) -> Result<impl Responder, AppError> {
-    let pairs = query_pairs(&req)?;
-    let page = page_param(&pairs)?;
-    let station_raw = param(&pairs, "station");
-    let station = match station_raw {
-        "" => None,
-        raw => Some(raw.parse::<i64>().map_err(|_| ParamError::new("station", raw, Problem::BadValue))?),
-    };
-    let (total, entries) = state.store.audit_log(station, page).await?;
-    // A station's entries link to it; others (a calendar year, a migration) are named.
-    let heads: Vec<(Option<i64>, String)> = entries
-        .iter()
-        .map(|e| match (e.station_id, &e.station_name) {
-            (Some(id), Some(name)) => (Some(id), name.clone()),
-            _ => (None, lang.tf(&format!("admin.entity.{}", e.entity), &[("key", &e.entity_key)])),
-        })
-        .collect();
-    let lines = heads.into_iter().zip(audit_lines(lang, entries)).map(|((id, name), line)| (id, name, line)).collect();
-    let csrf = Csrf::for_request(&req, &state);
-    let page = AuditPage {
-        ctx: PageCtx::new(&req, lang, &state),
-        admin: AdminCtx::new(&req, lang, &state, &admin.0, &csrf),
-        lines,
-        total,
-        page: page + 1,
-        pages: ((total.max(0) as u64).div_ceil(u64::from(AUDIT_PAGE))).max(1) as u32,
-        station: station_raw.to_string(),
-    };
-    Ok(csrf.apply(page))
 }

@@ -7,6 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::NaiveDate;
 
+use super::audit::{AuditLine, audit_lines};
 use super::{AdminCtx, district_choices, param, query_pairs, see_other};
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{DISTRICTS, District};
@@ -15,7 +16,7 @@ use crate::domain::feedback::multi_line;
 use crate::domain::geo::{Datum, to_wgs84};
 use crate::domain::hours::{HolidayConflict, Hours};
 use crate::domain::staff::{Role, Staff};
-use crate::domain::station::{Honour, HonourLevel, Station, Status};
+use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
 use crate::domain::text::{Phone, SearchText, TextError, single_line};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
@@ -332,7 +333,8 @@ struct EditPage {
     form: StationForm,
     errors: Vec<(&'static str, String)>,
     districts: Vec<Choice>,
-    streets: Vec<Choice>,
+    /// (district name, district code, its streets).
+    street_groups: Vec<(&'static str, u32, Vec<Choice>)>,
     hosts: Vec<Choice>,
     facilities: Vec<Choice>,
     audiences: Vec<Choice>,
@@ -341,67 +343,18 @@ struct EditPage {
     closed_reason: String,
     closed_until: String,
     verified_on: String,
+    /// Why and when it was revoked, in words (a revoked station only).
+    revoked: Option<(String, String)>,
+    /// The revoke form's reason as typed (after a refusal).
+    revoke_reason: String,
     honours: Vec<String>,
     levels: Vec<Choice>,
     history: Vec<AuditLine>,
 }
 
-/// A line of a station's change history.
-pub struct AuditLine {
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub changes: Vec<(String, String, String)>,
-}
-
 impl EditPage {
     fn error(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
-    }
-}
-
-pub fn audit_lines(lang: Lang, entries: Vec<crate::store::AuditEntry>) -> Vec<AuditLine> {
-    entries
-        .into_iter()
-        .map(|e| {
-            let after = e.after.as_object().cloned().unwrap_or_default();
-            let changes = after
-                .iter()
-                .map(|(k, v)| {
-                    let before = e.before.get(k).map(audit_value).unwrap_or_default();
-                    (lang.t(&format!("admin.field.{k}")).into_owned(), before, audit_value(v))
-                })
-                .collect();
-            AuditLine {
-                at: date_time(e.at),
-                who: e.staff_name.unwrap_or_else(|| lang.t("admin.system").into_owned()),
-                action: lang.t(&format!("admin.audit_action.{}", e.action)).into_owned(),
-                changes,
-            }
-        })
-        .collect()
-}
-
-/// An audit value as text: strings as they are, a calendar's days one per line.
-fn audit_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(|item| match (item.get("date"), item.get("kind"), item.get("name")) {
-                (Some(d), Some(k), Some(n)) => {
-                    format!(
-                        "{} {} {}",
-                        d.as_str().unwrap_or_default(),
-                        k.as_str().unwrap_or_default(),
-                        n.as_str().unwrap_or_default()
-                    )
-                }
-                _ => item.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        other => other.to_string(),
     }
 }
 
@@ -418,10 +371,9 @@ async fn edit_page(
 ) -> Result<EditPage, AppError> {
     let snapshot = state.snapshot.load();
     let role = signed.staff.role;
-    let district_code: u32 = form.district.parse().unwrap_or_default();
     let pick = |all: &[String], key: &str| all.iter().any(|k| k == key);
     let history = match station {
-        Some(s) => audit_lines(lang, state.store.audit_log(Some(s.id), 0).await?.1),
+        Some(s) => audit_lines(lang, &snapshot, state.store.audit_log(Some(s.id), 0).await?.1),
         None => Vec::new(),
     };
     let (closed_reason, closed_until) = match station.map(|s| &s.status) {
@@ -437,13 +389,23 @@ async fn edit_page(
         title: station.map(|s| s.name.clone()).unwrap_or_else(|| lang.t("admin.station.new").into_owned()),
         errors: errors.iter().map(|(f, p)| (*f, lang.t(&format!("admin.error.{p}")).into_owned())).collect(),
         districts: district_choices(lang, role, &form.district),
-        streets: snapshot
-            .streets_of(district_code)
-            .map(|st| Choice {
-                value: st.code.clone().into(),
-                label: st.name.clone().into(),
-                selected: st.code == form.street,
+        // Every street of the districts this person looks after, grouped by district:
+        // the form works without JavaScript, and the server checks the pair.
+        street_groups: DISTRICTS
+            .iter()
+            .filter(|d| role.covers(d))
+            .map(|d| {
+                let streets = snapshot
+                    .streets_of(d.code)
+                    .map(|st| Choice {
+                        value: st.code.clone().into(),
+                        label: st.name.clone().into(),
+                        selected: st.code == form.street,
+                    })
+                    .collect();
+                (d.name(lang.is_zh()), d.code, streets)
             })
+            .filter(|(_, _, streets): &(&str, u32, Vec<Choice>)| !streets.is_empty())
             .collect(),
         hosts: HostType::ALL
             .iter()
@@ -476,6 +438,8 @@ async fn edit_page(
         closed_reason,
         closed_until,
         verified_on: station.and_then(|s| s.verified_on).map(|d| d.to_string()).unwrap_or_default(),
+        revoked: station.and_then(|s| s.revocation.as_ref()).map(|r| (r.reason.clone(), date_time(r.at))),
+        revoke_reason: String::new(),
         honours: station.map(|s| s.honours.iter().map(|h| honour_line(lang, h)).collect()).unwrap_or_default(),
         levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
             .iter()
@@ -592,6 +556,7 @@ fn blank_station(role: Role, now: i64) -> Station {
         audiences: Vec::new(),
         services: String::new(),
         status: Status::Open,
+        revocation: None,
         description: String::new(),
         verified_on: None,
         synthetic: false,
@@ -658,6 +623,7 @@ pub async fn save(
 pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
+    lang: Lang,
     signed: SignedIn,
     id: web::Path<String>,
     body: web::Bytes,
@@ -665,6 +631,8 @@ pub async fn set_status(
     let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let mut after = before.clone();
+    // Only a revoked station keeps why and when.
+    after.revocation = None;
     let (action, done) = match form.get("action") {
         "close" => {
             let reason = single_line(form.get("reason"), 200).map_err(|_| bad("reason", form.get("reason")))?;
@@ -680,11 +648,36 @@ pub async fn set_status(
             ("reopen", "reopened")
         }
         "revoke" => {
+            // Revoking takes a station off the public directory: the reason is shown to
+            // workers who still hold its link, so it is required.
+            let reason = match single_line(form.get("revoke_reason"), 200) {
+                Ok(r) => r,
+                Err(e) => {
+                    let problem = if e == TextError::Empty { "revoke_reason" } else { e.key() };
+                    let csrf = Csrf::for_request(&req, &state);
+                    let fields = StationForm::from_station(&before);
+                    let mut page = edit_page(
+                        &req,
+                        lang,
+                        &state,
+                        &signed,
+                        &csrf,
+                        Some(&before),
+                        fields,
+                        vec![("revoke_reason", problem)],
+                    )
+                    .await?;
+                    page.revoke_reason = form.get("revoke_reason").to_string();
+                    return html_page(StatusCode::BAD_REQUEST, &page);
+                }
+            };
             after.status = Status::Revoked;
+            after.revocation = Some(Revocation { reason, at: state.clock.now() });
             ("revoke", "revoked")
         }
         "verify" => {
             after.verified_on = Some(state.clock.today());
+            after.revocation = before.revocation.clone();
             ("verify", "verified")
         }
         other => return Err(bad("action", other)),

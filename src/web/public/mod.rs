@@ -5,6 +5,7 @@ pub mod lang;
 pub mod map;
 pub mod near;
 pub mod open_data;
+pub mod revoked;
 pub mod station;
 pub mod stations;
 pub mod view;

@@ -13,7 +13,7 @@ use crate::domain::geo::{Datum, NavLinks, TravelMode, to_wgs84, travel_minutes};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, distance_text};
 use crate::web::public::stations::{parse_filter, relaxations};
 
 /// Beyond this straight-line distance the page gives no walking time.
@@ -51,14 +51,6 @@ struct NearPage {
     active: Vec<(String, String)>,
     /// Set when the position is outside Beijing: the nearest station's distance in km.
     outside_km: Option<String>,
-}
-
-pub fn distance_text(lang: Lang, m: f64) -> String {
-    if m < 1000.0 {
-        lang.tf("near.metres", &[("n", &format!("{:.0}", (m / 10.0).round() * 10.0))])
-    } else {
-        lang.tf("near.km", &[("n", &format!("{:.1}", m / 1000.0))])
-    }
 }
 
 fn coordinate(name: &str, raw: &str, range: f64) -> Result<f64, ParamError> {

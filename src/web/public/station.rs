@@ -13,7 +13,6 @@ use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::facility::{BASIC_NINE, Facility};
 use crate::domain::feedback::FeedbackForm;
-use crate::domain::filter::StationFilter;
 use crate::domain::geo::NavLinks;
 use crate::domain::hours::{DayType, Rule, WEEKDAYS, beijing_local, format_range, midnight};
 use crate::domain::station::Status;
@@ -24,9 +23,8 @@ use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
 use crate::web::page::{
-    PageCtx, WEEKDAY_KEYS, availability_line, festival, honour_line, html_page, weekday_name, when,
+    PageCtx, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name, when,
 };
-use crate::web::public::near::distance_text;
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -103,12 +101,9 @@ const ALTERNATIVES: usize = 3;
 
 /// The nearest stations open now, other than `except`.
 pub fn open_alternatives(snapshot: &Snapshot, lang: Lang, from: LatLon, except: i64, now: i64) -> Vec<Alternative> {
-    let open = StationFilter { open_now: true, page: 1, ..StationFilter::default() };
     snapshot
-        .nearest(from, &open, now, ALTERNATIVES + 1)
+        .nearest_open(from, now, ALTERNATIVES, Some(except))
         .into_iter()
-        .filter(|(e, _)| e.station.id != except)
-        .take(ALTERNATIVES)
         .map(|(e, m)| Alternative {
             id: e.station.id,
             name: e.station.name.clone(),
@@ -210,7 +205,7 @@ pub fn build(
     let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
     let s = &entry.station;
     if s.status == Status::Revoked {
-        return Err(AppError::Gone);
+        return Err(super::revoked::gone(req, lang, state, &snapshot, entry));
     }
     let now = state.clock.now();
     let (state_class, state_text) = availability_line(lang, entry, &snapshot.calendar, now);
