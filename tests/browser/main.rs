@@ -378,7 +378,21 @@ async fn accessibility_scan() {
     let bench = Bench::start(&chromedriver).await;
     bench.app.add(crowd("东城测试驿站", 60, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
     let (id, _, _, _) = bench.app.seed("刘村小哥之家");
-    let pages = ["/".to_string(), "/stations".to_string(), format!("/stations/{id}"), "/map".to_string()];
+    let mut gone = station("已撤销的测试驿站", 110101, CENTRE.0, CENTRE.1, &["water"]);
+    gone.status = yizhan::domain::station::Status::Revoked;
+    gone.revocation =
+        Some(yizhan::domain::station::Revocation { reason: "场地收回".into(), at: monday_morning() - 86_400 });
+    let gone = bench.app.add(vec![gone]).await[0];
+    let pages = [
+        "/".to_string(),
+        "/stations".to_string(),
+        format!("/stations/{id}"),
+        "/map".to_string(),
+        "/near?lat=39.806&lon=116.382&facility=toilet".to_string(),
+        "/near".to_string(),
+        "/stations/999999".to_string(),
+        format!("/stations/{gone}"),
+    ];
     let base = bench.app.base.clone();
     with_session(&bench.driver, true, move |c| async move {
         let axe = include_str!("assets/axe.min.js");
