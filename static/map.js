@@ -65,6 +65,12 @@
 
   function popup(p) {
     var box = node('div', 'popup');
+    if (p.photo) {
+      var img = node('img', 'popup-photo');
+      img.src = '/photos/' + p.photo + '/small.jpg';
+      img.alt = '';
+      box.appendChild(img);
+    }
     box.appendChild(node('strong', 'popup-name', p.name));
     box.appendChild(node('p', 'state state-' + p.state, p.state_text));
     if (p.facilities && p.facilities.length) {

@@ -21,6 +21,7 @@ use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week, midnight};
 use crate::domain::station::{Station, Status};
+use crate::store::StationPhoto;
 
 pub use board::{Board, StationNotes, load_board};
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
@@ -204,6 +205,8 @@ pub struct Snapshot {
     counts: Memo<(String, i64), usize>,
     /// Page fragments that depend on this snapshot and their key only (see `Snapshot::fragment`).
     fragments: Memo<String, Arc<str>>,
+    /// Public photos by station: door first, then inside, in the order added.
+    photos: Arc<HashMap<i64, Vec<StationPhoto>>>,
 }
 
 impl Snapshot {
@@ -214,7 +217,22 @@ impl Snapshot {
             self.entries.iter().filter(|e| e.station.id != station.id).map(|e| e.station.clone()).collect();
         stations.push(station);
         let streets = self.streets.values().cloned().collect();
-        Snapshot::build(version, self.today, stations, streets, (*self.calendar).clone())
+        let built = Snapshot::build(version, self.today, stations, streets, (*self.calendar).clone());
+        Snapshot { photos: self.photos.clone(), ..built }
+    }
+
+    /// This snapshot with the station photos given (from [`Store::all_station_photos`]).
+    pub fn with_photos(self, photos: Vec<StationPhoto>) -> Snapshot {
+        let mut by_station: HashMap<i64, Vec<StationPhoto>> = HashMap::new();
+        for p in photos {
+            by_station.entry(p.station_id).or_default().push(p);
+        }
+        Snapshot { photos: Arc::new(by_station), ..self }
+    }
+
+    /// The photos of a station: door first, then inside.
+    pub fn photos(&self, station_id: i64) -> &[StationPhoto] {
+        self.photos.get(&station_id).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Builds the snapshot; CPU only, no I/O.
@@ -332,6 +350,7 @@ impl Snapshot {
             streets_by_district,
             counts: Memo::new(query::COUNT_CACHE_SIZE),
             fragments: Memo::new(FRAGMENT_CACHE_SIZE),
+            photos: Arc::default(),
         }
     }
 

@@ -19,13 +19,16 @@ pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> 
     let stations = store.all_stations().await?;
     let streets = store.streets().await?;
     let calendar = store.calendar().await?;
+    let photos = store.all_station_photos().await?;
     let load_ms = loading.elapsed().as_millis() as u64;
     let today = clock.today();
     let started = std::time::Instant::now();
     let count = stations.len();
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(version, today, stations, streets, calendar))
-        .await
-        .map_err(|e| StoreError::Data("snapshot".into(), e.to_string()))?;
+    let snapshot = tokio::task::spawn_blocking(move || {
+        Snapshot::build(version, today, stations, streets, calendar).with_photos(photos)
+    })
+    .await
+    .map_err(|e| StoreError::Data("snapshot".into(), e.to_string()))?;
     tracing::info!(
         version,
         stations = count,

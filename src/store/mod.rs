@@ -2,11 +2,13 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod photos;
 mod reference;
 mod staff;
 mod stations;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use photos::{DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, StationPhoto};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};

@@ -60,7 +60,11 @@ pub async fn body_deadline(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if has_body(&req) {
-        let limit = req.app_data::<web::Data<BodyDeadline>>().map(|d| d.0).unwrap_or(Duration::from_secs(10));
+        let limit = if super::photos::is_upload(req.path()) {
+            super::photos::UPLOAD_TIMEOUT
+        } else {
+            req.app_data::<web::Data<BodyDeadline>>().map(|d| d.0).unwrap_or(Duration::from_secs(10))
+        };
         let inner = req.take_payload();
         let stream = Deadline { inner, sleep: Box::pin(tokio::time::sleep(limit)), expired: false };
         req.set_payload(Payload::Stream { payload: Box::pin(stream) });

@@ -44,6 +44,11 @@ impl FormData {
         form
     }
 
+    /// A form from fields already read (the text fields of an upload).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> FormData {
+        FormData { pairs, bad_utf8: false }
+    }
+
     /// The first value of `key`, or "".
     pub fn get(&self, key: &str) -> &str {
         self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()

@@ -14,6 +14,7 @@ pub mod methods;
 pub mod page;
 pub mod panics;
 pub mod passwords;
+pub mod photos;
 pub mod proxy;
 pub mod public;
 pub mod redirect;
@@ -125,6 +126,8 @@ pub struct AppState {
     pub exports: Arc<api::export::Exports>,
     /// Requests that panicked since the start.
     pub panics: Arc<panics::Panics>,
+    /// Photo conversions, a few at a time.
+    pub photos: Arc<photos::Converter>,
     pub head_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -157,6 +160,7 @@ impl AppState {
             hasher: Arc::new(passwords::Hasher::new(0)),
             exports: Arc::default(),
             panics: Arc::new(panics::Panics::default()),
+            photos: Arc::default(),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,
         }
@@ -255,6 +259,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::hours::hours)
         .service(api::stations::list)
         .service(health::healthz)
+        .service(photos::serve)
         .service(assets::serve);
 }
 

@@ -13,5 +13,6 @@ mod hostile;
 mod map;
 mod moderation;
 mod pages;
+mod photos;
 mod seed;
 mod snapshot;

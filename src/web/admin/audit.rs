@@ -85,6 +85,7 @@ pub fn audit_value(lang: Lang, snapshot: &Snapshot, field: &str, v: &Value) -> S
         "district" => District::parse(s).map(|d| d.name(lang.is_zh()).to_string()).unwrap_or_else(|| s.into()),
         "street" => snapshot.street(s).map(|st| st.name.clone()).unwrap_or_else(|| s.into()),
         "precision" => lang.label("export", &format!("precision_{s}")).into_owned(),
+        "photo_kind" => lang.label("admin.station", &format!("photo_label_{s}")).into_owned(),
         "honours" => s
             .split("; ")
             .map(|h| match h.splitn(3, ' ').collect::<Vec<_>>()[..] {

@@ -8,6 +8,7 @@ pub mod account;
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod photos;
 pub mod queue;
 pub mod staff;
 pub mod stations;
@@ -44,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::save)
         .service(stations::set_status)
         .service(stations::honour)
+        .service(photos::add)
+        .service(photos::remove)
         .service(staff::list)
         .service(staff::invite)
         .service(audit::page)
@@ -70,6 +73,10 @@ const FLASHES: &[&str] = &[
     "password",
     "conflict",
     "calendar",
+    "photo_added",
+    "photo_already",
+    "photo_full",
+    "photo_removed",
 ];
 
 /// What every staff page shows around its content.

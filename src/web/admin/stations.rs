@@ -24,6 +24,7 @@ use crate::web::error::AppError;
 use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, honour_line, html_page};
+use crate::web::photos::small_size;
 use crate::web::public::station::parse_id;
 use crate::web::public::stations::Choice;
 
@@ -350,6 +351,8 @@ struct EditPage {
     honours: Vec<String>,
     levels: Vec<Choice>,
     history: Vec<AuditLine>,
+    /// Photos shown: hash, label, and the small version's width and height.
+    photos: Vec<(String, String, u32, u32)>,
 }
 
 impl EditPage {
@@ -446,12 +449,25 @@ async fn edit_page(
             .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: false })
             .collect(),
         history,
+        photos: station
+            .map(|s| {
+                snapshot
+                    .photos(s.id)
+                    .iter()
+                    .map(|p| {
+                        let label = lang.label("admin.station", &format!("photo_label_{}", p.kind.key())).into_owned();
+                        let (w, h) = small_size(p.width, p.height);
+                        (p.hash.clone(), label, w, h)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         form,
     })
 }
 
 /// The station as stored, if `staff` may touch it (another district's is "not found").
-async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Station, AppError> {
+pub(super) async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Station, AppError> {
     let id = parse_id(raw_id)?;
     let station = state.store.station(id).await?.ok_or(AppError::NotFound)?;
     if !staff.role.covers(station.district) {

@@ -6,6 +6,7 @@ use crate::domain::facility::{FacilitySet, KEY_FACILITIES};
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::geo::{Datum, from_wgs84, to_wgs84};
 use crate::snapshot::{MapItem, Viewport};
+use crate::store::PhotoKind;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
@@ -88,15 +89,8 @@ impl FeatureWriter {
         self.out.extend_from_slice(b"}}");
     }
 
-    fn station(
-        &mut self,
-        position: LatLon,
-        id: i64,
-        name: &str,
-        state: &str,
-        state_text: &str,
-        facilities: FacilitySet,
-    ) {
+    fn station(&mut self, p: Pin<'_>) {
+        let Pin { position, id, name, state, state_text, facilities, photo } = p;
         self.start(position);
         self.out.extend_from_slice(br#""id":"#);
         self.number(id);
@@ -113,13 +107,30 @@ impl FeatureWriter {
             }
             self.string(f.key());
         }
-        self.out.extend_from_slice(b"]}}");
+        self.out.push(b']');
+        if let Some(hash) = photo {
+            self.out.extend_from_slice(br#","photo":"#);
+            self.string(hash);
+        }
+        self.out.extend_from_slice(b"}}");
     }
 
     fn finish(mut self) -> Vec<u8> {
         self.out.extend_from_slice(b"]}");
         self.out
     }
+}
+
+/// What a single station's feature says.
+struct Pin<'a> {
+    position: LatLon,
+    id: i64,
+    name: &'a str,
+    state: &'a str,
+    state_text: &'a str,
+    facilities: FacilitySet,
+    /// The door photo's name, if any.
+    photo: Option<&'a str>,
 }
 
 /// A bounding box "W,S,E,N" in the tiles' datum, checked and turned into WGS-84.
@@ -170,7 +181,16 @@ pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) 
                 let e = snapshot.entry(index);
                 let s = &e.station;
                 let (state, state_text) = availability_line(lang, e, &snapshot.calendar, now);
-                json.station(s.position, s.id, &s.name, state, &state_text, s.facilities);
+                let door = snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| p.hash.as_str());
+                json.station(Pin {
+                    position: s.position,
+                    id: s.id,
+                    name: &s.name,
+                    state,
+                    state_text: &state_text,
+                    facilities: s.facilities,
+                    photo: door,
+                });
             }
         }
     }
@@ -190,14 +210,15 @@ mod tests {
         let mut w = FeatureWriter::new(Datum::Wgs84, 2);
         w.cluster(LatLon { lat: 39.9042, lon: 116.407396 }, 12, 14);
         let facilities = [Facility::Toilet, Facility::Water, Facility::Shower].into_iter().collect();
-        w.station(
-            LatLon { lat: -0.0000004, lon: -73.0000006 },
-            7,
-            "A \"quoted\" <b>\n驿站",
-            "open",
-            "营业中",
+        w.station(Pin {
+            position: LatLon { lat: -0.0000004, lon: -73.0000006 },
+            id: 7,
+            name: "A \"quoted\" <b>\n驿站",
+            state: "open",
+            state_text: "营业中",
             facilities,
-        );
+            photo: Some("0123456789abcdef0123456789abcdef"),
+        });
         let body = w.finish();
         let v: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
         assert_eq!(v["type"], "FeatureCollection");
@@ -212,6 +233,7 @@ mod tests {
         assert_eq!(station["properties"]["name"], "A \"quoted\" <b>\n驿站");
         assert_eq!(station["properties"]["facilities"], serde_json::json!(["water", "toilet"]));
         assert_eq!(station["properties"]["state_text"], "营业中");
+        assert_eq!(station["properties"]["photo"], "0123456789abcdef0123456789abcdef");
         let empty = FeatureWriter::new(Datum::Gcj02, 0).finish();
         assert_eq!(String::from_utf8_lossy(&empty), r#"{"type":"FeatureCollection","datum":"gcj02","features":[]}"#);
     }

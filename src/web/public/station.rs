@@ -17,6 +17,7 @@ use crate::domain::geo::NavLinks;
 use crate::domain::hours::{DayType, Rule, WEEKDAYS, beijing_local, format_range, midnight};
 use crate::domain::station::Status;
 use crate::snapshot::{Entry, Snapshot};
+use crate::store::PhotoKind;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::feedback::{FeedbackFormView, NoteView};
@@ -25,6 +26,7 @@ use crate::web::i18n::Lang;
 use crate::web::page::{
     PageCtx, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name, when,
 };
+use crate::web::photos::small_size;
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -82,6 +84,10 @@ pub struct StationPage {
     /// Temporarily closed: no navigation, and the nearest open stations instead.
     closed: bool,
     alternatives: Vec<Alternative>,
+    /// The door photo (hash, width, height of the small version): on the first screen.
+    door: Option<(String, u32, u32)>,
+    /// Inside photos (hash, width, height of the small version), loaded lazily.
+    inside: Vec<(String, u32, u32)>,
 }
 
 /// An open station near one that is closed.
@@ -274,6 +280,19 @@ pub fn build(
         basic_nine: BASIC_NINE
             .iter()
             .map(|f| (f.key(), label("facility", f.key()), s.facilities.contains(*f)))
+            .collect(),
+        door: snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| {
+            let (w, h) = small_size(p.width, p.height);
+            (p.hash.clone(), w, h)
+        }),
+        inside: snapshot
+            .photos(s.id)
+            .iter()
+            .filter(|p| p.kind == PhotoKind::Inside)
+            .map(|p| {
+                let (w, h) = small_size(p.width, p.height);
+                (p.hash.clone(), w, h)
+            })
             .collect(),
         closed: matches!(s.status, Status::TemporarilyClosed { .. }),
         alternatives: if matches!(s.status, Status::TemporarilyClosed { .. }) {

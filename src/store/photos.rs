@@ -1,0 +1,223 @@
+//! Photos in the database: the pictures themselves, and which station shows which.
+
+use sqlx::Row;
+
+use super::{AuditRecord, Store, StoreError};
+use crate::domain::photo::Processed;
+
+/// Door photos per station.
+pub const DOOR_PHOTOS: usize = 1;
+/// Inside photos per station.
+pub const INSIDE_PHOTOS: usize = 5;
+
+/// Where a station photo is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoKind {
+    /// How to find the entrance: on the first screen of the station page.
+    Door,
+    Inside,
+}
+
+impl PhotoKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            PhotoKind::Door => "door",
+            PhotoKind::Inside => "inside",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PhotoKind> {
+        match s {
+            "door" => Some(PhotoKind::Door),
+            "inside" => Some(PhotoKind::Inside),
+            _ => None,
+        }
+    }
+
+    /// How many of this kind a station may have.
+    pub fn limit(self) -> usize {
+        match self {
+            PhotoKind::Door => DOOR_PHOTOS,
+            PhotoKind::Inside => INSIDE_PHOTOS,
+        }
+    }
+}
+
+/// A photo shown for a station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationPhoto {
+    pub station_id: i64,
+    pub hash: String,
+    pub kind: PhotoKind,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What adding a photo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoAdded {
+    Added,
+    /// The station already shows this picture.
+    AlreadyThere,
+    /// The station has as many of this kind as it may (for inside photos; a new
+    /// door photo replaces the old one).
+    Full,
+}
+
+/// The large or the small version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoSize {
+    Large,
+    Small,
+}
+
+impl Store {
+    /// Stores a processed picture once (a second upload of the same is a no-op).
+    async fn put_photo(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        p: &Processed,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO photos (hash, large, small, width, height, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(p.hash.clone())
+        .bind(p.large.clone())
+        .bind(p.small.clone())
+        .bind(i64::from(p.width))
+        .bind(i64::from(p.height))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Shows `photo` on station `station_id` as `kind`, audited, and bumps the data
+    /// version. A door photo replaces the one before.
+    pub async fn add_station_photo(
+        &self,
+        station_id: i64,
+        photo: &Processed,
+        kind: PhotoKind,
+        staff_id: i64,
+        now: i64,
+    ) -> Result<PhotoAdded, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let present: Vec<(String, String)> =
+            sqlx::query("SELECT hash, kind FROM station_photos WHERE station_id = $1 ORDER BY added_at, hash")
+                .bind(station_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        if present.iter().any(|(h, _)| *h == photo.hash) {
+            tx.rollback().await?;
+            return Ok(PhotoAdded::AlreadyThere);
+        }
+        let same_kind: Vec<&String> = present.iter().filter(|(_, k)| k == kind.key()).map(|(h, _)| h).collect();
+        let mut replaced = None;
+        if same_kind.len() >= kind.limit() {
+            if kind == PhotoKind::Inside {
+                tx.rollback().await?;
+                return Ok(PhotoAdded::Full);
+            }
+            for old in &same_kind {
+                sqlx::query("DELETE FROM station_photos WHERE station_id = $1 AND hash = $2")
+                    .bind(station_id)
+                    .bind((*old).clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            replaced = same_kind.first().map(|h| (*h).clone());
+        }
+        self.put_photo(&mut tx, photo, now).await?;
+        sqlx::query("INSERT INTO station_photos (station_id, hash, kind, added_at) VALUES ($1, $2, $3, $4)")
+            .bind(station_id)
+            .bind(photo.hash.clone())
+            .bind(kind.key())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let before = serde_json::json!({ "photo": replaced });
+        let after = serde_json::json!({ "photo": photo.hash, "photo_kind": kind.key() });
+        AuditRecord::station(station_id, "photo_add", Some(staff_id), now).write(&mut tx, &before, &after).await?;
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(PhotoAdded::Added)
+    }
+
+    /// Stops showing `hash` on station `station_id`; false when it was not shown there.
+    pub async fn remove_station_photo(
+        &self,
+        station_id: i64,
+        hash: &str,
+        staff_id: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM station_photos WHERE station_id = $1 AND hash = $2 RETURNING kind")
+            .bind(station_id)
+            .bind(hash.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = removed else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let kind: String = row.try_get(0)?;
+        let before = serde_json::json!({ "photo": hash, "photo_kind": kind });
+        let after = serde_json::json!({ "photo": null });
+        AuditRecord::station(station_id, "photo_remove", Some(staff_id), now).write(&mut tx, &before, &after).await?;
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every station photo (for the snapshot), by station, door first, then in the order added.
+    pub async fn all_station_photos(&self) -> Result<Vec<StationPhoto>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT sp.station_id, sp.hash, sp.kind, p.width, p.height FROM station_photos sp \
+             JOIN photos p ON p.hash = sp.hash ORDER BY sp.station_id, sp.kind, sp.added_at, sp.hash",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(2)?;
+                Ok(StationPhoto {
+                    station_id: r.try_get(0)?,
+                    hash: r.try_get(1)?,
+                    kind: PhotoKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Data("station_photos.kind".into(), kind.clone()))?,
+                    width: u32::try_from(r.try_get::<i64, _>(3)?).unwrap_or(0),
+                    height: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// The JPEG of a photo shown on a public station page, or `None`.
+    pub async fn public_photo(&self, hash: &str, size: PhotoSize) -> Result<Option<Vec<u8>>, StoreError> {
+        // Only pictures a public, not revoked station shows.
+        const LARGE: &str = "SELECT p.large FROM photos p WHERE p.hash = $1 \
+             AND EXISTS (SELECT 1 FROM station_photos sp JOIN stations s ON s.id = sp.station_id \
+                         WHERE sp.hash = p.hash AND s.status <> 'revoked')";
+        const SMALL: &str = "SELECT p.small FROM photos p WHERE p.hash = $1 \
+             AND EXISTS (SELECT 1 FROM station_photos sp JOIN stations s ON s.id = sp.station_id \
+                         WHERE sp.hash = p.hash AND s.status <> 'revoked')";
+        let row = sqlx::query(match size {
+            PhotoSize::Large => LARGE,
+            PhotoSize::Small => SMALL,
+        })
+        .bind(hash.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get::<Vec<u8>, _>(0)?),
+            None => None,
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! Station photos for staff: add a door or an inside photo (an upload), remove one.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::see_other;
+use super::stations::station_for;
+use crate::domain::photo::is_hash;
+use crate::store::{PhotoAdded, PhotoKind};
+use crate::web::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::error::AppError;
+use crate::web::forms::checked_form;
+use crate::web::photos::read_upload;
+
+/// `POST /admin/stations/{id}/photos` (multipart): `kind` (door or inside) and `photo`.
+#[post("/admin/stations/{id}/photos")]
+pub async fn add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    // Scope first: another district's station is "not found" before anything is read.
+    let station = station_for(&state, &signed.staff, &id).await?;
+    let upload = read_upload(&req, &state, payload).await?;
+    let kind =
+        PhotoKind::parse(upload.form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;
+    let processed = state.photos.convert(upload.photo).await?;
+    let added = state.store.add_station_photo(station.id, &processed, kind, signed.staff.id, state.clock.now()).await?;
+    let done = match added {
+        PhotoAdded::Added => "photo_added",
+        PhotoAdded::AlreadyThere => "photo_already",
+        PhotoAdded::Full => "photo_full",
+    };
+    if added == PhotoAdded::Added {
+        state.reload_snapshot().await?;
+    }
+    Ok(see_other(&format!("/admin/stations/{}?done={done}#photos", station.id)))
+}
+
+/// `POST /admin/stations/{id}/photos/{hash}/remove`: the station stops showing it.
+#[post("/admin/stations/{id}/photos/{hash}/remove")]
+pub async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    checked_form(&req, &state, &body)?;
+    let (id, hash) = path.into_inner();
+    let station = station_for(&state, &signed.staff, &id).await?;
+    if !is_hash(&hash) {
+        return Err(AppError::NotFound);
+    }
+    if !state.store.remove_station_photo(station.id, &hash, signed.staff.id, state.clock.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    state.reload_snapshot().await?;
+    Ok(see_other(&format!("/admin/stations/{}?done=photo_removed#photos", station.id)))
+}

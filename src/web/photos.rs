@@ -1,0 +1,178 @@
+//! Photos on the web: uploads read from `multipart/form-data` under a size cap,
+//! converted on a few threads at once (like password hashing), and the public
+//! pictures served under their content hash.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures_util::StreamExt;
+use tokio::sync::Semaphore;
+
+use super::AppState;
+use super::error::AppError;
+use super::forms::{Csrf, FormData};
+use crate::domain::photo::{MAX_UPLOAD, PhotoError, Processed, is_hash, process};
+use crate::store::PhotoSize;
+
+/// Bytes a text field of an upload form may have.
+const MAX_FIELD: usize = 4 * 1024;
+/// Fields an upload form may have.
+const MAX_FIELDS: usize = 16;
+/// The largest upload body: one photo and its few text fields.
+pub const MAX_UPLOAD_BODY: usize = MAX_UPLOAD + 64 * 1024;
+/// How long an upload body may take to arrive (a form has `YIZHAN_BODY_TIMEOUT_SECONDS`):
+/// 8 MB over a weak mobile connection.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long an upload may wait for a free converter before "busy".
+const QUEUE_WAIT: Duration = Duration::from_secs(20);
+
+/// Paths that take uploads: their bodies may be larger and slower than a form's.
+pub fn is_upload(path: &str) -> bool {
+    path.starts_with("/admin/stations/") && path.ends_with("/photos")
+}
+
+/// Converts photos, at most one per core at a time; the rest wait their turn for a
+/// while, then get a "busy" page. Decoding a phone photo takes tens of megabytes
+/// for a moment: this is what bounds the memory of a burst of uploads.
+pub struct Converter {
+    permits: Arc<Semaphore>,
+}
+
+impl Converter {
+    /// `threads` conversions at once (0: one per core).
+    pub fn new(threads: usize) -> Converter {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            n => n,
+        };
+        Converter { permits: Arc::new(Semaphore::new(threads)) }
+    }
+
+    /// Checks and converts `bytes` off the request threads.
+    pub async fn convert(&self, bytes: Vec<u8>) -> Result<Processed, AppError> {
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy"))?
+            .map_err(|_| AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy"))?;
+        let done = tokio::task::spawn_blocking(move || {
+            let out = process(&bytes);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        done.map_err(refused)
+    }
+}
+
+impl Default for Converter {
+    fn default() -> Self {
+        Converter::new(0)
+    }
+}
+
+/// The width and height of the small version of a `width`×`height` large one.
+pub fn small_size(width: u32, height: u32) -> (u32, u32) {
+    let side = crate::domain::photo::SMALL;
+    let longer = width.max(height).max(1);
+    if longer <= side {
+        return (width, height);
+    }
+    // As `thumbnail` rounds: the longer side becomes `side`, the other in proportion.
+    let scale = |v: u32| ((u64::from(v) * u64::from(side) + u64::from(longer) / 2) / u64::from(longer)).max(1) as u32;
+    (scale(width), scale(height))
+}
+
+/// The page for a refused photo.
+pub fn refused(e: PhotoError) -> AppError {
+    let (status, key) = match e {
+        PhotoError::Empty => (StatusCode::BAD_REQUEST, "photo_empty"),
+        PhotoError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large"),
+        PhotoError::NotAnImage => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "photo_not_an_image"),
+        PhotoError::TooManyPixels => (StatusCode::BAD_REQUEST, "photo_too_many_pixels"),
+        PhotoError::Broken => (StatusCode::BAD_REQUEST, "photo_broken"),
+    };
+    AppError::Page(status, key)
+}
+
+/// An upload form: its text fields and the bytes of its `photo` field (empty when
+/// none was chosen). The CSRF token is checked before the photo is looked at.
+pub struct Upload {
+    pub form: FormData,
+    pub photo: Vec<u8>,
+}
+
+/// Reads a `multipart/form-data` body: text fields up to 4 KB, one file field
+/// `photo` up to [`MAX_UPLOAD`]; anything bigger is refused while it arrives.
+pub async fn read_upload(req: &HttpRequest, state: &AppState, payload: web::Payload) -> Result<Upload, AppError> {
+    let media = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !media.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(AppError::Page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"));
+    }
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    if announced.is_some_and(|n| n > MAX_UPLOAD_BODY) {
+        return Err(refused(PhotoError::TooLarge));
+    }
+    let bad = || AppError::Page(StatusCode::BAD_REQUEST, "photo_form");
+    let mut parts = Multipart::new(req.headers(), payload);
+    let mut pairs = Vec::new();
+    let mut photo = Vec::new();
+    let mut fields = 0;
+    while let Some(field) = parts.next().await {
+        let mut field = field.map_err(|_| bad())?;
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(bad());
+        }
+        let name = field.name().unwrap_or_default().to_string();
+        let is_photo = name == "photo";
+        let cap = if is_photo { MAX_UPLOAD } else { MAX_FIELD };
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| bad())?;
+            if value.len() + chunk.len() > cap {
+                return Err(if is_photo { refused(PhotoError::TooLarge) } else { bad() });
+            }
+            value.extend_from_slice(&chunk);
+        }
+        if is_photo {
+            if !photo.is_empty() {
+                return Err(bad());
+            }
+            photo = value;
+        } else {
+            pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
+        }
+    }
+    let form = FormData::from_pairs(pairs);
+    Csrf::verify(req, state, &form)?;
+    Ok(Upload { form, photo })
+}
+
+/// `GET /photos/{hash}/{size}.jpg`: a picture shown on a public station page,
+/// cached for good (its name is its content).
+#[get("/photos/{hash}/{file}")]
+pub async fn serve(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (hash, file) = path.into_inner();
+    let size = match file.as_str() {
+        "large.jpg" => PhotoSize::Large,
+        "small.jpg" => PhotoSize::Small,
+        _ => return Err(AppError::NotFound),
+    };
+    if !is_hash(&hash) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = state.store.public_photo(&hash, size).await?.ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/jpeg"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::ETAG, format!("\"{hash}-{file}\"")))
+        .body(bytes))
+}
