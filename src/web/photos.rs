@@ -39,7 +39,16 @@ pub fn is_upload(path: &str) -> bool {
 /// for a moment: this is what bounds the memory of a burst of uploads.
 pub struct Converter {
     permits: Arc<Semaphore>,
+    /// Uploads being received or converted: each holds up to 8 MB of body.
+    admitted: Arc<Semaphore>,
 }
+
+/// Uploads received or converted at once; more get "busy" before their body is read
+/// (so a burst holds at most this many bodies in memory).
+pub const UPLOADS_AT_ONCE: usize = 24;
+
+/// A place among the uploads in progress, given back when dropped.
+pub struct Admitted(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
 
 impl Converter {
     /// `threads` conversions at once (0: one per core).
@@ -48,7 +57,16 @@ impl Converter {
             0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             n => n,
         };
-        Converter { permits: Arc::new(Semaphore::new(threads)) }
+        Converter { permits: Arc::new(Semaphore::new(threads)), admitted: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)) }
+    }
+
+    /// A place for one more upload, or "busy" at once.
+    pub fn admit(&self) -> Result<Admitted, AppError> {
+        self.admitted
+            .clone()
+            .try_acquire_owned()
+            .map(Admitted)
+            .map_err(|_| AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy"))
     }
 
     /// Checks and converts `bytes` off the request threads.

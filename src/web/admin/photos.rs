@@ -24,6 +24,7 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     // Scope first: another district's station is "not found" before anything is read.
     let station = station_for(&state, &signed.staff, &id).await?;
+    let _place = state.photos.admit()?;
     let upload = read_upload(&req, &state, payload).await?;
     let kind =
         PhotoKind::parse(upload.form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;

@@ -1,5 +1,5 @@
 -- Photos, stored in the database so that every instance serves the same ones.
--- Kept in step with ../sqlite/0006_photos.sql.
+-- Kept in step with ../sqlite/0008_photos.sql.
 
 -- One row per distinct picture: the large (1600 px) and small (320 px) JPEGs made
 -- from an upload, named by the hash of the large one. No metadata survives.
