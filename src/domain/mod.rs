@@ -10,4 +10,5 @@ pub mod geo;
 pub mod hours;
 pub mod staff;
 pub mod station;
+pub mod supervisor;
 pub mod text;

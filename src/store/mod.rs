@@ -5,11 +5,13 @@ mod feedback;
 mod reference;
 mod staff;
 mod stations;
+mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
+pub use supervisors::{NewSupervisor, SupervisorInvite};
 
 use std::time::Duration;
 

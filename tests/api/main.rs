@@ -15,3 +15,4 @@ mod moderation;
 mod pages;
 mod seed;
 mod snapshot;
+mod supervise;

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod queue;
 pub mod staff;
 pub mod stations;
+pub mod supervisors;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -46,6 +47,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::honour)
         .service(staff::list)
         .service(staff::invite)
+        .service(supervisors::list)
+        .service(supervisors::invite)
+        .service(supervisors::set_status)
         .service(audit::page)
         .service(calendar::show)
         .service(calendar::save);
@@ -70,6 +74,8 @@ const FLASHES: &[&str] = &[
     "password",
     "conflict",
     "calendar",
+    "suspended",
+    "reinstated",
 ];
 
 /// What every staff page shows around its content.

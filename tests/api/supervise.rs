@@ -1,0 +1,236 @@
+//! Volunteer supervisors (issue 13): accounts from invite links, their home, inspection
+//! reports, and staff review, with the ways a supervisor could step outside their lane.
+
+use yizhan::domain::district::District;
+use yizhan::domain::staff::Role;
+
+use crate::admin::{PASSWORD, create_staff, form_pairs, post_pairs, set, sign_in, signed_in_admin, signed_in_fengtai};
+use crate::feedback::{Browser, html_of, location};
+use crate::helpers::*;
+
+const FENGTAI: &str = "110106";
+const DAXING: &str = "110115";
+
+/// A member of staff of 大兴 (赵大兴), signed in.
+async fn signed_in_daxing(app: &TestApp) -> Browser {
+    let daxing = Role::DistrictStaff(District::parse(DAXING).expect("大兴"));
+    create_staff(app, "daxing", "赵大兴", daxing).await;
+    sign_in(app, "daxing").await
+}
+
+/// Makes an invite link for a supervisor of `districts`; its path (`/supervise/join/…`).
+async fn invite(staff: &Browser, districts: &[&str]) -> String {
+    let (status, html) = staff.page("/admin/supervisors").await;
+    assert_eq!(status, 200);
+    let csrf = attr(&html, "form.supervisor-invite input[name=csrf]", "value");
+    let mut pairs = vec![("csrf", csrf.as_str())];
+    pairs.extend(districts.iter().map(|d| ("district", *d)));
+    let (status, html) = html_of(staff.post("/admin/supervisors/invite", &pairs).await).await;
+    assert_eq!(status, 200);
+    let link = attr(&html, "input.invite-link", "value");
+    let at = link.find("/supervise/join/").expect("an invite path");
+    link[at..].to_string()
+}
+
+/// The join form of `path` filled in for `username` (张三, a rider).
+async fn join_form(browser: &Browser, path: &str, username: &str) -> Vec<(String, String)> {
+    let (status, html) = browser.page(path).await;
+    assert_eq!(status, 200, "{path}");
+    let mut pairs = form_pairs(&html, "form.join-form");
+    set(&mut pairs, "display_name", "张三");
+    set(&mut pairs, "phone", "138 0013 8000");
+    set(&mut pairs, "occupation", "rider");
+    set(&mut pairs, "username", username);
+    set(&mut pairs, "password", PASSWORD);
+    set(&mut pairs, "again", PASSWORD);
+    pairs
+}
+
+/// A new browser that joined from `path` as `username`, signed in.
+async fn join(app: &TestApp, path: &str, username: &str) -> Browser {
+    let browser = Browser::new(app);
+    let pairs = join_form(&browser, path, username).await;
+    let res = post_pairs(&browser, path, &pairs).await;
+    assert_eq!(res.status().as_u16(), 303, "{username} joins");
+    assert_eq!(location(&res), "/supervise?done=welcome");
+    assert!(browser.cookie("yz_supervisor").is_some());
+    browser
+}
+
+/// A supervisor of 丰台 invited by `staff`, signed in.
+async fn fengtai_supervisor(app: &TestApp, staff: &Browser, username: &str) -> Browser {
+    let path = invite(staff, &[FENGTAI]).await;
+    join(app, &path, username).await
+}
+
+async fn supervisor_login(browser: &Browser, username: &str, password: &str) -> reqwest::Response {
+    let csrf = browser.csrf("/supervise/login").await;
+    browser.post("/supervise/login", &[("csrf", &csrf), ("username", username), ("password", password)]).await
+}
+
+#[tokio::test]
+async fn a_supervisor_joins_from_a_one_time_link() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let (_, html) = staff.page("/admin/supervisors").await;
+    // District staff invite for their own district only, ticked already.
+    assert_eq!(texts(&html, "form.supervisor-invite label.check"), vec!["丰台区"]);
+    assert_eq!(count(&html, "form.supervisor-invite input[name=district][checked]"), 1);
+    assert_eq!(text(&html, ".panel .muted"), "还没有义务监督员。");
+    let path = invite(&staff, &[FENGTAI]).await;
+
+    let browser = Browser::new(&app);
+    let (status, html) = browser.page(&path).await;
+    assert_eq!(status, 200);
+    assert!(text(&html, "main p").contains("丰台区"));
+    assert_eq!(count(&html, "input[name=occupation][type=radio]"), 6);
+    // Mistakes: the form comes back filled in, with the reasons, and nothing is stored.
+    let mut pairs = join_form(&browser, &path, "zhang.san").await;
+    set(&mut pairs, "phone", "call me");
+    pairs.retain(|(k, _)| k != "occupation");
+    let (status, html) = html_of(post_pairs(&browser, &path, &pairs).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, "#j-phone-error"), "请填写手机或座机号码。");
+    assert_eq!(text(&html, "fieldset.choices .field-error"), "请选择你的职业。");
+    assert_eq!(attr(&html, "#j-name", "value"), "张三");
+    assert_eq!(attr(&html, "#j-user", "value"), "zhang.san");
+    assert_eq!(attr(&html, "#j-phone", "value"), "call me");
+    assert!(app.state.store.supervisors_for(Role::CityAdmin).await.unwrap().is_empty());
+
+    let supervisor = join(&app, &path, "zhang.san").await;
+    let (status, html) = supervisor.page("/supervise?done=welcome").await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&html, ".admin-who"), "张三 · 丰台区");
+    assert_eq!(text(&html, ".flash"), "账号已创建，欢迎加入义务监督员队伍。");
+    let res = supervisor.get("/supervise").await;
+    assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
+
+    // The link works once.
+    let (status, _) = Browser::new(&app).page(&path).await;
+    assert_eq!(status, 410);
+
+    // Staff of the district list them; another district's staff do not see them.
+    let (_, html) = staff.page("/admin/supervisors").await;
+    assert_eq!(texts(&html, "tr.supervisor-row .sv-name"), vec!["张三"]);
+    assert_eq!(text(&html, "tr.supervisor-row td:nth-child(3)"), "外卖骑手");
+    assert_eq!(text(&html, "tr.supervisor-row .sv-state"), "正常");
+    let daxing = signed_in_daxing(&app).await;
+    let (_, html) = daxing.page("/admin/supervisors").await;
+    assert_eq!(count(&html, "tr.supervisor-row"), 0);
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page(&format!("/admin/supervisors?district={DAXING}")).await;
+    assert_eq!(count(&html, "tr.supervisor-row"), 0);
+    let (_, html) = admin.page(&format!("/admin/supervisors?district={FENGTAI}")).await;
+    assert_eq!(texts(&html, "tr.supervisor-row .sv-name"), vec!["张三"]);
+
+    // Signing out and in again, on the supervisors' own login page.
+    let csrf =
+        attr(&supervisor.page("/supervise").await.1, "form[action='/supervise/logout'] input[name=csrf]", "value");
+    let res = supervisor.post("/supervise/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(location(&res), "/supervise/login");
+    assert_eq!(location(&supervisor.get("/supervise").await), "/supervise/login?next=%2Fsupervise");
+    let (status, html) = html_of(supervisor_login(&supervisor, "zhang.san", "wrong password!").await).await;
+    assert_eq!(status, 401);
+    assert_eq!(text(&html, ".form-error"), "用户名或密码不正确。");
+    let res = supervisor_login(&supervisor, "Zhang.San", PASSWORD).await;
+    assert_eq!(location(&res), "/supervise");
+    // A supervisor is not staff: the staff login does not know them.
+    let (status, _) = html_of(crate::admin::login(&Browser::new(&app), "zhang.san", PASSWORD, "").await).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_supervisor_may_cover_several_districts_named_by_a_city_admin() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page("/admin/supervisors").await;
+    assert_eq!(count(&html, "form.supervisor-invite input[name=district]"), 16);
+    assert_eq!(count(&html, "form.supervisor-invite input[name=district][checked]"), 0);
+    // No district: refused, nothing made.
+    let csrf = attr(&html, "form.supervisor-invite input[name=csrf]", "value");
+    let (status, html) = html_of(admin.post("/admin/supervisors/invite", &[("csrf", &csrf)]).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, ".form-error"), "请至少选择一个区。");
+    assert_eq!(count(&html, "input.invite-link"), 0);
+
+    let path = invite(&admin, &[FENGTAI, DAXING]).await;
+    let supervisor = join(&app, &path, "li.si").await;
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(text(&html, ".admin-who"), "张三 · 丰台区、大兴区");
+    for staff in [signed_in_fengtai(&app).await, signed_in_daxing(&app).await] {
+        let (_, html) = staff.page("/admin/supervisors").await;
+        assert_eq!(text(&html, ".sv-districts"), "丰台区、大兴区");
+    }
+}
+
+#[tokio::test]
+async fn district_staff_invite_for_their_district_only() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let csrf = staff.csrf("/admin/supervisors").await;
+    let res = staff.post("/admin/supervisors/invite", &[("csrf", &csrf), ("district", DAXING)]).await;
+    assert_eq!(res.status().as_u16(), 404);
+    let res = staff.post("/admin/supervisors/invite", &[("csrf", &csrf), ("district", "999999")]).await;
+    assert_eq!(res.status().as_u16(), 400);
+    // Without the form's token nothing is made.
+    let res = staff.post("/admin/supervisors/invite", &[("district", FENGTAI)]).await;
+    assert_eq!(res.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_supervisor_never_opens_staff_pages() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    for path in ["/admin", "/admin/feedback", "/admin/stations", "/admin/supervisors"] {
+        let (status, html) = supervisor.page(path).await;
+        assert_eq!(status, 403, "{path}");
+        assert_eq!(text(&html, "h1"), "仅供工会工作人员使用");
+    }
+    let csrf = supervisor.csrf("/supervise").await;
+    let res = supervisor.post("/admin/supervisors/invite", &[("csrf", &csrf), ("district", FENGTAI)]).await;
+    assert_eq!(res.status().as_u16(), 403);
+    // Staff pages do not open supervisor pages either.
+    assert_eq!(location(&staff.get("/supervise").await), "/supervise/login?next=%2Fsupervise");
+}
+
+#[tokio::test]
+async fn a_suspended_supervisor_is_signed_out_at_once() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let id = app.state.store.supervisors_for(Role::CityAdmin).await.unwrap()[0].id;
+    let csrf = staff.csrf("/admin/supervisors").await;
+
+    // Another district's staff cannot touch them.
+    let daxing = signed_in_daxing(&app).await;
+    let daxing_csrf = daxing.csrf("/admin/supervisors").await;
+    let res =
+        daxing.post(&format!("/admin/supervisors/{id}/status"), &[("csrf", &daxing_csrf), ("action", "suspend")]).await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(supervisor.page("/supervise").await.0, 200);
+
+    let res = staff.post(&format!("/admin/supervisors/{id}/status"), &[("action", "suspend")]).await;
+    assert_eq!(res.status().as_u16(), 403, "no CSRF token, no change");
+    let res = staff.post(&format!("/admin/supervisors/{id}/status"), &[("csrf", &csrf), ("action", "suspend")]).await;
+    assert_eq!(location(&res), "/admin/supervisors?done=suspended");
+    let (_, html) = staff.page(&location(&res)).await;
+    assert_eq!(text(&html, ".flash"), "已暂停，对方已被退出登录。");
+    assert_eq!(text(&html, ".sv-state"), "已暂停");
+
+    // The next request is signed out, and signing in again is refused with the reason.
+    assert_eq!(location(&supervisor.get("/supervise").await), "/supervise/login?next=%2Fsupervise");
+    let (status, html) = html_of(supervisor_login(&supervisor, "zhang.san", PASSWORD).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(text(&html, ".form-error"), "这个账号已被区工会暂停，请联系区工会。");
+    assert_eq!(location(&supervisor.get("/supervise").await), "/supervise/login?next=%2Fsupervise");
+
+    // In the audit log; lifted, they sign in again.
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page("/admin/audit").await;
+    assert!(texts(&html, ".audit-line p strong").contains(&"暂停义务监督员".to_string()));
+    let res = staff.post(&format!("/admin/supervisors/{id}/status"), &[("csrf", &csrf), ("action", "reinstate")]).await;
+    assert_eq!(location(&res), "/admin/supervisors?done=reinstated");
+    assert_eq!(location(&supervisor_login(&supervisor, "zhang.san", PASSWORD).await), "/supervise");
+    assert_eq!(supervisor.page("/supervise").await.0, 200);
+}
