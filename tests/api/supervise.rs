@@ -234,3 +234,63 @@ async fn a_suspended_supervisor_is_signed_out_at_once() {
     assert_eq!(location(&supervisor_login(&supervisor, "zhang.san", PASSWORD).await), "/supervise");
     assert_eq!(supervisor.page("/supervise").await.0, 200);
 }
+
+/// A 丰台 station added for a test, checked on `verified` ("" for never).
+fn fengtai_station_checked(name: &str, verified: &str) -> yizhan::domain::station::Station {
+    let mut s = station(name, 110106, "Mo-Su 08:00-20:00", &["water", "toilet", "charging"]);
+    s.verified_on = (!verified.is_empty()).then(|| verified.parse().expect("date"));
+    s
+}
+
+#[tokio::test]
+async fn the_home_lists_the_stations_checked_longest_ago_first() {
+    let app = spawn_app().await;
+    let mut added = Vec::new();
+    for i in 0..22 {
+        added.push(fengtai_station_checked(&format!("丰台未核实{i:02}"), ""));
+    }
+    added.push(fengtai_station_checked("丰台十一月核实", "2025-11-01"));
+    added.push(fengtai_station_checked("丰台六月核实", "2025-06-01"));
+    let mut revoked = fengtai_station_checked("丰台已撤销", "");
+    revoked.status = yizhan::domain::station::Status::Revoked;
+    added.push(revoked);
+    added.push(station("大兴的驿站", 110115, "24/7", &[]));
+    app.add(added).await;
+    let expected = app
+        .state
+        .snapshot
+        .load()
+        .entries()
+        .iter()
+        .filter(|e| e.station.district.code == 110106 && e.station.is_public())
+        .count();
+    assert!(expected > 24);
+
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let mut names = Vec::new();
+    let mut checked = Vec::new();
+    let mut path = "/supervise".to_string();
+    loop {
+        let (status, html) = supervisor.page(&path).await;
+        assert_eq!(status, 200);
+        assert!(count(&html, "li.sv-station") <= 20);
+        names.extend(texts(&html, "li.sv-station .station-name"));
+        checked.extend(texts(&html, "li.sv-station .sv-checked"));
+        match html.select(&sel("a[rel=next]")).next() {
+            Some(a) => path = a.value().attr("href").expect("href").to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), expected, "every public 丰台 station, once");
+    assert!(!names.iter().any(|n| n == "丰台已撤销" || n == "大兴的驿站"), "{names:?}");
+    // Never checked first, then the oldest check.
+    let first_checked = checked.iter().position(|c| c != "从未核实").expect("some were checked");
+    assert!(checked[first_checked..].iter().all(|c| c != "从未核实"));
+    let june = names.iter().position(|n| n == "丰台六月核实").expect("listed");
+    let november = names.iter().position(|n| n == "丰台十一月核实").expect("listed");
+    assert!(first_checked <= june && june < november, "{names:?}");
+    assert_eq!(checked[november], "上次核实 2025-11-01（16天前）");
+    let (status, _) = supervisor.page("/supervise?page=abc").await;
+    assert_eq!(status, 400);
+}
