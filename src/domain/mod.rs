@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod filter;
 pub mod geo;
 pub mod hours;
+pub mod inspection;
 pub mod staff;
 pub mod station;
 pub mod supervisor;

@@ -2,12 +2,14 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod inspections;
 mod reference;
 mod staff;
 mod stations;
 mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use inspections::{MY_REPORTS, Report};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};

@@ -4,7 +4,9 @@
 use yizhan::domain::district::District;
 use yizhan::domain::staff::Role;
 
-use crate::admin::{PASSWORD, create_staff, form_pairs, post_pairs, set, sign_in, signed_in_admin, signed_in_fengtai};
+use crate::admin::{
+    PASSWORD, create_staff, form_pairs, get, post_pairs, set, sign_in, signed_in_admin, signed_in_fengtai,
+};
 use crate::feedback::{Browser, html_of, location};
 use crate::helpers::*;
 
@@ -293,4 +295,207 @@ async fn the_home_lists_the_stations_checked_longest_ago_first() {
     assert_eq!(checked[november], "上次核实 2025-11-01（16天前）");
     let (status, _) = supervisor.page("/supervise?page=abc").await;
     assert_eq!(status, 400);
+}
+
+/// A 丰台 station with water, toilet and charging; its id.
+async fn station_to_check(app: &TestApp) -> i64 {
+    app.add(vec![fengtai_station_checked("丰台检查站", "")]).await[0]
+}
+
+/// The id of the supervisor signed in as `username`.
+async fn supervisor_id(app: &TestApp, username: &str) -> i64 {
+    let all = app.state.store.supervisors_for(Role::CityAdmin).await.unwrap();
+    all.iter().find(|s| s.username == username).expect("supervisor").id
+}
+
+/// The report form of `station` filled in as a visit at 09:30 today: open, sign seen,
+/// nobody there, water working, toilet missing, charging broken, clean (4).
+async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, String)> {
+    let (status, html) = supervisor.page(&format!("/supervise/stations/{station}/report")).await;
+    assert_eq!(status, 200);
+    let mut pairs = form_pairs(&html, "form.report-form");
+    for (k, v) in [
+        ("visited_at", "2025-11-17T09:30"),
+        ("open", "yes"),
+        ("sign", "yes"),
+        ("staffed", "no"),
+        ("f_water", "working"),
+        ("f_toilet", "missing"),
+        ("f_charging", "broken"),
+        ("cleanliness", "4"),
+        ("notes", "门口\u{202E}标识牌被树挡住了"),
+    ] {
+        set(&mut pairs, k, v);
+    }
+    pairs
+}
+
+/// Files a report; the id it was stored under.
+async fn file_report(supervisor: &Browser, station: i64, pairs: &[(String, String)]) -> i64 {
+    let res = post_pairs(supervisor, &format!("/supervise/stations/{station}/report"), pairs).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let to = location(&res);
+    let id = to.trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed");
+    id.parse().unwrap_or_else(|_| panic!("report path {to}"))
+}
+
+#[tokio::test]
+async fn a_supervisor_files_an_inspection_report() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+
+    let (_, html) = supervisor.page("/supervise").await;
+    let link = format!("/supervise/stations/{station}/report");
+    assert!(html.select(&sel(&format!("a[href='{link}']"))).next().is_some(), "the home links to the form");
+    let (status, html) = supervisor.page(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(supervisor.get(&link).await.headers().get("cache-control").unwrap(), "no-store");
+    // One line per listed facility, three findings each; the name is not shown unless ticked.
+    assert_eq!(texts(&html, "fieldset.sv-facility legend"), vec!["饮水", "厕所", "充电"]);
+    assert_eq!(count(&html, "fieldset.sv-facility input[type=radio]"), 9);
+    assert_eq!(count(&html, "input[name=show_name][checked]"), 0);
+    assert_eq!(attr(&html, "#r-visited", "value"), "2025-11-17T10:00");
+    assert_eq!(attr(&html, "#r-visited", "max"), "2025-11-17T10:00");
+    assert_eq!(attr(&html, "#r-visited", "min"), "2025-10-18T10:00");
+
+    let pairs = report_form(&supervisor, station).await;
+    let id = file_report(&supervisor, station, &pairs).await;
+    let (status, html) = supervisor.page(&format!("/supervise/reports/{id}?done=filed")).await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&html, ".flash"), "检查报告已提交，区工会审核后会在这里显示结果。");
+    assert_eq!(text(&html, ".report-state"), "待审核");
+    assert_eq!(text(&html, ".report-visited"), "2025-11-17 09:30");
+    assert_eq!(texts(&html, ".report-findings li"), vec!["饮水 · 有，能用", "厕所 · 没有", "充电 · 有，坏了"]);
+    assert_eq!(text(&html, ".report-notes"), "门口标识牌被树挡住了", "bidi controls are dropped");
+    let stored = app.state.store.own_report(id, supervisor_id(&app, "zhang.san").await).await.unwrap().unwrap();
+    assert_eq!((stored.cleanliness, stored.staffed, stored.sign_visible, stored.show_name), (4, false, true, false));
+
+    // The home says what they filed and where it stands.
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(texts(&html, "li.sv-report .sv-report-station"), vec!["丰台检查站"]);
+    assert_eq!(text(&html, "li.sv-report .report-state"), "待审核");
+}
+
+#[tokio::test]
+async fn a_report_posted_twice_is_stored_once() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let pairs = report_form(&supervisor, station).await;
+    let first = file_report(&supervisor, station, &pairs).await;
+    let again = file_report(&supervisor, station, &pairs).await;
+    assert_eq!(first, again, "the retry finds the stored report");
+    let sid = supervisor_id(&app, "zhang.san").await;
+    assert_eq!(app.state.store.own_reports(sid).await.unwrap().len(), 1);
+    // A new form has a new key: a second visit is a second report.
+    let second = file_report(&supervisor, station, &report_form(&supervisor, station).await).await;
+    assert_ne!(second, first);
+    assert_eq!(app.state.store.own_reports(sid).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_visit_in_the_future_comes_back_filled_in() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let mut pairs = report_form(&supervisor, station).await;
+    set(&mut pairs, "visited_at", "2025-11-18T09:30");
+    set(&mut pairs, "show_name", "1");
+    let path = format!("/supervise/stations/{station}/report");
+    let (status, html) = html_of(post_pairs(&supervisor, &path, &pairs).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, "#r-visited-error"), "检查时间不能晚于现在。");
+    // Every field is filled in again, with the same submission key.
+    let back = form_pairs(&html, "form.report-form");
+    for field in
+        ["visited_at", "open", "sign", "staffed", "f_water", "f_toilet", "f_charging", "cleanliness", "submission"]
+    {
+        assert_eq!(get(&back, field), get(&pairs, field), "{field}");
+    }
+    assert_eq!(get(&back, "notes"), get(&pairs, "notes"), "as typed");
+    assert_eq!(count(&html, "input[name=show_name][checked]"), 1);
+    let sid = supervisor_id(&app, "zhang.san").await;
+    assert!(app.state.store.own_reports(sid).await.unwrap().is_empty(), "nothing stored");
+
+    // Too old, unanswered, too long: all said at once; then fixed, the same form is stored.
+    let mut bad = back.clone();
+    set(&mut bad, "visited_at", "2025-10-01T09:30");
+    bad.retain(|(k, _)| k != "f_toilet" && k != "cleanliness");
+    set(&mut bad, "notes", &"字".repeat(1001));
+    let (status, html) = html_of(post_pairs(&supervisor, &path, &bad).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, "#r-visited-error"), "只能提交30天以内的检查。");
+    assert_eq!(text(&html, ".sv-facilities > .field-error"), "请选择一项。");
+    assert_eq!(text(&html, ".sv-clean .field-error"), "请选择一项。");
+    assert_eq!(text(&html, "#r-notes-error"), "最多1000字。");
+    set(&mut bad, "visited_at", "2025-11-17T08:00");
+    set(&mut bad, "f_toilet", "working");
+    set(&mut bad, "cleanliness", "5");
+    set(&mut bad, "notes", "");
+    let id = file_report(&supervisor, station, &bad).await;
+    let stored = app.state.store.own_report(id, sid).await.unwrap().unwrap();
+    assert!(stored.show_name && stored.notes.is_empty() && stored.missing.is_empty());
+    assert_eq!(get(&bad, "submission"), get(&pairs, "submission"));
+}
+
+#[tokio::test]
+async fn supervisors_stay_inside_their_districts_and_reports() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let daxing_station = app.add(vec![crate::helpers::station("大兴的驿站", 110115, "24/7", &["water"])]).await[0];
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let other = fengtai_supervisor(&app, &staff, "li.si").await;
+
+    // Another district's station: not found, to read or to file.
+    let path = format!("/supervise/stations/{daxing_station}/report");
+    assert_eq!(supervisor.page(&path).await.0, 404);
+    let mut pairs = report_form(&supervisor, station).await;
+    pairs.retain(|(k, _)| !k.starts_with("f_"));
+    set(&mut pairs, "f_water", "working");
+    let res = post_pairs(&supervisor, &path, &pairs).await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(supervisor.page("/supervise/stations/999999/report").await.0, 404);
+    assert_eq!(supervisor.page("/supervise/stations/abc/report").await.0, 400);
+
+    // Another supervisor's report: not found.
+    let id = file_report(&supervisor, station, &report_form(&supervisor, station).await).await;
+    assert_eq!(other.page(&format!("/supervise/reports/{id}")).await.0, 404);
+    assert_eq!(supervisor.page(&format!("/supervise/reports/{id}")).await.0, 200);
+    assert_eq!(supervisor.page("/supervise/reports/x").await.0, 404);
+    let (_, html) = other.page("/supervise").await;
+    assert_eq!(count(&html, "li.sv-report"), 0);
+
+    // Without the form's token: refused, nothing stored.
+    let mut no_csrf = report_form(&other, station).await;
+    no_csrf.retain(|(k, _)| k != "csrf");
+    let res = post_pairs(&other, &format!("/supervise/stations/{station}/report"), &no_csrf).await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(app.state.store.own_reports(supervisor_id(&app, "li.si").await).await.unwrap().is_empty());
+    // Signed out: to the supervisors' login.
+    let res = Browser::new(&app).post(&format!("/supervise/stations/{station}/report"), &[("csrf", "x")]).await;
+    assert!(location(&res).starts_with("/supervise/login?next="));
+    let res = Browser::new(&app).get(&format!("/supervise/reports/{id}")).await;
+    assert_eq!(location(&res), format!("/supervise/login?next=%2Fsupervise%2Freports%2F{id}"));
+}
+
+#[tokio::test]
+async fn a_suspended_supervisor_cannot_file() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let pairs = report_form(&supervisor, station).await;
+    let sid = supervisor_id(&app, "zhang.san").await;
+    let csrf = staff.csrf("/admin/supervisors").await;
+    let res = staff.post(&format!("/admin/supervisors/{sid}/status"), &[("csrf", &csrf), ("action", "suspend")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = post_pairs(&supervisor, &format!("/supervise/stations/{station}/report"), &pairs).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(location(&res).starts_with("/supervise/login?next="), "signed out");
+    assert!(app.state.store.own_reports(sid).await.unwrap().is_empty());
 }

@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use chrono::NaiveDate;
 
 use super::SuperviseCtx;
+use super::report::ReportView;
 use crate::domain::supervisor::Supervisor;
 use crate::snapshot::{Entry, Snapshot};
 use crate::web::AppState;
@@ -60,6 +61,8 @@ struct HomePage {
     pages: usize,
     prev: Option<String>,
     next: Option<String>,
+    /// What they filed, newest first, and what became of it.
+    reports: Vec<ReportView>,
 }
 
 #[get("/supervise")]
@@ -91,6 +94,8 @@ pub async fn page(
             }
         })
         .collect();
+    let reports =
+        state.store.own_reports(me.supervisor.id).await?.iter().map(|r| ReportView::new(lang, &state, r)).collect();
     let link = |p: usize| format!("/supervise?page={}", p + 1);
     let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
@@ -102,6 +107,7 @@ pub async fn page(
         pages,
         prev: (page > 0).then(|| link(page - 1)),
         next: (page + 1 < pages).then(|| link(page + 1)),
+        reports,
     };
     Ok(csrf.apply(page))
 }

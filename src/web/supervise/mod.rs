@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod home;
+pub mod report;
 
 use actix_web::{HttpRequest, web};
 
@@ -21,7 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::logout)
         .service(account::join_form)
         .service(account::join)
-        .service(home::page);
+        .service(home::page)
+        .service(report::new_form)
+        .service(report::submit)
+        .service(report::show);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
