@@ -3,9 +3,12 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::stations::AuditRecord;
 use super::{Store, StoreError};
 use crate::domain::facility::FacilitySet;
 use crate::domain::inspection::{NewReport, OpenAsListed, ReportState};
+use crate::domain::staff::{Role, Staff};
+use crate::domain::station::Station;
 
 /// A report as stored, with its author's name.
 #[derive(Debug, Clone)]
@@ -128,5 +131,130 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(supervisor_id).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+}
+
+/// Reports a staff list page shows.
+pub const REVIEW_PAGE: i64 = 100;
+
+/// A staff decision on a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Accept,
+    /// Sent back to the supervisor with this comment.
+    Return(String),
+}
+
+/// What became of a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reviewed {
+    Done,
+    /// Someone decided first: nothing written.
+    AlreadyReviewed,
+    /// The station changed since it was read: nothing written.
+    Conflict,
+    NotFound,
+}
+
+/// Reports about the stations of a staff member's district *now*.
+fn scope(role: Role, param: usize) -> (String, Option<String>) {
+    match role.district() {
+        None => ("TRUE".into(), None),
+        Some(d) => (
+            format!("r.station_id IN (SELECT id FROM stations WHERE district_code = ${param})"),
+            Some(d.code.to_string()),
+        ),
+    }
+}
+
+impl Store {
+    /// Reports in `role`'s districts in `state` (all states when `None`): pending ones
+    /// oldest first (the queue), decided ones newest first.
+    pub async fn reports_for(&self, role: Role, state: Option<ReportState>) -> Result<Vec<Report>, StoreError> {
+        let (cond, district) = scope(role, 1);
+        let (state_cond, order) = match state {
+            Some(ReportState::Pending) => ("r.state = 'pending'", "r.created_at, r.id"),
+            Some(ReportState::Accepted) => ("r.state = 'accepted'", "r.reviewed_at DESC, r.id DESC"),
+            Some(ReportState::Returned) => ("r.state = 'returned'", "r.reviewed_at DESC, r.id DESC"),
+            None => ("TRUE", "r.created_at DESC, r.id DESC"),
+        };
+        let sql =
+            format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND {state_cond} ORDER BY {order} LIMIT {REVIEW_PAGE}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(d) = district {
+            query = query.bind(d);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// One report, if `role` may see it (another district's is "not found").
+    pub async fn report_for(&self, id: i64, role: Role) -> Result<Option<Report>, StoreError> {
+        let (cond, district) = scope(role, 2);
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE r.id = $1 AND {cond}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+        if let Some(d) = district {
+            query = query.bind(d);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| from_row(&r)).transpose()?)
+    }
+
+    /// Records a decision on a pending report with its audit row; `station` is the
+    /// station before and after the accepted findings, written in the same transaction
+    /// (audited as a station edit).
+    pub async fn review_report(
+        &self,
+        id: i64,
+        review: &Review,
+        station: Option<(&Station, &Station)>,
+        staff: &Staff,
+        now: i64,
+    ) -> Result<Reviewed, StoreError> {
+        if self.report_for(id, staff.role).await?.is_none() {
+            return Ok(Reviewed::NotFound);
+        }
+        let (state, comment) = match review {
+            Review::Accept => (ReportState::Accepted, None),
+            Review::Return(c) => (ReportState::Returned, Some(c.clone())),
+        };
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE inspection_reports SET state = $2, staff_comment = $3, reviewed_by = $4, reviewed_at = $5 \
+             WHERE id = $1 AND state = 'pending' RETURNING station_id",
+        )
+        .bind(id)
+        .bind(state.key())
+        .bind(comment.clone())
+        .bind(staff.id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = claimed else {
+            tx.rollback().await?;
+            return Ok(Reviewed::AlreadyReviewed);
+        };
+        let station_id: i64 = row.try_get(0)?;
+        if let Some((before, after)) = station
+            && !self.write_station(&mut tx, before, after, "inspection_apply", Some(staff.id), now).await?
+        {
+            tx.rollback().await?;
+            return Ok(Reviewed::Conflict);
+        }
+        let record = AuditRecord {
+            entity: "inspection",
+            key: id.to_string(),
+            station_id: Some(station_id),
+            action: if state == ReportState::Accepted { "inspection_accept" } else { "inspection_return" },
+            staff_id: Some(staff.id),
+            at: now,
+        };
+        let mut after = serde_json::json!({"report_state": state.key()});
+        if let Some(c) = comment {
+            after["staff_comment"] = c.into();
+        }
+        record.write(&mut tx, &serde_json::json!({"report_state": "pending"}), &after).await?;
+        tx.commit().await?;
+        Ok(Reviewed::Done)
     }
 }

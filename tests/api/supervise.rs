@@ -184,7 +184,7 @@ async fn a_supervisor_never_opens_staff_pages() {
     let app = spawn_app().await;
     let staff = signed_in_fengtai(&app).await;
     let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
-    for path in ["/admin", "/admin/feedback", "/admin/stations", "/admin/supervisors"] {
+    for path in ["/admin", "/admin/feedback", "/admin/stations", "/admin/supervisors", "/admin/reports"] {
         let (status, html) = supervisor.page(path).await;
         assert_eq!(status, 403, "{path}");
         assert_eq!(text(&html, "h1"), "仅供工会工作人员使用");
@@ -498,4 +498,134 @@ async fn a_suspended_supervisor_cannot_file() {
     assert_eq!(res.status().as_u16(), 303);
     assert!(location(&res).starts_with("/supervise/login?next="), "signed out");
     assert!(app.state.store.own_reports(sid).await.unwrap().is_empty());
+}
+
+/// A staff decision on report `id` (`action`, `comment`, `apply`).
+async fn decide(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = staff.csrf("/admin/reports").await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(pairs);
+    staff.post(&format!("/admin/reports/{id}"), &all).await
+}
+
+/// The "last checked" line of a station's public page.
+async fn public_checked(app: &TestApp, station: i64) -> String {
+    let (status, html) = app.page(&format!("/stations/{station}")).await;
+    assert_eq!(status, 200);
+    text(&html, "dd.verified")
+}
+
+#[tokio::test]
+async fn accepting_a_report_marks_the_station_checked() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let mut pairs = report_form(&supervisor, station).await;
+    set(&mut pairs, "show_name", "1");
+    let id = file_report(&supervisor, station, &pairs).await;
+    assert_eq!(public_checked(&app, station).await, "尚未经工会工作人员现场核实");
+
+    // The district's staff see it waiting, with what stands out; another district's do not.
+    let (_, html) = staff.page("/admin/reports").await;
+    assert_eq!(texts(&html, "li.sv-report .sv-report-station"), vec!["丰台检查站"]);
+    assert_eq!(text(&html, "li.sv-report .report-problems"), "1项设施缺失 · 1项设施损坏");
+    let daxing = signed_in_daxing(&app).await;
+    let (_, html) = daxing.page("/admin/reports").await;
+    assert_eq!(count(&html, "li.sv-report"), 0);
+    assert_eq!(daxing.page(&format!("/admin/reports/{id}")).await.0, 404);
+    assert_eq!(decide(&daxing, id, &[("action", "accept")]).await.status().as_u16(), 404);
+
+    let (status, html) = staff.page(&format!("/admin/reports/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&html, ".report-author"), "义务监督员：张三 · 同意在驿站页面公开姓名");
+    assert_eq!(text(&html, ".public-line"), "义务监督员张三 11月17日 实地查看");
+    assert_eq!(text(&html, "label.apply-findings"), "同时从驿站设施中去掉报告为“没有”的：厕所");
+    // Without the form's token nothing happens.
+    let res = staff.post(&format!("/admin/reports/{id}"), &[("action", "accept")]).await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(public_checked(&app, station).await, "尚未经工会工作人员现场核实");
+
+    let res = decide(&staff, id, &[("action", "accept"), ("apply", "1")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=accepted"));
+    let (_, html) = staff.page(&location(&res)).await;
+    assert_eq!(text(&html, ".flash"), "已采纳，驿站页面已更新。");
+    assert_eq!(text(&html, ".report-state"), "已采纳");
+    assert_eq!(count(&html, "form.review-form"), 0, "decided: no more buttons");
+
+    // The station: checked on the visit date by a supervisor; the missing toilet is gone,
+    // the broken charger is kept (for later).
+    let s = app.state.store.station(station).await.unwrap().unwrap();
+    assert_eq!(s.verified_on.map(|d| d.to_string()).as_deref(), Some("2025-11-17"));
+    assert_eq!(s.verified_by.name(), Some("张三"));
+    let keys: Vec<&str> = s.facilities.iter().map(|f| f.key()).collect();
+    assert_eq!(keys, vec!["water", "charging"]);
+    assert_eq!(public_checked(&app, station).await, "义务监督员张三 11月17日 实地查看");
+    let (_, html) = app.page(&format!("/stations/{station}")).await;
+    assert!(!texts(&html, ".facilities .chip").contains(&"厕所".to_string()));
+
+    // The supervisor sees it accepted; deciding again changes nothing.
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(text(&html, "li.sv-report .report-state"), "已采纳");
+    let res = decide(&staff, id, &[("action", "return"), ("comment", "再看看")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=nothing"));
+
+    // Audited: the decision and the station edit, in words.
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page(&format!("/admin/audit?station={station}")).await;
+    let actions = texts(&html, ".audit-line p strong");
+    assert_eq!(actions[..2], ["采纳检查报告".to_string(), "按检查报告更新".to_string()], "newest first");
+    let after = texts(&html, ".changes td.after");
+    for expected in ["已采纳", "饮水、充电", "2025-11-17", "义务监督员实地查看", "张三"] {
+        assert!(after.contains(&expected.to_string()), "{expected} in {after:?}");
+    }
+    // A later staff check says so again.
+    let res = crate::admin::set_status(&staff, station, &[("action", "verify")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(public_checked(&app, station).await, "2025-11-17");
+    assert_eq!(app.state.store.station(station).await.unwrap().unwrap().verified_by.name(), None);
+}
+
+#[tokio::test]
+async fn a_returned_report_shows_the_comment_to_its_author() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let id = file_report(&supervisor, station, &report_form(&supervisor, station).await).await;
+
+    let (status, html) = html_of(decide(&staff, id, &[("action", "return"), ("comment", "  ")]).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, ".form-error"), "退回检查报告需要填写意见。");
+    let long = "字".repeat(501);
+    let (status, html) = html_of(decide(&staff, id, &[("action", "return"), ("comment", &long)]).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, "textarea#comment"), long, "the comment is kept");
+    let (status, _) = html_of(decide(&staff, id, &[("action", "maybe")]).await).await;
+    assert_eq!(status, 400);
+
+    let res = decide(&staff, id, &[("action", "return"), ("comment", "请补充厕所的具体情况")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=returned"));
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(text(&html, "li.sv-report .report-state"), "已退回");
+    assert_eq!(text(&html, "li.sv-report .report-comment"), "工作人员意见：请补充厕所的具体情况");
+    let (_, html) = supervisor.page(&format!("/supervise/reports/{id}")).await;
+    assert_eq!(text(&html, "dd.report-comment"), "请补充厕所的具体情况");
+    assert_eq!(public_checked(&app, station).await, "尚未经工会工作人员现场核实", "the station is unchanged");
+
+    // A second report, name not ticked and findings not applied: the station keeps its
+    // facilities and the page names no one.
+    let id = file_report(&supervisor, station, &report_form(&supervisor, station).await).await;
+    let (_, html) = staff.page(&format!("/admin/reports/{id}")).await;
+    assert_eq!(text(&html, ".report-author"), "义务监督员：张三 · 不公开姓名");
+    let res = decide(&staff, id, &[("action", "accept")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=accepted"));
+    assert_eq!(public_checked(&app, station).await, "义务监督员 11月17日 实地查看");
+    let s = app.state.store.station(station).await.unwrap().unwrap();
+    assert_eq!(s.facilities.iter().count(), 3);
+    let (_, html) = staff.page("/admin/reports").await;
+    assert_eq!(count(&html, "li.sv-report"), 0, "nothing waiting");
+    let (_, html) = staff.page("/admin/reports?state=all").await;
+    assert_eq!(count(&html, "li.sv-report"), 2);
+    assert_eq!(staff.page("/admin/reports?state=bogus").await.0, 400);
 }

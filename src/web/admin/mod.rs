@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod audit;
 pub mod calendar;
 pub mod queue;
+pub mod reports;
 pub mod staff;
 pub mod stations;
 pub mod supervisors;
@@ -47,6 +48,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::honour)
         .service(staff::list)
         .service(staff::invite)
+        .service(reports::list)
+        .service(reports::detail)
+        .service(reports::decide)
         .service(supervisors::list)
         .service(supervisors::invite)
         .service(supervisors::set_status)
@@ -76,6 +80,8 @@ const FLASHES: &[&str] = &[
     "calendar",
     "suspended",
     "reinstated",
+    "accepted",
+    "returned",
 ];
 
 /// What every staff page shows around its content.
