@@ -167,6 +167,7 @@ fn stations_of(name: &'static str, streets: &[Street]) -> Result<Vec<Station>, S
                 revocation: None,
                 description: s.description,
                 verified_on: None,
+                verified_by: Default::default(),
                 synthetic: false,
                 honours,
                 created_at: 0,

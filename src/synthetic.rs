@@ -161,6 +161,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
             revocation: None,
             description: String::new(),
             verified_on: None,
+            verified_by: Default::default(),
             synthetic: true,
             honours: Vec::new(),
             created_at: now,

@@ -158,6 +158,11 @@ impl FacilitySet {
         self.0 |= f.bit();
     }
 
+    /// The facilities of `self` that are not in `other`.
+    pub fn without(self, other: FacilitySet) -> FacilitySet {
+        FacilitySet(self.0 & !other.0)
+    }
+
     pub fn contains(self, f: Facility) -> bool {
         self.0 & f.bit() != 0
     }

@@ -31,6 +31,42 @@ impl Status {
     }
 }
 
+/// Who last checked a station on site (what its "verified on" date stands for).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Verifier {
+    /// Union staff (also every date set before supervisors existed).
+    #[default]
+    Staff,
+    /// A volunteer supervisor's inspection, accepted by staff; the supervisor's
+    /// name only when they chose to show it.
+    Supervisor { name: Option<String> },
+}
+
+impl Verifier {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Verifier::Staff => "staff",
+            Verifier::Supervisor { .. } => "supervisor",
+        }
+    }
+
+    /// From the stored key and name (an unknown key reads as staff).
+    pub fn from_parts(key: &str, name: Option<String>) -> Verifier {
+        match key {
+            "supervisor" => Verifier::Supervisor { name: name.filter(|n| !n.is_empty()) },
+            _ => Verifier::Staff,
+        }
+    }
+
+    /// The public name, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Verifier::Supervisor { name } => name.as_deref(),
+            Verifier::Staff => None,
+        }
+    }
+}
+
 /// Why and when a station was revoked (撤销), as staff recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
@@ -96,6 +132,8 @@ pub struct Station {
     pub revocation: Option<Revocation>,
     pub description: String,
     pub verified_on: Option<NaiveDate>,
+    /// Who checked it on `verified_on`.
+    pub verified_by: Verifier,
     pub synthetic: bool,
     pub honours: Vec<Honour>,
     pub created_at: i64,
@@ -157,6 +195,8 @@ impl Station {
             ),
             ("description", self.description.clone()),
             ("verified_on", date(self.verified_on)),
+            ("verified_by", self.verified_by.key().into()),
+            ("verified_name", self.verified_by.name().unwrap_or_default().to_string()),
             (
                 "honours",
                 self.honours

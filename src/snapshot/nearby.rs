@@ -53,6 +53,7 @@ mod tests {
             revocation: None,
             description: String::new(),
             verified_on: None,
+            verified_by: Default::default(),
             synthetic: false,
             honours: Vec::new(),
             created_at: 0,

@@ -2,16 +2,20 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod inspections;
 mod photos;
 mod reference;
 mod staff;
 mod stations;
+mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, StationPhoto};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
+pub use supervisors::{NewSupervisor, SupervisorInvite};
 
 use std::time::Duration;
 

@@ -7,12 +7,12 @@ use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, Staff, token
 
 /// What a login attempt found.
 #[derive(Debug)]
-pub enum LoginCheck {
+pub enum LoginCheck<A = Staff> {
     /// The attempt was counted as a failure before the caller verifies the password
     /// against `password_hash` (a success clears the count). `locks` says this attempt
     /// used up the last try: the account is locked until `until` unless it succeeds.
     Account {
-        staff: Staff,
+        account: A,
         password_hash: String,
         locks: bool,
         until: i64,
@@ -112,7 +112,7 @@ impl Store {
             let failures: i64 = row.try_get("failed_logins")?;
             return match staff_from_row(&row)? {
                 Some(staff) => Ok(LoginCheck::Account {
-                    staff,
+                    account: staff,
                     password_hash: row.try_get("password_hash")?,
                     locks: failures >= LOCK_AFTER_FAILURES,
                     until: now + LOCK_SECONDS,

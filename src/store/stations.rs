@@ -10,7 +10,7 @@ use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::District;
 use crate::domain::facility::{Audience, FacilitySet, HostType};
 use crate::domain::hours::Hours;
-use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
+use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status, Verifier};
 use crate::domain::text::Phone;
 
 /// A station as one JSON array of its columns, in this order.
@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 28] = [
+const PACKED: [&str; 30] = [
     "lat",
     "lon",
     "area_m2",
@@ -50,6 +50,8 @@ const PACKED: [&str; 28] = [
     "works_makeup_days",
     "revoked_reason",
     "revoked_at",
+    "verified_by",
+    "verified_name",
 ];
 
 /// The columns of [`PACKED`], in its order.
@@ -83,6 +85,8 @@ struct Packed(
     i64,
     Option<String>,
     Option<i64>,
+    String,
+    Option<String>,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -92,9 +96,9 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 27;
+const INSERT_COLUMNS: usize = 29;
 
-/// Rows a multi-row INSERT carries: 500 × 27 values stays under every backend's parameter limit.
+/// Rows a multi-row INSERT carries: 500 × 29 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
 
 /// The place of `area_m2` among the columns an INSERT binds (1-based).
@@ -164,6 +168,8 @@ fn station_from_packed(
         works_makeup_days,
         revoked_reason,
         revoked_at,
+        verified_by,
+        verified_name,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
@@ -220,6 +226,7 @@ fn station_from_packed(
         revocation,
         description,
         verified_on: date(verified_on),
+        verified_by: Verifier::from_parts(&verified_by, verified_name),
         synthetic: synthetic != 0,
         honours: Vec::new(),
         created_at,
@@ -328,7 +335,7 @@ impl Store {
                 "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
                  host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
                  services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-                 works_makeup_days, revoked_reason, revoked_at) \
+                 works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name) \
                  VALUES {} RETURNING id",
                 rows.join(", ")
             );
@@ -372,7 +379,9 @@ impl Store {
                     .bind(now)
                     .bind(i64::from(s.works_makeup_days))
                     .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
-                    .bind(s.revocation.as_ref().map(|r| r.at));
+                    .bind(s.revocation.as_ref().map(|r| r.at))
+                    .bind(s.verified_by.key())
+                    .bind(s.verified_by.name().map(str::to_string));
             }
             for row in query.fetch_all(&mut *tx).await? {
                 ids.push(row.try_get::<i64, _>(0)?);
@@ -614,7 +623,7 @@ impl Store {
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
              phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
              closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
-             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27 \
+             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29 \
              WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
@@ -645,6 +654,8 @@ impl Store {
         .bind(i64::from(after.works_makeup_days))
         .bind(after.revocation.as_ref().map(|r| r.reason.clone()))
         .bind(after.revocation.as_ref().map(|r| r.at))
+        .bind(after.verified_by.key())
+        .bind(after.verified_by.name().map(str::to_string))
         .fetch_optional(&mut **tx)
         .await?;
         if updated.is_none() {

@@ -1,5 +1,7 @@
-//! Staff sign-in: a signed, HttpOnly session cookie whose token is looked up in the
-//! database, so any instance sharing the database and key knows the session.
+//! Sign-in of staff and of volunteer supervisors: a signed, HttpOnly session cookie
+//! whose token is looked up in the database, so any instance sharing the database and
+//! key knows the session. The two kinds of account have their own cookies and tables:
+//! a supervisor's session never opens a staff page.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,8 +14,11 @@ use super::AppState;
 use super::error::AppError;
 use super::forms::{make_signed_cookie, signed_cookie};
 use crate::domain::staff::{Staff, is_token};
+use crate::domain::supervisor::Supervisor;
 
 pub const SESSION_COOKIE: &str = "yz_staff";
+/// The session cookie of a volunteer supervisor.
+pub const SUPERVISOR_COOKIE: &str = "yz_supervisor";
 
 /// The signed-in staff member; handlers that take it are for staff only.
 pub struct SignedIn {
@@ -47,10 +52,61 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().ok_or(AppError::Internal("no state".into()))?;
             let Some(token) = signed_cookie(&req, state, SESSION_COOKIE).filter(|t| is_token(t)) else {
-                return Err(login_redirect(&req));
+                return Err(staff_or_refuse(&req, state).await);
             };
             match state.store.session_staff(&token, state.clock.now()).await? {
                 Some(staff) => Ok(SignedIn { staff, token }),
+                None => Err(staff_or_refuse(&req, state).await),
+            }
+        })
+    }
+}
+
+/// Refuses a signed-in supervisor on a staff page (403 with a link to their own
+/// pages) rather than offering them the staff login.
+async fn staff_or_refuse(req: &HttpRequest, state: &AppState) -> AppError {
+    let supervisor = match signed_cookie(req, state, SUPERVISOR_COOKIE).filter(|t| is_token(t)) {
+        Some(token) => state.store.session_supervisor(&token, state.clock.now()).await.ok().flatten(),
+        None => None,
+    };
+    match supervisor {
+        Some(_) => AppError::Page(actix_web::http::StatusCode::FORBIDDEN, "staff_only"),
+        None => login_redirect(req),
+    }
+}
+
+/// The signed-in volunteer supervisor; handlers that take it are for supervisors only.
+/// A suspended account has no session: its next request is signed out.
+pub struct Supervising {
+    pub supervisor: Supervisor,
+    pub token: String,
+}
+
+/// The session cookie of a supervisor's new session token.
+pub fn supervisor_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    make_signed_cookie(state, SUPERVISOR_COOKIE, token, SameSite::Strict)
+}
+
+/// A cookie that removes the supervisor's session cookie.
+pub fn clear_supervisor_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = supervisor_cookie(state, String::new());
+    c.make_removal();
+    c
+}
+
+impl FromRequest for Supervising {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Supervising, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req.app_data::<web::Data<AppState>>().ok_or(AppError::Internal("no state".into()))?;
+            let Some(token) = signed_cookie(&req, state, SUPERVISOR_COOKIE).filter(|t| is_token(t)) else {
+                return Err(login_redirect(&req));
+            };
+            match state.store.session_supervisor(&token, state.clock.now()).await? {
+                Some(supervisor) => Ok(Supervising { supervisor, token }),
                 None => Err(login_redirect(&req)),
             }
         })

@@ -33,7 +33,8 @@ pub enum AppError {
     /// A page of its own already drawn (e.g. a revoked station's): its status and HTML.
     #[error("{0}")]
     Rendered(StatusCode, String),
-    /// Staff only: go to the login page, then back to this path.
+    /// Signed-in pages: go to the login page (staff's, or supervisors' for `/supervise`
+    /// paths), then back to this path.
     #[error("login required")]
     LoginRequired(String),
     #[error("internal error: {0}")]
@@ -68,10 +69,9 @@ impl ResponseError for AppError {
     /// A bare status; [`render`] fills in the body in the reader's language.
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired(next) = self {
+            let login = if next.starts_with("/supervise") { "/supervise/login" } else { "/admin/login" };
             let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/admin/login?next={next}")))
-                .finish();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{login}?next={next}"))).finish();
         }
         if let AppError::Rendered(status, html) = self {
             return HttpResponse::build(*status).content_type("text/html; charset=utf-8").body(html.clone());

@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/api/stations", Takes::Get),
     ("/api/stations.geojson", Takes::Get),
     ("/api/stations.csv", Takes::Get),
+    ("/api/stations/{id}/hours", Takes::Get),
     ("/healthz", Takes::Get),
     ("/static/{path:.*}", Takes::Get),
     ("/admin", Takes::Get),
@@ -55,6 +56,18 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/stations/{id}/photos", Takes::Post),
     ("/admin/stations/{id}/photos/{hash}/remove", Takes::Post),
     ("/photos/{hash}/{file}", Takes::Get),
+    ("/admin/calendar", Takes::GetPost),
+    ("/admin/reports", Takes::Get),
+    ("/admin/reports/{id}", Takes::GetPost),
+    ("/admin/supervisors", Takes::Get),
+    ("/admin/supervisors/invite", Takes::Post),
+    ("/admin/supervisors/{id}/status", Takes::Post),
+    ("/supervise", Takes::Get),
+    ("/supervise/join/{token}", Takes::GetPost),
+    ("/supervise/login", Takes::GetPost),
+    ("/supervise/logout", Takes::Post),
+    ("/supervise/reports/{id}", Takes::Get),
+    ("/supervise/stations/{id}/report", Takes::GetPost),
     ("/admin/staff", Takes::Get),
     ("/admin/invites", Takes::Post),
     ("/admin/audit", Takes::Get),
@@ -103,6 +116,43 @@ pub async fn unmatched(req: HttpRequest) -> Result<actix_web::HttpResponse, AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `#[get("…")]` and `#[post("…")]` of the web layer has its line in `ROUTES`,
+    /// so a new route cannot answer 404 to a wrong method instead of 405.
+    #[test]
+    fn every_route_is_listed() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, &'static str)>) {
+            for entry in std::fs::read_dir(dir).expect("read src/web") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    for (attr, method) in [("#[get(\"", "GET"), ("#[post(\"", "POST")] {
+                        for piece in text.split(attr).skip(1) {
+                            out.push((piece.split('"').next().unwrap_or_default().to_string(), method));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"), &mut found);
+        assert!(found.len() > 30, "{found:?}");
+        let missing: Vec<String> = found
+            .into_iter()
+            .filter(|(p, _)| p.starts_with('/'))
+            .filter(|(path, method)| {
+                let takes = ROUTES.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
+                !matches!(
+                    (takes, *method),
+                    (Some(Takes::Get | Takes::GetPost), "GET") | (Some(Takes::Post | Takes::GetPost), "POST")
+                )
+            })
+            .map(|(path, method)| format!("{method} {path}"))
+            .collect();
+        assert!(missing.is_empty(), "not in ROUTES as they should be: {missing:?}");
+    }
 
     #[test]
     fn allow_lists_the_methods_of_a_path() {

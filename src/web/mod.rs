@@ -19,6 +19,7 @@ pub mod proxy;
 pub mod public;
 pub mod redirect;
 pub mod request_log;
+pub mod supervise;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -207,9 +208,14 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// HSTS when the site is served over HTTPS: a year, with subdomains.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-/// Paths whose answers are private (staff pages, invite links, a worker's receipt).
+/// Paths whose answers are private (staff and supervisor pages, invite links, a worker's receipt).
 fn is_private(path: &str) -> bool {
-    path == "/admin" || path.starts_with("/admin/") || path.starts_with("/invite/") || path.starts_with("/feedback/")
+    path == "/admin"
+        || path.starts_with("/admin/")
+        || path == "/supervise"
+        || path.starts_with("/supervise/")
+        || path.starts_with("/invite/")
+        || path.starts_with("/feedback/")
 }
 
 /// Middleware: private answers are never stored by a browser or a cache.
@@ -253,6 +259,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(feedback::submit)
         .service(feedback::show_receipt)
         .configure(admin::routes)
+        .configure(supervise::routes)
         .service(api::map::features)
         .service(api::export::geojson)
         .service(api::export::csv)

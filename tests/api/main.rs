@@ -16,3 +16,4 @@ mod pages;
 mod photos;
 mod seed;
 mod snapshot;
+mod supervise;

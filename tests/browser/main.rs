@@ -769,3 +769,115 @@ async fn moderation_queue_fits_a_phone() {
     })
     .await;
 }
+
+/// A volunteer supervisor on a phone: from the invite link a district's staff made,
+/// through an inspection report, to staff accepting it and the station page saying
+/// who checked it and when.
+#[tokio::test]
+async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
+    let Some(chromedriver) = chromedriver("a_supervisor_inspects_a_station_from_invite_to_public_page") else {
+        return;
+    };
+    let bench = Bench::start(&chromedriver).await;
+    let station =
+        bench.app.add(vec![station("丰台巡查驿站", 110106, 39.85, 116.29, &["water", "toilet", "charging"])]).await[0];
+    let state = bench.app.state.clone();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    let fengtai =
+        yizhan::domain::staff::Role::DistrictStaff(yizhan::domain::district::District::parse("110106").expect("丰台"));
+    state.store.create_staff("wang", "王丽", &hash, fengtai, state.clock.now()).await.expect("staff").expect("new");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
+        // Staff make the link.
+        goto(&c, &format!("{base}/admin/login")).await;
+        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
+        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
+        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
+        wait_for(&c, ".admin-bar").await;
+        goto(&c, &format!("{base}/admin/supervisors")).await;
+        find(&c, "form.supervisor-invite button").await.click().await.expect("make link");
+        let link = wait_for(&c, "input.invite-link").await.prop("value").await.expect("link").expect("a link");
+        let path = &link[link.find("/supervise/join/").expect("join path")..];
+
+        // The supervisor joins.
+        goto(&c, &format!("{base}{path}")).await;
+        find(&c, "#j-name").await.send_keys("张三").await.expect("name");
+        find(&c, "#j-phone").await.send_keys("13800138000").await.expect("phone");
+        find(&c, "input[name=occupation][value=rider]").await.click().await.expect("occupation");
+        find(&c, "#j-user").await.send_keys("zhangsan").await.expect("username");
+        find(&c, "#j-pass").await.send_keys("supervisor-pass-1").await.expect("password");
+        find(&c, "#j-again").await.send_keys("supervisor-pass-1").await.expect("again");
+        find(&c, "form.join-form button[type=submit]").await.click().await.expect("join");
+        wait_for(&c, "li.sv-station").await;
+        assert_eq!(path_and_query(&c).await, "/supervise?done=welcome");
+        keep_screenshot(&c, "supervise-home").await;
+        let v = c
+            .execute(NARROW_CHECK_JS, vec![".sv-stations a, .supervise-bar a, .supervise-bar button, .pager a".into()])
+            .await
+            .expect("measure");
+        assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the home scrolls sideways: {v}");
+        assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+
+        // The report.
+        find(&c, &format!("a[href='/supervise/stations/{station}/report']")).await.click().await.expect("open form");
+        wait_for(&c, "form.report-form").await;
+        for (name, value) in [
+            ("open", "yes"),
+            ("sign", "yes"),
+            ("staffed", "yes"),
+            ("f_water", "working"),
+            ("f_toilet", "missing"),
+            ("f_charging", "working"),
+            ("cleanliness", "4"),
+        ] {
+            let radio = find(&c, &format!("input[name={name}][value='{value}']")).await;
+            c.execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&radio).expect("element")],
+            )
+            .await
+            .expect("scroll");
+            // Tapped on its label, as a thumb would.
+            find(&c, &format!("label.check:has(input[name={name}][value='{value}'])")).await.click().await.expect(name);
+            assert!(radio.is_selected().await.expect("state"), "{name} chosen");
+        }
+        find(&c, "#r-notes").await.send_keys("厕所已改成仓库").await.expect("notes");
+        find(&c, "label.sv-show-name").await.click().await.expect("show my name");
+        keep_screenshot(&c, "report-form").await;
+        let v = c
+            .execute(
+                NARROW_CHECK_JS,
+                vec![
+                    "form.report-form label.check, form.report-form button, form.report-form textarea, #r-visited"
+                        .into(),
+                ],
+            )
+            .await
+            .expect("measure");
+        assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the report form scrolls sideways: {v}");
+        assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+        find(&c, "form.report-form button[type=submit]").await.click().await.expect("send");
+        wait_for(&c, ".report-facts").await;
+        assert_eq!(text(&c, ".report-state").await, "待审核");
+        let report = path_and_query(&c).await;
+        let id = report.trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").to_string();
+
+        // Staff accept it, taking the missing toilet off the station.
+        goto(&c, &format!("{base}/admin/reports/{id}")).await;
+        wait_for(&c, "form.review-form").await;
+        keep_screenshot(&c, "report-review").await;
+        find(&c, "label.apply-findings").await.click().await.expect("apply findings");
+        find(&c, "form.review-form button[value=accept]").await.click().await.expect("accept");
+        wait_for(&c, ".flash").await;
+        assert_eq!(text(&c, ".report-state").await, "已采纳");
+
+        // The public page says who checked it, and when.
+        goto(&c, &format!("{base}/stations/{station}")).await;
+        assert_eq!(text(&c, "dd.verified").await, "义务监督员张三 11月17日 实地查看");
+        keep_screenshot(&c, "station-checked").await;
+        goto(&c, &format!("{base}/supervise")).await;
+        assert_eq!(text(&c, "li.sv-report .report-state").await, "已采纳");
+    })
+    .await;
+}

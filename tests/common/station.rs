@@ -29,6 +29,7 @@ pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> S
         revocation: None,
         description: String::new(),
         verified_on: None,
+        verified_by: Default::default(),
         synthetic: false,
         honours: Vec::new(),
         created_at: 0,

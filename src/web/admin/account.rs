@@ -26,7 +26,7 @@ impl From<Busy> for AppError {
 }
 
 /// A new hash for `password`, on the hashing threads (429 when they are busy).
-async fn hash(state: &AppState, password: String) -> Result<String, AppError> {
+pub async fn hash(state: &AppState, password: String) -> Result<String, AppError> {
     state.hasher.hash(password).await?.map_err(AppError::Internal)
 }
 
@@ -94,9 +94,17 @@ pub async fn login(
         let page = login_page(&req, lang, &state, &csrf, next.clone(), username.clone(), Some(message));
         html_page(status, &page)
     };
-    let locked =
-        |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
-    if let Some(ip) = client_ip(&req, &state) {
+    limit_login(&req, &state)?;
+    let attempt = state.store.login_attempt(&username, now).await?;
+    match verify_login(&state, lang, &username, password, attempt).await? {
+        Ok(staff) => start_session(&state, &staff, &next).await,
+        Err((status, message)) => refuse(status, message),
+    }
+}
+
+/// Counts a login attempt against the limit of the client's address (429 when used up).
+pub fn limit_login(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    if let Some(ip) = client_ip(req, state) {
         if state.login_limiter.check_key(&ip).is_err() {
             return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "login_rate"));
         }
@@ -104,28 +112,45 @@ pub async fn login(
             state.login_limiter.retain_recent();
         }
     }
+    Ok(())
+}
+
+/// Checks a claimed login attempt (staff or supervisor): the account when the password
+/// matches; otherwise the status and message to show.
+pub async fn verify_login<A>(
+    state: &AppState,
+    lang: Lang,
+    username: &str,
+    password: String,
+    attempt: LoginCheck<A>,
+) -> Result<Result<A, (StatusCode, String)>, AppError> {
+    let now = state.clock.now();
+    let locked =
+        |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
     // Every attempt is counted before the hash, and a name that does not exist is
     // counted and locked the same way: the answers do not tell them apart.
-    let (account, hash, locks, until) = match state.store.login_attempt(&username, now).await? {
-        LoginCheck::Locked { until } => return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
-        LoginCheck::Account { staff, password_hash, locks, until } => (Some(staff), Some(password_hash), locks, until),
+    let (account, hash, locks, until) = match attempt {
+        LoginCheck::Locked { until } => return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until)))),
+        LoginCheck::Account { account, password_hash, locks, until } => {
+            (Some(account), Some(password_hash), locks, until)
+        }
         LoginCheck::NoSuchUser => {
             let key: String = username.chars().take(NAME_KEY_CHARS).collect();
             match state.unknown_logins.attempt(&key, now) {
-                Attempt::Locked { until } => return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until)),
+                Attempt::Locked { until } => return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until)))),
                 Attempt::Counted { locks, until } => (None, None, locks, until),
             }
         }
     };
     let matches = state.hasher.verify(password, hash).await?;
-    if let (true, Some(staff)) = (matches, &account) {
-        return start_session(&state, staff, &next).await;
+    if let (true, Some(account)) = (matches, account) {
+        return Ok(Ok(account));
     }
     if locks {
         tracing::warn!(username, "login locked after repeated failures");
-        return refuse(StatusCode::TOO_MANY_REQUESTS, locked(until));
+        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until))));
     }
-    refuse(StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())
+    Ok(Err((StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())))
 }
 
 #[post("/admin/logout")]

@@ -61,6 +61,8 @@ fn label_group(field: &str) -> Option<&'static str> {
         "kind" => "feedback.kind",
         "reject_reason" => "feedback.reason",
         "outcome" => "feedback.outcome",
+        "verified_by" => "admin.verified_by",
+        "report_state" => "supervise.report.state",
         _ => return None,
     })
 }

@@ -10,8 +10,10 @@ pub mod audit;
 pub mod calendar;
 pub mod photos;
 pub mod queue;
+pub mod reports;
 pub mod staff;
 pub mod stations;
+pub mod supervisors;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -49,6 +51,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(photos::remove)
         .service(staff::list)
         .service(staff::invite)
+        .service(reports::list)
+        .service(reports::detail)
+        .service(reports::decide)
+        .service(supervisors::list)
+        .service(supervisors::invite)
+        .service(supervisors::set_status)
         .service(audit::page)
         .service(calendar::show)
         .service(calendar::save);
@@ -77,6 +85,10 @@ const FLASHES: &[&str] = &[
     "photo_already",
     "photo_full",
     "photo_removed",
+    "suspended",
+    "reinstated",
+    "accepted",
+    "returned",
 ];
 
 /// What every staff page shows around its content.

@@ -575,6 +575,7 @@ fn blank_station(role: Role, now: i64) -> Station {
         revocation: None,
         description: String::new(),
         verified_on: None,
+        verified_by: Default::default(),
         synthetic: false,
         honours: Vec::new(),
         created_at: now,
@@ -693,6 +694,7 @@ pub async fn set_status(
         }
         "verify" => {
             after.verified_on = Some(state.clock.today());
+            after.verified_by = crate::domain::station::Verifier::Staff;
             after.revocation = before.revocation.clone();
             ("verify", "verified")
         }

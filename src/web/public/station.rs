@@ -265,7 +265,7 @@ pub fn build(
         phone: s.phone.as_ref().map(|p| p.as_str().to_string()),
         tel: s.phone.as_ref().map(|p| p.tel_uri()),
         honours: s.honours.iter().map(|h| honour_line(lang, h)).collect(),
-        verified_on: s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        verified_on: s.verified_on.map(|d| crate::web::admin::reports::verified_line(lang, &s.verified_by, d)),
         approximate: s.precision == Precision::Approximate,
         lat: format!("{:.5}", s.position.lat),
         lon: format!("{:.5}", s.position.lon),

@@ -1,0 +1,241 @@
+//! Staff review of supervisors' inspection reports (district-scoped like moderation):
+//! accept (the station counts as checked on the visit date, and missing facilities
+//! may be taken off it in the same step) or return with a comment.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{AdminCtx, param, query_pairs, see_other};
+use crate::domain::feedback::multi_line;
+use crate::domain::filter::{ParamError, Problem};
+use crate::domain::hours::beijing_local;
+use crate::domain::inspection::{OpenAsListed, ReportState};
+use crate::domain::station::{Station, Verifier};
+use crate::domain::text::TextError;
+use crate::store::{Report, Review, Reviewed};
+use crate::web::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::error::AppError;
+use crate::web::forms::{Csrf, checked_form};
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, html_page};
+use crate::web::public::stations::Choice;
+use crate::web::supervise::report::ReportView;
+
+/// Longest staff comment on a returned report.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// A report as a row of the list, with what stands out.
+pub struct Row {
+    pub view: ReportView,
+    /// "没有开门 · 2项缺失" in words; empty when all was well.
+    pub problems: String,
+}
+
+fn problems(lang: Lang, r: &Report) -> String {
+    let mut out = Vec::new();
+    if r.open != OpenAsListed::Yes {
+        out.push(lang.label("supervise.report.open_choice", r.open.key()).into_owned());
+    }
+    let missing = r.missing.iter().count();
+    if missing > 0 {
+        out.push(lang.tf("admin.reports.missing_n", &[("n", &missing.to_string())]));
+    }
+    let broken = r.broken.iter().count();
+    if broken > 0 {
+        out.push(lang.tf("admin.reports.broken_n", &[("n", &broken.to_string())]));
+    }
+    out.join(" · ")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/reports.html")]
+struct ListPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    states: Vec<Choice>,
+    rows: Vec<Row>,
+}
+
+#[get("/admin/reports")]
+pub async fn list(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let raw = match param(&pairs, "state") {
+        "" => "pending",
+        s => s,
+    };
+    let filter = match raw {
+        "all" => None,
+        s => Some(ReportState::parse(s).ok_or_else(|| ParamError::new("state", s, Problem::BadValue))?),
+    };
+    let reports = state.store.reports_for(signed.staff.role, filter).await?;
+    let rows =
+        reports.iter().map(|r| Row { view: ReportView::new(lang, &state, r), problems: problems(lang, r) }).collect();
+    let csrf = Csrf::for_request(&req, &state);
+    let page = ListPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
+        states: ["pending", "accepted", "returned", "all"]
+            .iter()
+            .map(|s| Choice { value: (*s).into(), label: lang.label("admin.reports.state", s), selected: *s == raw })
+            .collect(),
+        rows,
+    };
+    Ok(csrf.apply(page))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/report.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    admin: AdminCtx,
+    report: ReportView,
+    pending: bool,
+    /// The facilities that accepting can take off the station (reported missing and
+    /// still listed).
+    removable: Vec<String>,
+    /// What the station page will say once accepted.
+    public_line: String,
+    comment: String,
+    error: Option<String>,
+}
+
+fn report_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
+}
+
+/// The station as accepting `r` leaves it: checked on the visit date (unless it was
+/// checked later already), and with `apply` the missing facilities taken off.
+fn accepted_station(before: &Station, r: &Report, apply: bool) -> Station {
+    let mut after = before.clone();
+    let visit = beijing_local(r.visited_at).date();
+    if before.verified_on.is_none_or(|d| d <= visit) {
+        after.verified_on = Some(visit);
+        after.verified_by = Verifier::Supervisor { name: r.show_name.then(|| r.supervisor_name.clone()) };
+    }
+    if apply {
+        after.facilities = before.facilities.without(r.missing);
+    }
+    after
+}
+
+/// The station page's "checked" line for a verifier and date.
+pub fn verified_line(lang: Lang, by: &Verifier, on: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (m, d) = (on.month().to_string(), on.day().to_string());
+    let month = lang.label("month", &m).into_owned();
+    match by {
+        Verifier::Staff => on.format("%Y-%m-%d").to_string(),
+        Verifier::Supervisor { name: None } => {
+            lang.tf("station.verified_supervisor", &[("m", &m), ("d", &d), ("month", &month)])
+        }
+        Verifier::Supervisor { name: Some(name) } => {
+            lang.tf("station.verified_supervisor_named", &[("m", &m), ("d", &d), ("month", &month), ("name", name)])
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    signed: &SignedIn,
+    csrf: &Csrf,
+    r: &Report,
+    comment: String,
+    error: Option<String>,
+) -> Result<DetailPage, AppError> {
+    let snapshot = state.snapshot.load();
+    let listed = snapshot.get(r.station_id).map(|e| e.station.facilities).unwrap_or_default();
+    let verifier = Verifier::Supervisor { name: r.show_name.then(|| r.supervisor_name.clone()) };
+    Ok(DetailPage {
+        ctx: PageCtx::new(req, lang, state),
+        admin: AdminCtx::new(req, lang, state, signed, csrf),
+        report: ReportView::new(lang, state, r),
+        pending: r.state == ReportState::Pending,
+        removable: r
+            .missing
+            .iter()
+            .filter(|f| listed.contains(*f))
+            .map(|f| lang.label("facility", f.key()).into_owned())
+            .collect(),
+        public_line: verified_line(lang, &verifier, beijing_local(r.visited_at).date()),
+        comment,
+        error,
+    })
+}
+
+#[get("/admin/reports/{id}")]
+pub async fn detail(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let id = report_id(&id)?;
+    // Another district's report is "not found": its existence is not leaked.
+    let r = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
+    let csrf = Csrf::for_request(&req, &state);
+    let page = detail_page(&req, lang, &state, &signed, &csrf, &r, String::new(), None).await?;
+    Ok(csrf.apply(page))
+}
+
+/// Accept (optionally applying the facility findings) or return with a comment.
+#[post("/admin/reports/{id}")]
+pub async fn decide(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = report_id(&id)?;
+    let form = checked_form(&req, &state, &body)?;
+    let r = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
+    let (review, station) = match form.get("action") {
+        "accept" => {
+            let before = state.store.station(r.station_id).await?.ok_or(AppError::NotFound)?;
+            let after = accepted_station(&before, &r, form.has("apply"));
+            (Review::Accept, Some((before, after)))
+        }
+        "return" => match multi_line(form.get("comment"), MAX_COMMENT_CHARS) {
+            Ok(c) => (Review::Return(c), None),
+            Err(e) => {
+                let key = match e {
+                    TextError::Empty => "admin.reports.comment_needed",
+                    TextError::TooLong(_) => "admin.reports.comment_long",
+                    _ => "supervise.report.error.control",
+                };
+                let message = lang.tf(key, &[("max", &MAX_COMMENT_CHARS.to_string())]);
+                let csrf = Csrf::for_request(&req, &state);
+                let comment = form.get("comment").to_string();
+                let page = detail_page(&req, lang, &state, &signed, &csrf, &r, comment, Some(message)).await?;
+                return html_page(StatusCode::BAD_REQUEST, &page);
+            }
+        },
+        other => return Err(ParamError::new("action", other, Problem::BadValue).into()),
+    };
+    let pair = station.as_ref().map(|(b, a)| (b, a));
+    let done = match state.store.review_report(id, &review, pair, &signed.staff, state.clock.now()).await? {
+        Reviewed::Done => {
+            if station.is_some() {
+                state.reload_station(r.station_id).await?;
+            }
+            if review == Review::Accept { "accepted" } else { "returned" }
+        }
+        Reviewed::AlreadyReviewed => "nothing",
+        Reviewed::Conflict => "conflict",
+        Reviewed::NotFound => return Err(AppError::NotFound),
+    };
+    Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
+}

@@ -1,0 +1,242 @@
+//! A supervisor joins from an invite link, signs in and out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::domain::staff::{SESSION_SECONDS, check_password, check_username, is_token, new_token};
+use crate::domain::supervisor::{Occupation, Supervisor};
+use crate::domain::text::{Phone, single_line};
+use crate::store::{NewSupervisor, SupervisorInvite};
+use crate::web::AppState;
+use crate::web::admin::account::{hash, limit_login, verify_login};
+use crate::web::admin::supervisors::district_names;
+use crate::web::admin::{param, query_pairs, see_other};
+use crate::web::auth::{Supervising, clear_supervisor_cookie, supervisor_cookie};
+use crate::web::error::AppError;
+use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, html_page};
+use crate::web::public::stations::Choice;
+use crate::web::redirect::local_target;
+
+/// Only supervisor pages are places to return to after login.
+fn safe_next(raw: &str) -> String {
+    local_target(raw, "/supervise", "/supervise")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[get("/supervise/login")]
+pub async fn login_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let csrf = Csrf::for_request(&req, &state);
+    let page = LoginPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        csrf: csrf.token.clone(),
+        next: safe_next(param(&pairs, "next")),
+        username: String::new(),
+        error: None,
+    };
+    Ok(csrf.apply(page))
+}
+
+/// Starts a session for `supervisor`: a new session id every time.
+async fn start_session(state: &AppState, supervisor: &Supervisor, to: &str) -> Result<HttpResponse, AppError> {
+    let token = new_token();
+    state.store.open_supervisor_session(supervisor.id, &token, state.clock.now(), SESSION_SECONDS).await?;
+    let mut res = see_other(to);
+    res.add_cookie(&supervisor_cookie(state, token)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+#[post("/supervise/login")]
+pub async fn login(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let next = safe_next(form.get("next"));
+    let username = form.get("username").trim().to_ascii_lowercase();
+    let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
+        let csrf = Csrf::for_request(&req, &state);
+        let page = LoginPage {
+            ctx: PageCtx::new(&req, lang, &state),
+            csrf: csrf.token.clone(),
+            next: next.clone(),
+            username: username.clone(),
+            error: Some(message),
+        };
+        html_page(status, &page)
+    };
+    limit_login(&req, &state)?;
+    let attempt = state.store.supervisor_login_attempt(&username, state.clock.now()).await?;
+    match verify_login(&state, lang, &username, form.get("password").to_string(), attempt).await? {
+        // Said only to someone who knows the password.
+        Ok(s) if s.suspended => refuse(StatusCode::FORBIDDEN, lang.t("supervise.login.suspended").into_owned()),
+        Ok(s) => start_session(&state, &s, &next).await,
+        Err((status, message)) => refuse(status, message),
+    }
+}
+
+#[post("/supervise/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: Supervising,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    checked_form(&req, &state, &body)?;
+    state.store.close_supervisor_session(&me.token).await?;
+    let mut res = see_other("/supervise/login");
+    res.add_cookie(&clear_supervisor_cookie(&state)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/join.html")]
+struct JoinPage {
+    ctx: PageCtx,
+    csrf: String,
+    token: String,
+    districts: String,
+    username: String,
+    display_name: String,
+    phone: String,
+    occupations: Vec<Choice>,
+    /// (field, message) for each refused field.
+    errors: Vec<(&'static str, String)>,
+}
+
+impl JoinPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+/// The invite behind a link, or the page that says why it cannot be used.
+async fn live_invite(state: &AppState, token: &str) -> Result<SupervisorInvite, AppError> {
+    if !is_token(token) {
+        return Err(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"));
+    }
+    let invite =
+        state.store.supervisor_invite(token).await?.ok_or(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"))?;
+    if invite.used_at.is_some() {
+        return Err(AppError::Page(StatusCode::GONE, "invite_used"));
+    }
+    if invite.expires_at <= state.clock.now() {
+        return Err(AppError::Page(StatusCode::GONE, "invite_expired"));
+    }
+    Ok(invite)
+}
+
+fn join_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    token: String,
+    invite: &SupervisorInvite,
+    typed: Option<&FormData>,
+    errors: Vec<(&'static str, String)>,
+) -> (Csrf, JoinPage) {
+    let csrf = Csrf::for_request(req, state);
+    let field = |k: &str| typed.map(|f| f.get(k).to_string()).unwrap_or_default();
+    let occupation = field("occupation");
+    let page = JoinPage {
+        ctx: PageCtx::new(req, lang, state),
+        csrf: csrf.token.clone(),
+        token,
+        districts: district_names(lang, &invite.districts),
+        username: field("username"),
+        display_name: field("display_name"),
+        phone: field("phone"),
+        occupations: Occupation::ALL
+            .iter()
+            .map(|o| Choice {
+                value: o.key().into(),
+                label: lang.label("supervise.occupation", o.key()),
+                selected: o.key() == occupation,
+            })
+            .collect(),
+        errors,
+    };
+    (csrf, page)
+}
+
+#[get("/supervise/join/{token}")]
+pub async fn join_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let invite = live_invite(&state, &token).await?;
+    let (csrf, page) = join_page(&req, lang, &state, token.into_inner(), &invite, None, Vec::new());
+    Ok(csrf.apply(page))
+}
+
+#[post("/supervise/join/{token}")]
+pub async fn join(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form = checked_form(&req, &state, &body)?;
+    let invite = live_invite(&state, &token).await?;
+    let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
+    let username = check_username(form.get("username")).map_err(|e| errors.push(("username", e))).ok();
+    if let Some(u) = &username
+        && state.store.supervisor_username_taken(u).await?
+    {
+        errors.push(("username", "username_taken"));
+    }
+    let display_name =
+        single_line(form.get("display_name"), 40).map_err(|_| errors.push(("display_name", "display_name"))).ok();
+    let phone = Phone::parse(form.get("phone")).map_err(|_| errors.push(("phone", "phone"))).ok();
+    let occupation = Occupation::parse(form.get("occupation"));
+    if occupation.is_none() {
+        errors.push(("occupation", "occupation"));
+    }
+    if form.get("password") != form.get("again") {
+        errors.push(("password", "mismatch"));
+    } else if let Err(e) = check_password(form.get("password")) {
+        errors.push(("password", e));
+    }
+    let accepted = match (errors.is_empty(), username, display_name, phone, occupation) {
+        (true, Some(username), Some(display_name), Some(phone), Some(occupation)) => {
+            let new = NewSupervisor {
+                username,
+                display_name,
+                password_hash: hash(&state, form.get("password").to_string()).await?,
+                phone: phone.as_str().to_string(),
+                occupation,
+            };
+            state.store.accept_supervisor_invite(&token, &new, state.clock.now()).await?
+        }
+        _ => None,
+    };
+    if let Some(supervisor) = accepted {
+        return start_session(&state, &supervisor, "/supervise?done=welcome").await;
+    }
+    // Used in the meantime: say so. Otherwise the form comes back filled in.
+    live_invite(&state, &token).await?;
+    if errors.is_empty() {
+        errors.push(("username", "username_taken"));
+    }
+    let messages = errors.into_iter().map(|(f, key)| (f, lang.t(&format!("staff.{key}")).into_owned())).collect();
+    let (_, page) = join_page(&req, lang, &state, token.into_inner(), &invite, Some(&form), messages);
+    html_page(StatusCode::BAD_REQUEST, &page)
+}

@@ -1,0 +1,113 @@
+//! `/supervise`: a supervisor's home on a phone: the stations of their districts,
+//! the one checked longest ago first (never checked before all).
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDate;
+
+use super::SuperviseCtx;
+use super::report::ReportView;
+use crate::domain::supervisor::Supervisor;
+use crate::snapshot::{Entry, Snapshot};
+use crate::web::AppState;
+use crate::web::admin::{page_param, query_pairs};
+use crate::web::auth::Supervising;
+use crate::web::error::AppError;
+use crate::web::forms::Csrf;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// Stations per page of the home list.
+pub const STATIONS_PAGE: usize = 20;
+
+/// A station as a row of the supervisor's list.
+pub struct StationRow {
+    pub id: i64,
+    pub name: String,
+    pub place: String,
+    /// "从未核实" or "上次核实 2025-10-01（47天前）".
+    pub checked: String,
+    pub never: bool,
+}
+
+/// The public stations `supervisor` checks, longest since last checked first
+/// (never checked first of all), then by id.
+pub fn stations_to_check<'a>(snapshot: &'a Snapshot, supervisor: &Supervisor) -> Vec<&'a Entry> {
+    let mut list: Vec<&Entry> =
+        snapshot.entries().iter().filter(|e| e.station.is_public() && supervisor.covers(e.station.district)).collect();
+    list.sort_by_key(|e| (e.station.verified_on.unwrap_or(NaiveDate::MIN), e.station.id));
+    list
+}
+
+fn checked_text(lang: Lang, today: NaiveDate, on: Option<NaiveDate>) -> String {
+    match on {
+        None => lang.t("supervise.home.never").into_owned(),
+        Some(d) => lang.tf(
+            "supervise.home.checked",
+            &[("date", &d.format("%Y-%m-%d").to_string()), ("days", &(today - d).num_days().max(0).to_string())],
+        ),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    me: SuperviseCtx,
+    stations: Vec<StationRow>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    /// What they filed, newest first, and what became of it.
+    reports: Vec<ReportView>,
+}
+
+#[get("/supervise")]
+pub async fn page(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let page = page_param(&pairs)? as usize;
+    let today = state.clock.today();
+    let snapshot = state.snapshot.load();
+    let all = stations_to_check(&snapshot, &me.supervisor);
+    let total = all.len();
+    let pages = total.div_ceil(STATIONS_PAGE).max(1);
+    let stations = all
+        .iter()
+        .skip(page * STATIONS_PAGE)
+        .take(STATIONS_PAGE)
+        .map(|e| {
+            let s = &e.station;
+            StationRow {
+                id: s.id,
+                name: s.name.clone(),
+                place: format!("{} · {}", s.district.name(lang.is_zh()), s.address),
+                checked: checked_text(lang, today, s.verified_on),
+                never: s.verified_on.is_none(),
+            }
+        })
+        .collect();
+    let reports =
+        state.store.own_reports(me.supervisor.id).await?.iter().map(|r| ReportView::new(lang, &state, r)).collect();
+    let link = |p: usize| format!("/supervise?page={}", p + 1);
+    let csrf = Csrf::for_request(&req, &state);
+    let page = HomePage {
+        ctx: PageCtx::new(&req, lang, &state),
+        me: SuperviseCtx::new(&req, lang, &me, &csrf),
+        stations,
+        total,
+        page: page + 1,
+        pages,
+        prev: (page > 0).then(|| link(page - 1)),
+        next: (page + 1 < pages).then(|| link(page + 1)),
+        reports,
+    };
+    Ok(csrf.apply(page))
+}

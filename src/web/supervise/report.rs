@@ -1,0 +1,353 @@
+//! The inspection report: the form a supervisor fills in at a station, and the
+//! report as its author reads it afterwards (what became of it).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::SuperviseCtx;
+use crate::domain::facility::Facility;
+use crate::domain::feedback::FieldError;
+use crate::domain::hours::beijing_local;
+use crate::domain::inspection::{Finding, MAX_AGE_DAYS, MAX_NOTES_CHARS, OpenAsListed, ReportForm, ReportState};
+use crate::domain::staff::{is_token, new_token};
+use crate::domain::station::Station;
+use crate::store::Report;
+use crate::web::AppState;
+use crate::web::auth::Supervising;
+use crate::web::error::AppError;
+use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, date_time, html_page};
+use crate::web::public::station::parse_id;
+use crate::web::public::stations::Choice;
+
+/// The station a supervisor may report on: public and in one of their districts;
+/// any other is "not found".
+fn station_for(state: &AppState, me: &Supervising, id: i64) -> Result<Station, AppError> {
+    let snapshot = state.snapshot.load();
+    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    if !entry.station.is_public() || !me.supervisor.covers(entry.station.district) {
+        return Err(AppError::NotFound);
+    }
+    Ok(entry.station.clone())
+}
+
+/// One facility's line of the form: its key, label and the three findings.
+pub struct FacilityLine {
+    pub key: &'static str,
+    pub label: String,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/report_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    me: SuperviseCtx,
+    station_id: i64,
+    station_name: String,
+    station_place: String,
+    hours: String,
+    submission: String,
+    visited_at: String,
+    /// The earliest and latest visit times the form accepts (`datetime-local` bounds).
+    min_visit: String,
+    max_visit: String,
+    open: Vec<Choice>,
+    sign: Vec<Choice>,
+    staffed: Vec<Choice>,
+    cleanliness: Vec<Choice>,
+    facilities: Vec<FacilityLine>,
+    notes: String,
+    show_name: bool,
+    max_notes: usize,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+fn local_input(ts: i64) -> String {
+    beijing_local(ts).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn choices(values: &[(&'static str, String)], current: &str) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|(v, l)| Choice { value: (*v).into(), label: l.clone().into(), selected: *v == current })
+        .collect()
+}
+
+/// The form's field for a facility's finding.
+fn finding_field(f: Facility) -> String {
+    format!("f_{}", f.key())
+}
+
+/// The form as posted (or a fresh one for `station`).
+fn typed(station: &Station, form: Option<&FormData>, now: i64) -> ReportForm {
+    match form {
+        None => ReportForm { visited_at: local_input(now), ..Default::default() },
+        Some(form) => ReportForm {
+            visited_at: form.get("visited_at").into(),
+            open: form.get("open").into(),
+            sign: form.get("sign").into(),
+            staffed: form.get("staffed").into(),
+            cleanliness: form.get("cleanliness").into(),
+            notes: form.get("notes").into(),
+            show_name: form.has("show_name"),
+            findings: station.facilities.iter().map(|f| (f, form.get(&finding_field(f)).to_string())).collect(),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    me: &Supervising,
+    csrf: &Csrf,
+    station: &Station,
+    fields: ReportForm,
+    submission: String,
+    errors: Vec<FieldError>,
+) -> FormPage {
+    let now = state.clock.now();
+    let yes_no = || {
+        vec![("yes", lang.t("supervise.report.yes").into_owned()), ("no", lang.t("supervise.report.no").into_owned())]
+    };
+    let finding = |f: Facility| {
+        fields.findings.iter().find(|(g, _)| *g == f).map(|(_, v)| v.as_str()).unwrap_or_default().to_string()
+    };
+    FormPage {
+        ctx: PageCtx::new(req, lang, state),
+        me: SuperviseCtx::new(req, lang, me, csrf),
+        station_id: station.id,
+        station_name: station.name.clone(),
+        station_place: format!("{} · {}", station.district.name(lang.is_zh()), station.address),
+        hours: station.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
+        submission,
+        min_visit: local_input(now - MAX_AGE_DAYS * 86_400),
+        max_visit: local_input(now),
+        visited_at: fields.visited_at.clone(),
+        open: choices(
+            &OpenAsListed::ALL.map(|o| (o.key(), lang.label("supervise.report.open_choice", o.key()).into_owned())),
+            &fields.open,
+        ),
+        sign: choices(&yes_no(), &fields.sign),
+        staffed: choices(&yes_no(), &fields.staffed),
+        cleanliness: (1..=5u8)
+            .map(|n| Choice {
+                value: n.to_string().into(),
+                label: lang.label("supervise.report.clean", &format!("c{n}")),
+                selected: fields.cleanliness.trim() == n.to_string(),
+            })
+            .collect(),
+        facilities: station
+            .facilities
+            .iter()
+            .map(|f| FacilityLine {
+                key: f.key(),
+                label: lang.label("facility", f.key()).into_owned(),
+                choices: choices(
+                    &Finding::ALL.map(|x| (x.key(), lang.label("supervise.report.finding", x.key()).into_owned())),
+                    &finding(f),
+                ),
+            })
+            .collect(),
+        notes: fields.notes.clone(),
+        show_name: fields.show_name,
+        max_notes: MAX_NOTES_CHARS,
+        errors: errors
+            .iter()
+            .map(|e| {
+                let text = lang.tf(
+                    &format!("supervise.report.error.{}", e.problem),
+                    &[("max", &MAX_NOTES_CHARS.to_string()), ("days", &MAX_AGE_DAYS.to_string())],
+                );
+                (e.field, text)
+            })
+            .collect(),
+    }
+}
+
+#[get("/supervise/stations/{id}/report")]
+pub async fn new_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let station = station_for(&state, &me, parse_id(&id)?)?;
+    let csrf = Csrf::for_request(&req, &state);
+    let fields = typed(&station, None, state.clock.now());
+    let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, new_token(), Vec::new());
+    Ok(csrf.apply(page))
+}
+
+/// `POST /supervise/stations/{id}/report`: checks, stores once per submission key,
+/// and sends to the stored report (303).
+#[post("/supervise/stations/{id}/report")]
+pub async fn submit(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let form = checked_form(&req, &state, &body)?;
+    let station = station_for(&state, &me, id)?;
+    let submission = form.get("submission").to_string();
+    let sid = me.supervisor.id;
+    // A retry of a form that was stored (its 303 lost on the way) finds its report.
+    if is_token(&submission)
+        && let Some(report) = state.store.report_for_submission(&submission, sid).await?
+    {
+        return Ok(to_report(report));
+    }
+    let now = state.clock.now();
+    let fields = typed(&station, Some(&form), now);
+    let mut checked = fields.check(now);
+    if form.bad_utf8 || !is_token(&submission) {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.insert(0, FieldError { field: "form", problem: if form.bad_utf8 { "utf8" } else { "reload" } });
+        checked = Err(errors);
+    }
+    let new = match checked {
+        Ok(new) => new,
+        Err(errors) => {
+            // The form comes back filled in, with the reasons, and the same submission key.
+            let csrf = Csrf::for_request(&req, &state);
+            let submission = if is_token(&submission) { submission } else { new_token() };
+            let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, submission, errors);
+            return html_page(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    match state.store.submit_report(sid, station.id, &new, &submission, now).await? {
+        Some((report, _)) => Ok(to_report(report)),
+        // The key is another's: this browser did not make it.
+        None => Err(AppError::Page(StatusCode::CONFLICT, "submission_taken")),
+    }
+}
+
+fn to_report(id: i64) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/supervise/reports/{id}?done=filed"))).finish()
+}
+
+/// A report in words, for its author and for staff.
+pub struct ReportView {
+    pub id: i64,
+    pub station_id: i64,
+    pub station_name: String,
+    pub station_place: String,
+    pub author: String,
+    pub show_name: bool,
+    pub visited: String,
+    pub filed: String,
+    pub state_key: &'static str,
+    pub state: String,
+    pub comment: Option<String>,
+    /// (label, answer) of the checklist.
+    pub answers: Vec<(String, String)>,
+    /// (facility key, label, finding key, finding in words).
+    pub findings: Vec<(&'static str, String, &'static str, String)>,
+    pub notes: String,
+}
+
+impl ReportView {
+    pub fn new(lang: Lang, state: &AppState, r: &Report) -> ReportView {
+        let snapshot = state.snapshot.load();
+        let station = snapshot.get(r.station_id).map(|e| &e.station);
+        let yes_no = |b: bool| lang.t(if b { "supervise.report.yes" } else { "supervise.report.no" }).into_owned();
+        let finding = |f: Facility| {
+            if r.missing.contains(f) {
+                Finding::Missing
+            } else if r.broken.contains(f) {
+                Finding::Broken
+            } else {
+                Finding::Working
+            }
+        };
+        ReportView {
+            id: r.id,
+            station_id: r.station_id,
+            station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", r.station_id)),
+            station_place: station
+                .map(|s| format!("{} · {}", s.district.name(lang.is_zh()), s.address))
+                .unwrap_or_default(),
+            author: r.supervisor_name.clone(),
+            show_name: r.show_name,
+            visited: date_time(r.visited_at),
+            filed: date_time(r.created_at),
+            state_key: r.state.key(),
+            state: lang.label("supervise.report.state", r.state.key()).into_owned(),
+            comment: r.staff_comment.clone().filter(|_| r.state == ReportState::Returned),
+            answers: vec![
+                (
+                    lang.t("supervise.report.open").into_owned(),
+                    lang.label("supervise.report.open_choice", r.open.key()).into_owned(),
+                ),
+                (lang.t("supervise.report.sign").into_owned(), yes_no(r.sign_visible)),
+                (lang.t("supervise.report.staffed").into_owned(), yes_no(r.staffed)),
+                (
+                    lang.t("supervise.report.cleanliness").into_owned(),
+                    lang.label("supervise.report.clean", &format!("c{}", r.cleanliness)).into_owned(),
+                ),
+            ],
+            findings: r
+                .checked
+                .iter()
+                .map(|f| {
+                    let x = finding(f);
+                    (
+                        f.key(),
+                        lang.label("facility", f.key()).into_owned(),
+                        x.key(),
+                        lang.label("supervise.report.finding", x.key()).into_owned(),
+                    )
+                })
+                .collect(),
+            notes: r.notes.clone(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/report.html")]
+struct ReportPage {
+    ctx: PageCtx,
+    me: SuperviseCtx,
+    report: ReportView,
+    filed_now: bool,
+}
+
+/// `GET /supervise/reports/{id}`: one of the supervisor's own reports.
+#[get("/supervise/reports/{id}")]
+pub async fn show(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    // Another supervisor's report is "not found": its existence is not leaked.
+    let report = state.store.own_report(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
+    let csrf = Csrf::for_request(&req, &state);
+    let filed_now = req.query_string().split('&').any(|p| p == "done=filed");
+    let page = ReportPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        me: SuperviseCtx::new(&req, lang, &me, &csrf),
+        report: ReportView::new(lang, &state, &report),
+        filed_now,
+    };
+    Ok(csrf.apply(page))
+}
