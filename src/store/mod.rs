@@ -11,7 +11,9 @@ mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
-pub use photos::{DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, StationPhoto};
+pub use photos::{
+    DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, REPORT_PHOTOS, ReportPhoto, StationPhoto,
+};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};

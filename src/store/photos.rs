@@ -221,3 +221,135 @@ impl Store {
         })
     }
 }
+
+/// Photos an inspection report may have.
+pub const REPORT_PHOTOS: usize = 4;
+
+/// A photo of a report: its name and the large version's size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPhoto {
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+fn report_photo(r: &sqlx::any::AnyRow) -> Result<ReportPhoto, sqlx::Error> {
+    Ok(ReportPhoto {
+        hash: r.try_get(0)?,
+        width: u32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
+        height: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
+    })
+}
+
+impl Store {
+    /// Keeps `photo` under a report form's submission key; false when the form already
+    /// has [`REPORT_PHOTOS`] (nothing written). The same picture twice is kept once.
+    pub async fn add_report_photo(
+        &self,
+        submission: &str,
+        supervisor_id: i64,
+        photo: &Processed,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let held: Vec<String> =
+            sqlx::query("SELECT hash FROM report_photos WHERE submission = $1 AND supervisor_id = $2")
+                .bind(submission.to_string())
+                .bind(supervisor_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+        if held.contains(&photo.hash) {
+            tx.rollback().await?;
+            return Ok(true);
+        }
+        if held.len() >= REPORT_PHOTOS {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.put_photo(&mut tx, photo, now).await?;
+        sqlx::query("INSERT INTO report_photos (submission, supervisor_id, hash, added_at) VALUES ($1, $2, $3, $4)")
+            .bind(submission.to_string())
+            .bind(supervisor_id)
+            .bind(photo.hash.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The photos kept under a form's submission key, in the order received.
+    pub async fn form_photos(&self, submission: &str, supervisor_id: i64) -> Result<Vec<ReportPhoto>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.hash, p.width, p.height FROM report_photos rp JOIN photos p ON p.hash = rp.hash \
+             WHERE rp.submission = $1 AND rp.supervisor_id = $2 ORDER BY rp.added_at, rp.hash",
+        )
+        .bind(submission.to_string())
+        .bind(supervisor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(report_photo).collect::<Result<_, _>>()?)
+    }
+
+    /// The photos of report `report_id`.
+    pub async fn report_photos(&self, report_id: i64) -> Result<Vec<ReportPhoto>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.hash, p.width, p.height FROM inspection_reports r \
+             JOIN report_photos rp ON rp.submission = r.submission AND rp.supervisor_id = r.supervisor_id \
+             JOIN photos p ON p.hash = rp.hash WHERE r.id = $1 ORDER BY rp.added_at, rp.hash",
+        )
+        .bind(report_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(report_photo).collect::<Result<_, _>>()?)
+    }
+
+    /// The JPEG of a picture `supervisor_id` took for one of their reports or forms.
+    pub async fn supervisor_photo(
+        &self,
+        hash: &str,
+        supervisor_id: i64,
+        size: PhotoSize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        const LARGE: &str = "SELECT p.large FROM photos p WHERE p.hash = $1 AND EXISTS \
+             (SELECT 1 FROM report_photos rp WHERE rp.hash = p.hash AND rp.supervisor_id = $2)";
+        const SMALL: &str = "SELECT p.small FROM photos p WHERE p.hash = $1 AND EXISTS \
+             (SELECT 1 FROM report_photos rp WHERE rp.hash = p.hash AND rp.supervisor_id = $2)";
+        let row = sqlx::query(match size {
+            PhotoSize::Large => LARGE,
+            PhotoSize::Small => SMALL,
+        })
+        .bind(hash.to_string())
+        .bind(supervisor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    }
+
+    /// The JPEG of a photo of report `report_id` (the caller has checked who may see the report).
+    pub async fn report_photo_bytes(
+        &self,
+        report_id: i64,
+        hash: &str,
+        size: PhotoSize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        const LARGE: &str = "SELECT p.large FROM photos p JOIN report_photos rp ON rp.hash = p.hash \
+             JOIN inspection_reports r ON r.submission = rp.submission AND r.supervisor_id = rp.supervisor_id \
+             WHERE r.id = $1 AND p.hash = $2";
+        const SMALL: &str = "SELECT p.small FROM photos p JOIN report_photos rp ON rp.hash = p.hash \
+             JOIN inspection_reports r ON r.submission = rp.submission AND r.supervisor_id = rp.supervisor_id \
+             WHERE r.id = $1 AND p.hash = $2";
+        let row = sqlx::query(match size {
+            PhotoSize::Large => LARGE,
+            PhotoSize::Small => SMALL,
+        })
+        .bind(report_id)
+        .bind(hash.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    }
+}

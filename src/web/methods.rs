@@ -59,6 +59,8 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/calendar", Takes::GetPost),
     ("/admin/reports", Takes::Get),
     ("/admin/reports/{id}", Takes::GetPost),
+    ("/admin/reports/{id}/photos/{hash}/{file}", Takes::Get),
+    ("/supervise/photos/{hash}/{file}", Takes::Get),
     ("/admin/supervisors", Takes::Get),
     ("/admin/supervisors/invite", Takes::Post),
     ("/admin/supervisors/{id}/status", Takes::Post),

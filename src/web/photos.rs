@@ -31,7 +31,16 @@ const QUEUE_WAIT: Duration = Duration::from_secs(20);
 
 /// Paths that take uploads: their bodies may be larger and slower than a form's.
 pub fn is_upload(path: &str) -> bool {
-    path.starts_with("/admin/stations/") && path.ends_with("/photos")
+    (path.starts_with("/admin/stations/") && path.ends_with("/photos"))
+        || (path.starts_with("/supervise/stations/") && path.ends_with("/report"))
+}
+
+/// Whether the request's body is `multipart/form-data`.
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 /// Converts photos, at most one per core at a time; the rest wait their turn for a
@@ -116,18 +125,23 @@ pub fn refused(e: PhotoError) -> AppError {
     AppError::Page(status, key)
 }
 
-/// An upload form: its text fields and the bytes of its `photo` field (empty when
-/// none was chosen). The CSRF token is checked before the photo is looked at.
+/// An upload form: its text fields and the bytes of each chosen `photo` (none
+/// when no file was chosen). The CSRF token is checked before a photo is looked at.
 pub struct Upload {
     pub form: FormData,
-    pub photo: Vec<u8>,
+    pub photos: Vec<Vec<u8>>,
 }
 
-/// Reads a `multipart/form-data` body: text fields up to 4 KB, one file field
-/// `photo` up to [`MAX_UPLOAD`]; anything bigger is refused while it arrives.
-pub async fn read_upload(req: &HttpRequest, state: &AppState, payload: web::Payload) -> Result<Upload, AppError> {
-    let media = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !media.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") {
+/// Reads a `multipart/form-data` body: text fields up to 4 KB, up to `max_photos`
+/// file fields `photo` of up to [`MAX_UPLOAD`] each; anything bigger is refused
+/// while it arrives.
+pub async fn read_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+    max_photos: usize,
+) -> Result<Upload, AppError> {
+    if !is_multipart(req) {
         return Err(AppError::Page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"));
     }
     let announced = req
@@ -135,13 +149,13 @@ pub async fn read_upload(req: &HttpRequest, state: &AppState, payload: web::Payl
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
-    if announced.is_some_and(|n| n > MAX_UPLOAD_BODY) {
+    if announced.is_some_and(|n| n > MAX_UPLOAD_BODY.saturating_mul(max_photos.max(1))) {
         return Err(refused(PhotoError::TooLarge));
     }
     let bad = || AppError::Page(StatusCode::BAD_REQUEST, "photo_form");
     let mut parts = Multipart::new(req.headers(), payload);
     let mut pairs = Vec::new();
-    let mut photo = Vec::new();
+    let mut photos = Vec::new();
     let mut fields = 0;
     while let Some(field) = parts.next().await {
         let mut field = field.map_err(|_| bad())?;
@@ -161,17 +175,51 @@ pub async fn read_upload(req: &HttpRequest, state: &AppState, payload: web::Payl
             value.extend_from_slice(&chunk);
         }
         if is_photo {
-            if !photo.is_empty() {
-                return Err(bad());
+            // A file input left empty sends a part with no bytes.
+            if value.is_empty() {
+                continue;
             }
-            photo = value;
+            if photos.len() >= max_photos {
+                return Err(AppError::Page(StatusCode::BAD_REQUEST, "photo_too_many"));
+            }
+            photos.push(value);
         } else {
             pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
         }
     }
     let form = FormData::from_pairs(pairs);
     Csrf::verify(req, state, &form)?;
-    Ok(Upload { form, photo })
+    Ok(Upload { form, photos })
+}
+
+/// Reads a body that is not an upload (a plain form) of at most `limit` bytes.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, AppError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::Page(StatusCode::BAD_REQUEST, "photo_form"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// A private photo answer: never stored by a browser or a cache.
+pub fn private_jpeg(bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/jpeg"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+/// The size named by a photo's file name (`large.jpg` or `small.jpg`).
+pub fn photo_size(file: &str) -> Option<PhotoSize> {
+    match file {
+        "large.jpg" => Some(PhotoSize::Large),
+        "small.jpg" => Some(PhotoSize::Small),
+        _ => None,
+    }
 }
 
 /// `GET /photos/{hash}/{size}.jpg`: a picture shown on a public station page,
@@ -179,11 +227,7 @@ pub async fn read_upload(req: &HttpRequest, state: &AppState, payload: web::Payl
 #[get("/photos/{hash}/{file}")]
 pub async fn serve(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (hash, file) = path.into_inner();
-    let size = match file.as_str() {
-        "large.jpg" => PhotoSize::Large,
-        "small.jpg" => PhotoSize::Small,
-        _ => return Err(AppError::NotFound),
-    };
+    let size = photo_size(&file).ok_or(AppError::NotFound)?;
     if !is_hash(&hash) {
         return Err(AppError::NotFound);
     }

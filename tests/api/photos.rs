@@ -7,17 +7,22 @@ use crate::admin::{create_staff, sign_in, signed_in_admin, signed_in_fengtai};
 use crate::feedback::{Browser, daxing_station, fengtai_station, location};
 use crate::helpers::*;
 
-const BOUNDARY: &str = "----yizhan-test-boundary-7f3a";
+pub const BOUNDARY: &str = "----yizhan-test-boundary-7f3a";
 
 /// A `multipart/form-data` body with text fields and, optionally, a `photo` file.
 fn multipart(fields: &[(&str, &str)], photo: Option<(&str, &[u8])>) -> Vec<u8> {
+    multipart_with(fields, photo.as_slice())
+}
+
+/// A `multipart/form-data` body with text fields and any number of `photo` files.
+pub fn multipart_with(fields: &[(&str, &str)], photos: &[(&str, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
             format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
         );
     }
-    if let Some((filename, bytes)) = photo {
+    for (filename, bytes) in photos {
         body.extend_from_slice(
             format!(
                 "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\n\

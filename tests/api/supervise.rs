@@ -629,3 +629,118 @@ async fn a_returned_report_shows_the_comment_to_its_author() {
     assert_eq!(count(&html, "li.sv-report"), 2);
     assert_eq!(staff.page("/admin/reports?state=bogus").await.0, 400);
 }
+
+/// Posts the report form as an upload with `photos`.
+async fn upload_report(
+    supervisor: &Browser,
+    station: i64,
+    pairs: &[(String, String)],
+    photos: &[(&str, &[u8])],
+) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    supervisor
+        .client
+        .post(format!("{}/supervise/stations/{station}/report", supervisor.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={}", crate::photos::BOUNDARY))
+        .body(crate::photos::multipart_with(&fields, photos))
+        .send()
+        .await
+        .expect("upload")
+}
+
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn report_photos_survive_a_refused_form_and_stay_private() {
+    use yizhan::domain::photo::samples;
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhao").await;
+    let station = station_to_check(&app).await;
+    let mut pairs = report_form(&supervisor, station).await;
+    set(&mut pairs, "visited_at", "2099-01-01T09:00");
+    let door = samples::jpeg_with_exif(1200, 900, 1);
+    let inside = samples::png(640, 480);
+    let whole = samples::jpeg(300, 200);
+    let broken = &whole[..whole.len() / 2];
+    // A visit in the future and one broken photo: the form comes back with both
+    // reasons, and the two good photos kept under its key.
+    let res =
+        upload_report(&supervisor, station, &pairs, &[("a.jpg", &door), ("b.png", &inside), ("c.jpg", broken)]).await;
+    assert_eq!(res.status().as_u16(), 400);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(html.select(&sel(".report-photos img")).count(), 2);
+    assert!(text(&html, "#r-photos-error").contains("不完整"), "{}", text(&html, "#r-photos-error"));
+    let kept = form_pairs(&html, "form.report-form");
+    assert_eq!(get(&kept, "submission"), get(&pairs, "submission"));
+    // Fixed and sent again without choosing the photos again: stored with them.
+    let mut fixed = kept.clone();
+    set(&mut fixed, "visited_at", "2025-11-17T09:30");
+    let res = upload_report(&supervisor, station, &fixed, &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let report = location(&res);
+    let id: i64 = report.trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").parse().unwrap();
+    let (_, page) = supervisor.page(&report).await;
+    let srcs: Vec<String> =
+        page.select(&sel(".report-photos img")).filter_map(|i| i.value().attr("src").map(String::from)).collect();
+    assert_eq!(srcs.len(), 2, "{srcs:?}");
+    // The author sees them, private and without the GPS block.
+    for src in &srcs {
+        let res = supervisor.get(src).await;
+        assert_eq!(res.status().as_u16(), 200, "{src}");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let bytes = res.bytes().await.unwrap();
+        assert!(!has(&bytes, b"GPS-SECRET") && !has(&bytes, b"Exif"));
+    }
+    let hash = srcs[0].split('/').nth(3).unwrap().to_string();
+    // Nobody else: not the public, not another supervisor.
+    assert_eq!(app.get(&format!("/photos/{hash}/small.jpg")).await.status().as_u16(), 404);
+    let other = fengtai_supervisor(&app, &staff, "qian").await;
+    assert_eq!(other.get(&srcs[0]).await.status().as_u16(), 404);
+    // Staff of the district see them on the report; staff of another district do not.
+    let (_, review) = staff.page(&format!("/admin/reports/{id}")).await;
+    let staff_src = attr(&review, ".report-photos img", "src");
+    assert_eq!(staff_src, format!("/admin/reports/{id}/photos/{hash}/small.jpg"));
+    let res = staff.get(&staff_src).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let daxing = signed_in_daxing(&app).await;
+    assert_eq!(daxing.get(&staff_src).await.status().as_u16(), 404);
+    // A photo that is not this report's is "not found" on its page.
+    let res = staff.get(&format!("/admin/reports/{id}/photos/0123456789abcdef0123456789abcdef/small.jpg")).await;
+    assert_eq!(res.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn a_report_takes_four_photos_at_most() {
+    use yizhan::domain::photo::samples;
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "sun").await;
+    let station = station_to_check(&app).await;
+    let pairs = report_form(&supervisor, station).await;
+    let photos: Vec<Vec<u8>> = (0..5).map(|i| samples::jpeg(200 + i, 100)).collect();
+    // Five in one form: refused whole, nothing stored.
+    let five: Vec<(&str, &[u8])> = photos.iter().map(|p| ("p.jpg", p.as_slice())).collect();
+    let res = upload_report(&supervisor, station, &pairs, &five).await;
+    assert_eq!(res.status().as_u16(), 400);
+    // Four, then a fifth on a form that came back: "at most 4".
+    let mut bad = pairs.clone();
+    set(&mut bad, "open", "");
+    let res = upload_report(&supervisor, station, &bad, &five[..4]).await;
+    assert_eq!(res.status().as_u16(), 400);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(html.select(&sel(".report-photos img")).count(), 4);
+    assert_eq!(count(&html, "input[type=file]"), 0, "no room for more");
+    let res = upload_report(&supervisor, station, &pairs, &five[4..]).await;
+    assert_eq!(res.status().as_u16(), 400);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text(&html, "#r-photos-error").contains('4'), "{}", text(&html, "#r-photos-error"));
+    let res = upload_report(&supervisor, station, &pairs, &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let id: i64 =
+        location(&res).trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").parse().unwrap();
+    assert_eq!(app.state.store.report_photos(id).await.unwrap().len(), 4);
+}

@@ -53,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::invite)
         .service(reports::list)
         .service(reports::detail)
+        .service(reports::photo)
         .service(reports::decide)
         .service(supervisors::list)
         .service(supervisors::invite)

@@ -5,13 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::see_other;
 use super::stations::station_for;
-use crate::domain::photo::is_hash;
+use crate::domain::photo::{PhotoError, is_hash};
 use crate::store::{PhotoAdded, PhotoKind};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::forms::checked_form;
-use crate::web::photos::read_upload;
+use crate::web::photos::{read_upload, refused};
 
 /// `POST /admin/stations/{id}/photos` (multipart): `kind` (door or inside) and `photo`.
 #[post("/admin/stations/{id}/photos")]
@@ -25,10 +25,11 @@ pub async fn add(
     // Scope first: another district's station is "not found" before anything is read.
     let station = station_for(&state, &signed.staff, &id).await?;
     let _place = state.photos.admit()?;
-    let upload = read_upload(&req, &state, payload).await?;
+    let upload = read_upload(&req, &state, payload, 1).await?;
     let kind =
         PhotoKind::parse(upload.form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;
-    let processed = state.photos.convert(upload.photo).await?;
+    let photo = upload.photos.into_iter().next().ok_or(refused(PhotoError::Empty))?;
+    let processed = state.photos.convert(photo).await?;
     let added = state.store.add_station_photo(station.id, &processed, kind, signed.staff.id, state.clock.now()).await?;
     let done = match added {
         PhotoAdded::Added => "photo_added",

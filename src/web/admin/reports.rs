@@ -12,6 +12,7 @@ use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::hours::beijing_local;
 use crate::domain::inspection::{OpenAsListed, ReportState};
+use crate::domain::photo::is_hash;
 use crate::domain::station::{Station, Verifier};
 use crate::domain::text::TextError;
 use crate::store::{Report, Review, Reviewed};
@@ -21,6 +22,7 @@ use crate::web::error::AppError;
 use crate::web::forms::{Csrf, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
+use crate::web::photos::{photo_size, private_jpeg};
 use crate::web::public::stations::Choice;
 use crate::web::supervise::report::ReportView;
 
@@ -159,7 +161,8 @@ async fn detail_page(
     Ok(DetailPage {
         ctx: PageCtx::new(req, lang, state),
         admin: AdminCtx::new(req, lang, state, signed, csrf),
-        report: ReportView::new(lang, state, r),
+        report: ReportView::new(lang, state, r)
+            .with_photos(&state.store.report_photos(r.id).await?, format!("/admin/reports/{}/photos/", r.id)),
         pending: r.state == ReportState::Pending,
         removable: r
             .missing
@@ -238,4 +241,23 @@ pub async fn decide(
         Reviewed::NotFound => return Err(AppError::NotFound),
     };
     Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
+}
+
+/// `GET /admin/reports/{id}/photos/{hash}/{file}`: a photo of a report this person may see.
+#[get("/admin/reports/{id}/photos/{hash}/{file}")]
+pub async fn photo(
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, hash, file) = path.into_inner();
+    let id = report_id(&id)?;
+    let size = photo_size(&file).ok_or(AppError::NotFound)?;
+    if !is_hash(&hash) {
+        return Err(AppError::NotFound);
+    }
+    // Another district's report is "not found", and so are its photos.
+    state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
+    let bytes = state.store.report_photo_bytes(id, &hash, size).await?.ok_or(AppError::NotFound)?;
+    Ok(private_jpeg(bytes))
 }

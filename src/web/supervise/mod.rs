@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(home::page)
         .service(report::new_form)
         .service(report::submit)
-        .service(report::show);
+        .service(report::show)
+        .service(report::photo);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).

@@ -11,15 +11,18 @@ use crate::domain::facility::Facility;
 use crate::domain::feedback::FieldError;
 use crate::domain::hours::beijing_local;
 use crate::domain::inspection::{Finding, MAX_AGE_DAYS, MAX_NOTES_CHARS, OpenAsListed, ReportForm, ReportState};
+use crate::domain::photo::is_hash;
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::station::Station;
-use crate::store::Report;
+use crate::store::{REPORT_PHOTOS, Report, ReportPhoto};
 use crate::web::AppState;
+use crate::web::MAX_BODY;
 use crate::web::auth::Supervising;
 use crate::web::error::AppError;
 use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, html_page};
+use crate::web::photos::{is_multipart, photo_size, private_jpeg, read_body, read_upload, small_size};
 use crate::web::public::station::parse_id;
 use crate::web::public::stations::Choice;
 
@@ -64,6 +67,10 @@ struct FormPage {
     show_name: bool,
     max_notes: usize,
     errors: Vec<(&'static str, String)>,
+    /// Photos already received under this form's key.
+    photos: Vec<(String, u32, u32)>,
+    /// How many more it may take.
+    photos_left: usize,
 }
 
 impl FormPage {
@@ -116,6 +123,7 @@ fn form_page(
     fields: ReportForm,
     submission: String,
     errors: Vec<FieldError>,
+    photos: &[ReportPhoto],
 ) -> FormPage {
     let now = state.clock.now();
     let yes_no = || {
@@ -163,12 +171,18 @@ fn form_page(
         notes: fields.notes.clone(),
         show_name: fields.show_name,
         max_notes: MAX_NOTES_CHARS,
+        photos: thumbnails(photos),
+        photos_left: REPORT_PHOTOS.saturating_sub(photos.len()),
         errors: errors
             .iter()
             .map(|e| {
                 let text = lang.tf(
                     &format!("supervise.report.error.{}", e.problem),
-                    &[("max", &MAX_NOTES_CHARS.to_string()), ("days", &MAX_AGE_DAYS.to_string())],
+                    &[
+                        ("max", &MAX_NOTES_CHARS.to_string()),
+                        ("days", &MAX_AGE_DAYS.to_string()),
+                        ("photos", &REPORT_PHOTOS.to_string()),
+                    ],
                 );
                 (e.field, text)
             })
@@ -187,7 +201,7 @@ pub async fn new_form(
     let station = station_for(&state, &me, parse_id(&id)?)?;
     let csrf = Csrf::for_request(&req, &state);
     let fields = typed(&station, None, state.clock.now());
-    let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, new_token(), Vec::new());
+    let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, new_token(), Vec::new(), &[]);
     Ok(csrf.apply(page))
 }
 
@@ -200,11 +214,21 @@ pub async fn submit(
     state: web::Data<AppState>,
     me: Supervising,
     id: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
+    // Scope first: another district's station is "not found" before the body is read.
     let station = station_for(&state, &me, id)?;
+    // With photos the form comes as an upload; without JavaScript or photos it may
+    // also come as a plain form.
+    let (form, photos, _place) = if is_multipart(&req) {
+        let place = state.photos.admit()?;
+        let upload = read_upload(&req, &state, payload, REPORT_PHOTOS).await?;
+        (upload.form, upload.photos, Some(place))
+    } else {
+        let body = read_body(payload, MAX_BODY).await?;
+        (checked_form(&req, &state, &body)?, Vec::new(), None)
+    };
     let submission = form.get("submission").to_string();
     let sid = me.supervisor.id;
     // A retry of a form that was stored (its 303 lost on the way) finds its report.
@@ -214,6 +238,23 @@ pub async fn submit(
         return Ok(to_report(report));
     }
     let now = state.clock.now();
+    // Photos are kept under the form's key as they arrive: a form that comes back
+    // with an error still has them.
+    let mut photo_errors = Vec::new();
+    if is_token(&submission) {
+        for bytes in photos {
+            match state.photos.convert(bytes).await {
+                Ok(converted) => {
+                    if !state.store.add_report_photo(&submission, sid, &converted, now).await? {
+                        photo_errors.push(FieldError { field: "photos", problem: "photos_full" });
+                        break;
+                    }
+                }
+                Err(AppError::Page(_, problem)) => photo_errors.push(FieldError { field: "photos", problem }),
+                Err(e) => return Err(e),
+            }
+        }
+    }
     let fields = typed(&station, Some(&form), now);
     let mut checked = fields.check(now);
     if form.bad_utf8 || !is_token(&submission) {
@@ -221,13 +262,20 @@ pub async fn submit(
         errors.insert(0, FieldError { field: "form", problem: if form.bad_utf8 { "utf8" } else { "reload" } });
         checked = Err(errors);
     }
+    if !photo_errors.is_empty() {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.extend(photo_errors);
+        checked = Err(errors);
+    }
     let new = match checked {
         Ok(new) => new,
         Err(errors) => {
-            // The form comes back filled in, with the reasons, and the same submission key.
+            // The form comes back filled in, with the reasons, the same submission key
+            // and the photos received so far.
             let csrf = Csrf::for_request(&req, &state);
             let submission = if is_token(&submission) { submission } else { new_token() };
-            let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, submission, errors);
+            let kept = state.store.form_photos(&submission, sid).await?;
+            let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, submission, errors, &kept);
             return html_page(StatusCode::BAD_REQUEST, &page);
         }
     };
@@ -236,6 +284,22 @@ pub async fn submit(
         // The key is another's: this browser did not make it.
         None => Err(AppError::Page(StatusCode::CONFLICT, "submission_taken")),
     }
+}
+
+/// `GET /supervise/photos/{hash}/{file}`: a photo the signed-in supervisor took.
+#[get("/supervise/photos/{hash}/{file}")]
+pub async fn photo(
+    state: web::Data<AppState>,
+    me: Supervising,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (hash, file) = path.into_inner();
+    let size = photo_size(&file).ok_or(AppError::NotFound)?;
+    if !is_hash(&hash) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = state.store.supervisor_photo(&hash, me.supervisor.id, size).await?.ok_or(AppError::NotFound)?;
+    Ok(private_jpeg(bytes))
 }
 
 fn to_report(id: i64) -> HttpResponse {
@@ -260,6 +324,21 @@ pub struct ReportView {
     /// (facility key, label, finding key, finding in words).
     pub findings: Vec<(&'static str, String, &'static str, String)>,
     pub notes: String,
+    /// Photos: name and the small version's width and height.
+    pub photos: Vec<(String, u32, u32)>,
+    /// Where this reader fetches the photos from (ends with `/`).
+    pub photo_base: String,
+}
+
+/// Photos as thumbnails: name and the small version's size.
+pub fn thumbnails(photos: &[ReportPhoto]) -> Vec<(String, u32, u32)> {
+    photos
+        .iter()
+        .map(|p| {
+            let (w, h) = small_size(p.width, p.height);
+            (p.hash.clone(), w, h)
+        })
+        .collect()
 }
 
 impl ReportView {
@@ -316,7 +395,14 @@ impl ReportView {
                 })
                 .collect(),
             notes: r.notes.clone(),
+            photos: Vec::new(),
+            photo_base: String::new(),
         }
+    }
+
+    /// The same, with its photos, fetched from `photo_base`.
+    pub fn with_photos(self, photos: &[ReportPhoto], photo_base: String) -> ReportView {
+        ReportView { photos: thumbnails(photos), photo_base, ..self }
     }
 }
 
@@ -346,7 +432,8 @@ pub async fn show(
     let page = ReportPage {
         ctx: PageCtx::new(&req, lang, &state),
         me: SuperviseCtx::new(&req, lang, &me, &csrf),
-        report: ReportView::new(lang, &state, &report),
+        report: ReportView::new(lang, &state, &report)
+            .with_photos(&state.store.report_photos(report.id).await?, "/supervise/photos/".into()),
         filed_now,
     };
     Ok(csrf.apply(page))
