@@ -6,6 +6,7 @@ pub mod district;
 pub mod facility;
 pub mod feedback;
 pub mod filter;
+pub mod followup;
 pub mod geo;
 pub mod hours;
 pub mod inspection;

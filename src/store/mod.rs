@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod followups;
 mod inspections;
 mod photos;
 mod reference;
@@ -10,6 +11,7 @@ mod stations;
 mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, StationPhoto};
 pub use reference::{CalendarChange, HolidayYear};

@@ -8,6 +8,7 @@ pub mod account;
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod followups;
 pub mod photos;
 pub mod queue;
 pub mod reports;
@@ -54,6 +55,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reports::list)
         .service(reports::detail)
         .service(reports::decide)
+        .service(followups::list)
+        .service(followups::new_form)
+        .service(followups::create)
+        .service(followups::detail)
+        .service(followups::update)
         .service(supervisors::list)
         .service(supervisors::invite)
         .service(supervisors::set_status)
@@ -89,6 +95,9 @@ const FLASHES: &[&str] = &[
     "reinstated",
     "accepted",
     "returned",
+    "followup_opened",
+    "followup_updated",
+    "followup_conflict",
 ];
 
 /// What every staff page shows around its content.

@@ -5,6 +5,7 @@
 //! [`Supervising`]: super::auth::Supervising
 
 pub mod account;
+pub mod followup;
 pub mod home;
 pub mod report;
 
@@ -25,11 +26,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(home::page)
         .service(report::new_form)
         .service(report::submit)
-        .service(report::show);
+        .service(report::show)
+        .service(followup::show)
+        .service(followup::add_note);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
-const FLASHES: &[&str] = &["welcome"];
+const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict"];
 
 /// What every supervisor page shows around its content.
 pub struct SuperviseCtx {
