@@ -13,5 +13,6 @@ pub mod inspection;
 pub mod photo;
 pub mod staff;
 pub mod station;
+pub mod suggestion;
 pub mod supervisor;
 pub mod text;

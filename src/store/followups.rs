@@ -102,10 +102,11 @@ fn scope(role: Role, param: usize) -> (String, Option<String>) {
     }
 }
 
-/// The follow-ups born of a supervisor's own reports.
+/// The follow-ups born of a supervisor's own reports and suggestions.
 fn owned_by(param: usize) -> String {
     format!(
-        "(f.source = 'report' AND f.source_id IN (SELECT id FROM inspection_reports WHERE supervisor_id = ${param}))"
+        "((f.source = 'report' AND f.source_id IN (SELECT id FROM inspection_reports WHERE supervisor_id = ${param})) \
+         OR (f.source = 'suggestion' AND f.source_id IN (SELECT id FROM suggestions WHERE supervisor_id = ${param})))"
     )
 }
 
@@ -211,7 +212,7 @@ impl Store {
         query.fetch_optional(&self.pool).await?.map(|r| from_row(&r)).transpose()
     }
 
-    /// The follow-ups born of a supervisor's own reports, newest first.
+    /// The follow-ups born of a supervisor's own reports and suggestions, newest first.
     pub async fn own_followups(&self, supervisor_id: i64) -> Result<Vec<Followup>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY f.created_at DESC, f.id DESC LIMIT {FOLLOWUP_PAGE}",
@@ -221,7 +222,7 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// One follow-up born of the supervisor's own report (another's is "not found").
+    /// One follow-up born of the supervisor's own report or suggestion (another's is "not found").
     pub async fn own_followup(&self, id: i64, supervisor_id: i64) -> Result<Option<Followup>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE f.id = $1 AND {}", owned_by(2));
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(supervisor_id).fetch_optional(&self.pool).await?;

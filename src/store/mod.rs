@@ -8,6 +8,7 @@ mod photos;
 mod reference;
 mod staff;
 mod stations;
+mod suggestions;
 mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
@@ -17,6 +18,7 @@ pub use photos::{DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, S
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
+pub use suggestions::{Answered, PUBLIC_SUGGESTION_PAGE, SUGGESTION_PAGE, Suggestion};
 pub use supervisors::{NewSupervisor, SupervisorInvite};
 
 use std::time::Duration;

@@ -290,3 +290,190 @@ async fn overdue_followups_are_counted_on_the_staff_home() {
     let (_, html) = daxing.page("/admin/feedback").await;
     assert_eq!(count(&html, ".overdue-count"), 0);
 }
+
+/// The suggestion form (`?station=…` or general) filled in with `body`.
+async fn suggestion_form(supervisor: &Browser, query: &str, body: &str) -> Vec<(String, String)> {
+    let (status, html) = supervisor.page(&format!("/supervise/suggestions/new{query}")).await;
+    assert_eq!(status, 200, "{query}");
+    let mut pairs = form_pairs(&html, "form.suggestion-form");
+    set(&mut pairs, "body", body);
+    pairs
+}
+
+/// Sends a suggestion; its id.
+async fn suggest(supervisor: &Browser, pairs: &[(String, String)]) -> i64 {
+    let res = post_pairs(supervisor, "/supervise/suggestions/new", pairs).await;
+    assert_eq!(res.status().as_u16(), 303, "suggestion stored");
+    let to = location(&res);
+    let id = to.trim_start_matches("/supervise/suggestions/").trim_end_matches("?done=suggested");
+    id.parse().unwrap_or_else(|_| panic!("suggestion path {to}"))
+}
+
+/// Staff answer suggestion `id`.
+async fn answer(staff: &Browser, id: i64, text: &str) -> reqwest::Response {
+    let csrf = staff.csrf("/admin/suggestions").await;
+    staff.post(&format!("/admin/suggestions/{id}"), &[("csrf", &csrf), ("answer", text)]).await
+}
+
+async fn own_suggestions(app: &TestApp, username: &str) -> usize {
+    let sid = crate::supervise::supervisor_id(app, username).await;
+    app.state.store.own_suggestions(sid).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_suggestion_is_answered_and_published_only_if_allowed() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+
+    // From the station's report form; "may be published" is off by default.
+    let (_, html) = supervisor.page(&format!("/supervise/stations/{station}/report")).await;
+    let link = attr(&html, "a.suggest-for-station", "href");
+    assert_eq!(link, format!("/supervise/suggestions/new?station={station}"));
+    let (_, html) = supervisor.page(&link).await;
+    assert_eq!(text(&html, ".suggestion-about strong"), "丰台检查站");
+    assert_eq!(count(&html, "input[name=may_publish][checked]"), 0);
+    assert_eq!(supervisor.get(&link).await.headers().get("cache-control").unwrap(), "no-store");
+
+    // Too long: back as typed, nothing stored.
+    let long = "建".repeat(1001);
+    let pairs = suggestion_form(&supervisor, &format!("?station={station}"), &long).await;
+    let (status, back) = html_of(post_pairs(&supervisor, "/supervise/suggestions/new", &pairs).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&back, "#g-body-error"), "最多1000字。");
+    assert_eq!(text(&back, "#g-body"), long);
+    assert_eq!(own_suggestions(&app, "zhang.san").await, 0);
+
+    // Private, about the station; posted twice, stored once.
+    let private = suggestion_form(&supervisor, &format!("?station={station}"), "建议\u{202E}延长开放时间").await;
+    let first = suggest(&supervisor, &private).await;
+    assert_eq!(suggest(&supervisor, &private).await, first, "the retry finds the stored suggestion");
+    assert_eq!(own_suggestions(&app, "zhang.san").await, 1);
+    // Published with the name, about no station.
+    let mut named = suggestion_form(&supervisor, "", "希望驿站都挂统一标识").await;
+    set(&mut named, "may_publish", "1");
+    set(&mut named, "show_name", "1");
+    let general = suggest(&supervisor, &named).await;
+    // Published without the name.
+    let mut anonymous = suggestion_form(&supervisor, &format!("?station={station}"), "微波炉旁边加个插座").await;
+    set(&mut anonymous, "may_publish", "1");
+    let unnamed = suggest(&supervisor, &anonymous).await;
+    // Published but never answered.
+    let mut waiting = suggestion_form(&supervisor, "", "还没答复的建议").await;
+    set(&mut waiting, "may_publish", "1");
+    suggest(&supervisor, &waiting).await;
+
+    let (status, html) = supervisor.page(&format!("/supervise/suggestions/{first}?done=suggested")).await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&html, ".flash"), "建议已提交，区工会答复后会在这里显示。");
+    assert_eq!(text(&html, "dd.suggestion-body"), "建议延长开放时间", "bidi controls are dropped");
+    assert_eq!(text(&html, "dd.suggestion-station"), "丰台检查站");
+    assert_eq!(text(&html, "dd.suggestion-publish"), "不公开");
+    assert_eq!(text(&html, "dd.suggestion-answer"), "待答复");
+
+    // The district's staff see all four (the general one: the supervisor covers 丰台).
+    let (_, html) = staff.page("/admin/suggestions").await;
+    assert_eq!(count(&html, "li.suggestion"), 4);
+    let (_, html) = staff.page(&format!("/admin/suggestions/{first}")).await;
+    assert_eq!(attr(&html, "a.open-followup", "href"), format!("/admin/followups/new?suggestion={first}"));
+    let (_, html) = staff.page(&format!("/admin/suggestions/{general}")).await;
+    assert_eq!(count(&html, "a.open-followup"), 0, "about no station: nothing to follow up at a station");
+    assert_eq!(staff.page(&format!("/admin/followups/new?suggestion={general}")).await.0, 400);
+    let (status, html) = html_of(answer(&staff, first, "  ").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, ".form-error"), "请填写内容。");
+
+    for (id, text) in [(first, "已与物业商量延长到晚上8点"), (general, "明年统一更换"), (unnamed, "已加装")]
+    {
+        let res = answer(&staff, id, text).await;
+        assert_eq!(location(&res), format!("/admin/suggestions/{id}?done=answered"));
+    }
+    let (_, html) = staff.page("/admin/suggestions").await;
+    assert_eq!(count(&html, "li.suggestion"), 1, "one still waiting");
+
+    // The supervisor sees the answers on their home.
+    let (_, html) = supervisor.page("/supervise").await;
+    let answers = texts(&html, ".my-suggestions .suggestion-answer");
+    assert!(answers.contains(&"工会答复：已与物业商量延长到晚上8点".to_string()), "{answers:?}");
+
+    // The public page: answered and allowed only; named only when ticked.
+    let (status, html) = app.page("/suggestions").await;
+    assert_eq!(status, 200);
+    let bodies = texts(&html, ".public-suggestion .suggestion-body");
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert!(bodies.contains(&"希望驿站都挂统一标识".to_string()) && bodies.contains(&"微波炉旁边加个插座".to_string()));
+    assert!(!bodies.iter().any(|b| b.contains("延长开放时间") || b.contains("还没答复")), "{bodies:?}");
+    let mut authors = texts(&html, ".suggestion-author");
+    authors.sort();
+    assert_eq!(authors, vec!["义务监督员", "义务监督员张三"]);
+    assert_eq!(text(&html, ".suggestion-count"), "共 2 条。");
+    assert_eq!(attr(&html, "footer a[href='/suggestions']", "href"), "/suggestions");
+    assert_eq!(app.page("/suggestions?page=2").await.0, 404);
+    assert_eq!(app.page("/suggestions?page=x").await.0, 400);
+
+    // A follow-up from a suggestion shows on its author's home.
+    let pairs = followup_form(&staff, &format!("/admin/followups/new?suggestion={unnamed}")).await;
+    assert_eq!(get(&pairs, "problem"), "微波炉旁边加个插座");
+    let fid = open(&staff, &pairs).await;
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(attr(&html, ".my-followups li.followup a", "href"), format!("/supervise/followups/{fid}"));
+
+    // Audited.
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page("/admin/audit").await;
+    assert!(texts(&html, ".audit-line p strong").contains(&"答复建言献策".to_string()));
+}
+
+#[tokio::test]
+async fn suggestions_stay_with_their_author_and_district() {
+    let app = spawn_app().await;
+    let station = station_to_check(&app).await;
+    let daxing_station = daxing_station(&app);
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let other = fengtai_supervisor(&app, &staff, "li.si").await;
+
+    // A station outside their districts: not found, for the form and the post.
+    assert_eq!(supervisor.page(&format!("/supervise/suggestions/new?station={daxing_station}")).await.0, 404);
+    let mut pairs = suggestion_form(&supervisor, "", "大兴的驿站没开门").await;
+    set(&mut pairs, "station", &daxing_station.to_string());
+    let res = post_pairs(&supervisor, "/supervise/suggestions/new", &pairs).await;
+    assert_eq!(res.status().as_u16(), 404);
+    set(&mut pairs, "station", "abc");
+    let (status, html) = html_of(post_pairs(&supervisor, "/supervise/suggestions/new", &pairs).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, ".form-error, .field-error"), "驿站编号不对。");
+    assert_eq!(own_suggestions(&app, "zhang.san").await, 0);
+
+    let id =
+        suggest(&supervisor, &suggestion_form(&supervisor, &format!("?station={station}"), "加个雨棚").await).await;
+    let general = suggest(&supervisor, &suggestion_form(&supervisor, "", "统一标识").await).await;
+    // Another supervisor: not found, not listed.
+    assert_eq!(other.page(&format!("/supervise/suggestions/{id}")).await.0, 404);
+    assert_eq!(supervisor.page(&format!("/supervise/suggestions/{id}")).await.0, 200);
+    let (_, html) = other.page("/supervise").await;
+    assert_eq!(count(&html, ".my-suggestions li.suggestion"), 0);
+    // Another district's staff: neither the station's nor the general one (the
+    // supervisor does not cover 大兴); a city admin sees both.
+    let daxing = signed_in_daxing(&app).await;
+    let (_, html) = daxing.page("/admin/suggestions?state=all").await;
+    assert_eq!(count(&html, "li.suggestion"), 0);
+    for g in [id, general] {
+        assert_eq!(daxing.page(&format!("/admin/suggestions/{g}")).await.0, 404);
+        assert_eq!(answer(&daxing, g, "好").await.status().as_u16(), 404);
+    }
+    let admin = signed_in_admin(&app).await;
+    let (_, html) = admin.page("/admin/suggestions").await;
+    assert_eq!(count(&html, "li.suggestion"), 2);
+    assert_eq!(admin.page("/admin/suggestions?state=bogus").await.0, 400);
+    // Without the token, nothing is stored or answered.
+    let mut no_csrf = suggestion_form(&supervisor, "", "第三条").await;
+    no_csrf.retain(|(k, _)| k != "csrf");
+    assert_eq!(post_pairs(&supervisor, "/supervise/suggestions/new", &no_csrf).await.status().as_u16(), 403);
+    assert_eq!(own_suggestions(&app, "zhang.san").await, 2);
+    assert_eq!(staff.post(&format!("/admin/suggestions/{id}"), &[("answer", "好")]).await.status().as_u16(), 403);
+    let (_, html) = app.page("/suggestions").await;
+    assert_eq!(count(&html, ".public-suggestion"), 0);
+    assert_eq!(text(&html, ".empty-suggestions"), "还没有公开的建议。");
+}

@@ -186,7 +186,7 @@ struct Origin {
 /// Reads `from` (report, feedback, suggestion, station) and `id`; anything outside
 /// `role`'s districts is "not found".
 async fn origin(state: &AppState, lang: Lang, role: Role, from: &str, raw_id: &str) -> Result<Origin, AppError> {
-    if !["report", "feedback", "station"].contains(&from) {
+    if !["report", "feedback", "suggestion", "station"].contains(&from) {
         return Err(ParamError::new("from", from, Problem::BadValue).into());
     }
     let id = raw_id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
@@ -202,6 +202,12 @@ async fn origin(state: &AppState, lang: Lang, role: Role, from: &str, raw_id: &s
         "feedback" => {
             let f = state.store.feedback_for(id, role).await?.ok_or(AppError::NotFound)?;
             (Source::Feedback(id), "feedback", f.station_id, f.body.clone())
+        }
+        "suggestion" => {
+            let g = state.store.suggestion_for(id, role).await?.ok_or(AppError::NotFound)?;
+            // A suggestion about no station in particular has nothing to fix at a station.
+            let station = g.station_id.ok_or(AppError::Page(StatusCode::BAD_REQUEST, "followup_no_station"))?;
+            (Source::Suggestion(id), "suggestion", station, g.body.clone())
         }
         "station" => {
             let snapshot = state.snapshot.load();

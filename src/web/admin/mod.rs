@@ -14,6 +14,7 @@ pub mod queue;
 pub mod reports;
 pub mod staff;
 pub mod stations;
+pub mod suggestions;
 pub mod supervisors;
 
 use actix_web::http::header;
@@ -60,6 +61,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(followups::create)
         .service(followups::detail)
         .service(followups::update)
+        .service(suggestions::list)
+        .service(suggestions::detail)
+        .service(suggestions::send_answer)
         .service(supervisors::list)
         .service(supervisors::invite)
         .service(supervisors::set_status)
@@ -98,6 +102,7 @@ const FLASHES: &[&str] = &[
     "followup_opened",
     "followup_updated",
     "followup_conflict",
+    "answered",
 ];
 
 /// What every staff page shows around its content.

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::SuperviseCtx;
 use super::report::ReportView;
+use super::suggestion::SuggestionView;
 use crate::domain::supervisor::Supervisor;
 use crate::snapshot::{Entry, Snapshot};
 use crate::web::AppState;
@@ -66,6 +67,7 @@ struct HomePage {
     reports: Vec<ReportView>,
     /// The follow-ups born of their reports.
     followups: Vec<FollowupView>,
+    suggestions: Vec<SuggestionView>,
 }
 
 #[get("/supervise")]
@@ -106,6 +108,13 @@ pub async fn page(
         .iter()
         .map(|f| FollowupView::new(lang, &state, f, true))
         .collect();
+    let suggestions = state
+        .store
+        .own_suggestions(me.supervisor.id)
+        .await?
+        .iter()
+        .map(|g| SuggestionView::new(lang, &state, g))
+        .collect();
     let link = |p: usize| format!("/supervise?page={}", p + 1);
     let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
@@ -119,6 +128,7 @@ pub async fn page(
         next: (page + 1 < pages).then(|| link(page + 1)),
         reports,
         followups,
+        suggestions,
     };
     Ok(csrf.apply(page))
 }

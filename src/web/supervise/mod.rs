@@ -8,6 +8,7 @@ pub mod account;
 pub mod followup;
 pub mod home;
 pub mod report;
+pub mod suggestion;
 
 use actix_web::{HttpRequest, web};
 
@@ -27,12 +28,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(report::new_form)
         .service(report::submit)
         .service(report::show)
+        .service(suggestion::new_form)
+        .service(suggestion::submit)
+        .service(suggestion::show)
         .service(followup::show)
         .service(followup::add_note);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
-const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict"];
+const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested"];
 
 /// What every supervisor page shows around its content.
 pub struct SuperviseCtx {
