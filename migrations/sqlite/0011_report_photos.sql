@@ -1,7 +1,7 @@
 -- Photos of inspection reports: private (the supervisor who took them, and staff of
 -- the station's district). Kept under the form's submission key from the moment they
 -- arrive, so a form that comes back with an error keeps them; the report with that
--- key (and supervisor) owns them once stored. Kept in step with ../postgres/0010_report_photos.sql.
+-- key (and supervisor) owns them once stored. Kept in step with ../postgres/0011_report_photos.sql.
 CREATE TABLE report_photos (
     submission    TEXT NOT NULL,
     supervisor_id BIGINT NOT NULL REFERENCES supervisors(id),

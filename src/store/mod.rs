@@ -2,14 +2,17 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod followups;
 mod inspections;
 mod photos;
 mod reference;
 mod staff;
 mod stations;
+mod suggestions;
 mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{
     DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, REPORT_PHOTOS, ReportPhoto, StationPhoto,
@@ -17,6 +20,7 @@ pub use photos::{
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
+pub use suggestions::{Answered, PUBLIC_SUGGESTION_PAGE, SUGGESTION_PAGE, Suggestion};
 pub use supervisors::{NewSupervisor, SupervisorInvite};
 
 use std::time::Duration;

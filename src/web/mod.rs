@@ -256,6 +256,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::map::page)
         .service(public::near::page)
         .service(public::open_data::page)
+        .service(public::suggestions::page)
         .service(feedback::submit)
         .service(feedback::show_receipt)
         .configure(admin::routes)

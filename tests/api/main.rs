@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod feedback;
 mod first_minute;
+mod followups;
 mod hardening;
 mod helpers;
 mod holidays;

@@ -10,18 +10,18 @@ use crate::admin::{
 use crate::feedback::{Browser, html_of, location};
 use crate::helpers::*;
 
-const FENGTAI: &str = "110106";
-const DAXING: &str = "110115";
+pub const FENGTAI: &str = "110106";
+pub const DAXING: &str = "110115";
 
 /// A member of staff of 大兴 (赵大兴), signed in.
-async fn signed_in_daxing(app: &TestApp) -> Browser {
+pub async fn signed_in_daxing(app: &TestApp) -> Browser {
     let daxing = Role::DistrictStaff(District::parse(DAXING).expect("大兴"));
     create_staff(app, "daxing", "赵大兴", daxing).await;
     sign_in(app, "daxing").await
 }
 
 /// Makes an invite link for a supervisor of `districts`; its path (`/supervise/join/…`).
-async fn invite(staff: &Browser, districts: &[&str]) -> String {
+pub async fn invite(staff: &Browser, districts: &[&str]) -> String {
     let (status, html) = staff.page("/admin/supervisors").await;
     assert_eq!(status, 200);
     let csrf = attr(&html, "form.supervisor-invite input[name=csrf]", "value");
@@ -49,7 +49,7 @@ async fn join_form(browser: &Browser, path: &str, username: &str) -> Vec<(String
 }
 
 /// A new browser that joined from `path` as `username`, signed in.
-async fn join(app: &TestApp, path: &str, username: &str) -> Browser {
+pub async fn join(app: &TestApp, path: &str, username: &str) -> Browser {
     let browser = Browser::new(app);
     let pairs = join_form(&browser, path, username).await;
     let res = post_pairs(&browser, path, &pairs).await;
@@ -60,7 +60,7 @@ async fn join(app: &TestApp, path: &str, username: &str) -> Browser {
 }
 
 /// A supervisor of 丰台 invited by `staff`, signed in.
-async fn fengtai_supervisor(app: &TestApp, staff: &Browser, username: &str) -> Browser {
+pub async fn fengtai_supervisor(app: &TestApp, staff: &Browser, username: &str) -> Browser {
     let path = invite(staff, &[FENGTAI]).await;
     join(app, &path, username).await
 }
@@ -238,7 +238,7 @@ async fn a_suspended_supervisor_is_signed_out_at_once() {
 }
 
 /// A 丰台 station added for a test, checked on `verified` ("" for never).
-fn fengtai_station_checked(name: &str, verified: &str) -> yizhan::domain::station::Station {
+pub fn fengtai_station_checked(name: &str, verified: &str) -> yizhan::domain::station::Station {
     let mut s = station(name, 110106, "Mo-Su 08:00-20:00", &["water", "toilet", "charging"]);
     s.verified_on = (!verified.is_empty()).then(|| verified.parse().expect("date"));
     s
@@ -298,19 +298,19 @@ async fn the_home_lists_the_stations_checked_longest_ago_first() {
 }
 
 /// A 丰台 station with water, toilet and charging; its id.
-async fn station_to_check(app: &TestApp) -> i64 {
+pub async fn station_to_check(app: &TestApp) -> i64 {
     app.add(vec![fengtai_station_checked("丰台检查站", "")]).await[0]
 }
 
 /// The id of the supervisor signed in as `username`.
-async fn supervisor_id(app: &TestApp, username: &str) -> i64 {
+pub async fn supervisor_id(app: &TestApp, username: &str) -> i64 {
     let all = app.state.store.supervisors_for(Role::CityAdmin).await.unwrap();
     all.iter().find(|s| s.username == username).expect("supervisor").id
 }
 
 /// The report form of `station` filled in as a visit at 09:30 today: open, sign seen,
 /// nobody there, water working, toilet missing, charging broken, clean (4).
-async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, String)> {
+pub async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, String)> {
     let (status, html) = supervisor.page(&format!("/supervise/stations/{station}/report")).await;
     assert_eq!(status, 200);
     let mut pairs = form_pairs(&html, "form.report-form");
@@ -331,7 +331,7 @@ async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, String)
 }
 
 /// Files a report; the id it was stored under.
-async fn file_report(supervisor: &Browser, station: i64, pairs: &[(String, String)]) -> i64 {
+pub async fn file_report(supervisor: &Browser, station: i64, pairs: &[(String, String)]) -> i64 {
     let res = post_pairs(supervisor, &format!("/supervise/stations/{station}/report"), pairs).await;
     assert_eq!(res.status().as_u16(), 303);
     let to = location(&res);

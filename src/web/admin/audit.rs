@@ -63,6 +63,9 @@ fn label_group(field: &str) -> Option<&'static str> {
         "outcome" => "feedback.outcome",
         "verified_by" => "admin.verified_by",
         "report_state" => "supervise.report.state",
+        "assignee" => "followup.assignee",
+        "followup_status" => "followup.status",
+        "followup_source" => "followup.source_kind",
         _ => return None,
     })
 }

@@ -8,11 +8,13 @@ pub mod account;
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod followups;
 pub mod photos;
 pub mod queue;
 pub mod reports;
 pub mod staff;
 pub mod stations;
+pub mod suggestions;
 pub mod supervisors;
 
 use actix_web::http::header;
@@ -55,6 +57,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reports::detail)
         .service(reports::photo)
         .service(reports::decide)
+        .service(followups::list)
+        .service(followups::new_form)
+        .service(followups::create)
+        .service(followups::detail)
+        .service(followups::update)
+        .service(suggestions::list)
+        .service(suggestions::detail)
+        .service(suggestions::send_answer)
         .service(supervisors::list)
         .service(supervisors::invite)
         .service(supervisors::set_status)
@@ -90,6 +100,10 @@ const FLASHES: &[&str] = &[
     "reinstated",
     "accepted",
     "returned",
+    "followup_opened",
+    "followup_updated",
+    "followup_conflict",
+    "answered",
 ];
 
 /// What every staff page shows around its content.

@@ -127,6 +127,8 @@ struct QueuePage {
     prev: Option<String>,
     next: Option<String>,
     back: String,
+    /// "3 follow-ups overdue", when any are.
+    overdue: Option<String>,
 }
 
 #[get("/admin/feedback")]
@@ -215,6 +217,7 @@ pub async fn list(
         prev: (filter.page > 0).then(|| link(filter.page - 1)),
         next: (filter.page + 1 < pages).then(|| link(filter.page + 1)),
         back: strip_done(&here(&req)),
+        overdue: super::followups::overdue_line(&state, lang, signed.staff.role, state.clock.today()).await?,
     };
     Ok(csrf.apply(page))
 }

@@ -36,7 +36,8 @@ pub struct Row {
     pub problems: String,
 }
 
-fn problems(lang: Lang, r: &Report) -> String {
+/// What stands out in a report, in words ("没有开门 · 2项设施缺失").
+pub fn problems(lang: Lang, r: &Report) -> String {
     let mut out = Vec::new();
     if r.open != OpenAsListed::Yes {
         out.push(lang.label("supervise.report.open_choice", r.open.key()).into_owned());

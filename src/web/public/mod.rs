@@ -8,4 +8,5 @@ pub mod open_data;
 pub mod revoked;
 pub mod station;
 pub mod stations;
+pub mod suggestions;
 pub mod view;

@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 
 use super::SuperviseCtx;
 use super::report::ReportView;
+use super::suggestion::SuggestionView;
 use crate::domain::supervisor::Supervisor;
 use crate::snapshot::{Entry, Snapshot};
 use crate::web::AppState;
+use crate::web::admin::followups::FollowupView;
 use crate::web::admin::{page_param, query_pairs};
 use crate::web::auth::Supervising;
 use crate::web::error::AppError;
@@ -63,6 +65,9 @@ struct HomePage {
     next: Option<String>,
     /// What they filed, newest first, and what became of it.
     reports: Vec<ReportView>,
+    /// The follow-ups born of their reports.
+    followups: Vec<FollowupView>,
+    suggestions: Vec<SuggestionView>,
 }
 
 #[get("/supervise")]
@@ -96,6 +101,20 @@ pub async fn page(
         .collect();
     let reports =
         state.store.own_reports(me.supervisor.id).await?.iter().map(|r| ReportView::new(lang, &state, r)).collect();
+    let followups = state
+        .store
+        .own_followups(me.supervisor.id)
+        .await?
+        .iter()
+        .map(|f| FollowupView::new(lang, &state, f, true))
+        .collect();
+    let suggestions = state
+        .store
+        .own_suggestions(me.supervisor.id)
+        .await?
+        .iter()
+        .map(|g| SuggestionView::new(lang, &state, g))
+        .collect();
     let link = |p: usize| format!("/supervise?page={}", p + 1);
     let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
@@ -108,6 +127,8 @@ pub async fn page(
         prev: (page > 0).then(|| link(page - 1)),
         next: (page + 1 < pages).then(|| link(page + 1)),
         reports,
+        followups,
+        suggestions,
     };
     Ok(csrf.apply(page))
 }

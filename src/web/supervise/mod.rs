@@ -5,8 +5,10 @@
 //! [`Supervising`]: super::auth::Supervising
 
 pub mod account;
+pub mod followup;
 pub mod home;
 pub mod report;
+pub mod suggestion;
 
 use actix_web::{HttpRequest, web};
 
@@ -26,11 +28,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(report::new_form)
         .service(report::submit)
         .service(report::show)
-        .service(report::photo);
+        .service(report::photo)
+        .service(suggestion::new_form)
+        .service(suggestion::submit)
+        .service(suggestion::show)
+        .service(followup::show)
+        .service(followup::add_note);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
-const FLASHES: &[&str] = &["welcome"];
+const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested"];
 
 /// What every supervisor page shows around its content.
 pub struct SuperviseCtx {
