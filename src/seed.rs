@@ -161,6 +161,7 @@ fn stations_of(name: &'static str, streets: &[Street]) -> Result<Vec<Station>, S
                 phone: None,
                 area_m2: s.area_m2,
                 facilities,
+                unavailable: FacilitySet::default(),
                 audiences,
                 services: s.services,
                 status: Status::Open,

@@ -155,6 +155,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
             phone: None,
             area_m2: Some(f64::from(rng.random_range(10..300))),
             facilities,
+            unavailable: FacilitySet::default(),
             audiences,
             services: String::new(),
             status,

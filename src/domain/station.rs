@@ -125,6 +125,9 @@ pub struct Station {
     pub phone: Option<Phone>,
     pub area_m2: Option<f64>,
     pub facilities: FacilitySet,
+    /// Listed facilities that do not work for now (暂时不可用): they count neither
+    /// toward the basic standard nor in facility filters until staff mark them fixed.
+    pub unavailable: FacilitySet,
     pub audiences: Vec<Audience>,
     pub services: String,
     pub status: Status,
@@ -143,7 +146,12 @@ pub struct Station {
 impl Station {
     /// Meets the "4 of 9" basic-service standard.
     pub fn meets_basic(&self) -> bool {
-        self.facilities.meets_basic()
+        self.working().meets_basic()
+    }
+
+    /// The facilities a worker can use now: those listed, less those not working.
+    pub fn working(&self) -> FacilitySet {
+        self.facilities.without(self.unavailable)
     }
 
     /// Opens on public holidays, as its hours text says (unknown hours: no).
@@ -180,6 +188,7 @@ impl Station {
             ("phone", self.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
             ("area_m2", self.area_m2.map(|a| format!("{a}")).unwrap_or_default()),
             ("facilities", self.facilities.iter().map(|f| f.key()).collect::<Vec<_>>().join(",")),
+            ("unavailable", self.unavailable.iter().map(|f| f.key()).collect::<Vec<_>>().join(",")),
             ("audiences", self.audiences.iter().map(|a| a.key()).collect::<Vec<_>>().join(",")),
             ("services", self.services.clone()),
             ("status", self.status.key().into()),

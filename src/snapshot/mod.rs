@@ -302,7 +302,8 @@ impl Snapshot {
             };
             let flag = |on: bool, bit: u8| if on { bit } else { 0 };
             scan.push(ScanRow {
-                facilities: station.facilities,
+                // Filters find what works now.
+                facilities: station.working(),
                 street: station.street_code.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0),
                 timeline: slot.unwrap_or(u32::MAX),
                 host: station.host,

@@ -47,6 +47,7 @@ mod tests {
             phone: None,
             area_m2: None,
             facilities: FacilitySet::default(),
+            unavailable: FacilitySet::default(),
             audiences: Vec::new(),
             services: String::new(),
             status,

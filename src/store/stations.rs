@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 30] = [
+const PACKED: [&str; 31] = [
     "lat",
     "lon",
     "area_m2",
@@ -52,6 +52,7 @@ const PACKED: [&str; 30] = [
     "revoked_at",
     "verified_by",
     "verified_name",
+    "unavailable",
 ];
 
 /// The columns of [`PACKED`], in its order.
@@ -87,6 +88,7 @@ struct Packed(
     Option<i64>,
     String,
     Option<String>,
+    i64,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -96,9 +98,9 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 29;
+const INSERT_COLUMNS: usize = 30;
 
-/// Rows a multi-row INSERT carries: 500 × 29 values stays under every backend's parameter limit.
+/// Rows a multi-row INSERT carries: 500 × 30 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
 
 /// The place of `area_m2` among the columns an INSERT binds (1-based).
@@ -170,6 +172,7 @@ fn station_from_packed(
         revoked_at,
         verified_by,
         verified_name,
+        unavailable,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
@@ -220,6 +223,7 @@ fn station_from_packed(
         phone: phone.and_then(|p| Phone::parse(&p).ok()),
         area_m2,
         facilities: FacilitySet::from_bits(facilities),
+        unavailable: FacilitySet::from_bits(unavailable),
         audiences: Audience::from_bits(audiences),
         services,
         status,
@@ -335,7 +339,7 @@ impl Store {
                 "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
                  host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
                  services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-                 works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name) \
+                 works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable) \
                  VALUES {} RETURNING id",
                 rows.join(", ")
             );
@@ -381,7 +385,8 @@ impl Store {
                     .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
                     .bind(s.revocation.as_ref().map(|r| r.at))
                     .bind(s.verified_by.key())
-                    .bind(s.verified_by.name().map(str::to_string));
+                    .bind(s.verified_by.name().map(str::to_string))
+                    .bind(s.unavailable.bits());
             }
             for row in query.fetch_all(&mut *tx).await? {
                 ids.push(row.try_get::<i64, _>(0)?);
@@ -623,7 +628,7 @@ impl Store {
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
              phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
              closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
-             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29 \
+             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29, unavailable = $30 \
              WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
@@ -656,6 +661,7 @@ impl Store {
         .bind(after.revocation.as_ref().map(|r| r.at))
         .bind(after.verified_by.key())
         .bind(after.verified_by.name().map(str::to_string))
+        .bind(after.unavailable.bits())
         .fetch_optional(&mut **tx)
         .await?;
         if updated.is_none() {

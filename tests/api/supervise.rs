@@ -540,7 +540,10 @@ async fn accepting_a_report_marks_the_station_checked() {
     assert_eq!(status, 200);
     assert_eq!(text(&html, ".report-author"), "义务监督员：张三 · 同意在驿站页面公开姓名");
     assert_eq!(text(&html, ".public-line"), "义务监督员张三 11月17日 实地查看");
-    assert_eq!(text(&html, "label.apply-findings"), "同时从驿站设施中去掉报告为“没有”的：厕所");
+    assert_eq!(
+        text(&html, "label.apply-findings"),
+        "同时从驿站设施中去掉报告为“没有”的：厕所 把报告为“坏了”的标为暂时不可用：充电"
+    );
     // Without the form's token nothing happens.
     let res = staff.post(&format!("/admin/reports/{id}"), &[("action", "accept")]).await;
     assert_eq!(res.status().as_u16(), 403);
@@ -554,15 +557,34 @@ async fn accepting_a_report_marks_the_station_checked() {
     assert_eq!(count(&html, "form.review-form"), 0, "decided: no more buttons");
 
     // The station: checked on the visit date by a supervisor; the missing toilet is gone,
-    // the broken charger is kept (for later).
+    // the broken charger stays listed but "not working for now".
     let s = app.state.store.station(station).await.unwrap().unwrap();
     assert_eq!(s.verified_on.map(|d| d.to_string()).as_deref(), Some("2025-11-17"));
     assert_eq!(s.verified_by.name(), Some("张三"));
     let keys: Vec<&str> = s.facilities.iter().map(|f| f.key()).collect();
     assert_eq!(keys, vec!["water", "charging"]);
+    let out: Vec<&str> = s.unavailable.iter().map(|f| f.key()).collect();
+    assert_eq!(out, vec!["charging"]);
     assert_eq!(public_checked(&app, station).await, "义务监督员张三 11月17日 实地查看");
     let (_, html) = app.page(&format!("/stations/{station}")).await;
     assert!(!texts(&html, ".facilities .chip").contains(&"厕所".to_string()));
+    assert!(!texts(&html, ".facilities .chip").contains(&"充电".to_string()));
+    assert_eq!(texts(&html, ".chip-unavailable"), vec!["充电"]);
+    assert_eq!(count(&html, ".key-facilities li.kf-charging.lacks"), 1);
+    // Facility filters find only what works now.
+    let charging_ids = |body: serde_json::Value| -> Vec<i64> {
+        body["items"].as_array().unwrap().iter().filter_map(|i| i["id"].as_i64()).collect()
+    };
+    let (_, list) = app.json("/api/stations?district=110106&facility=charging&per_page=100").await;
+    assert!(!charging_ids(list).contains(&station), "a broken charger is not found by the filter");
+    // Fixed: staff untick it on the edit form, and it counts again.
+    let mut pairs = crate::admin::edit_form(&staff, station).await;
+    assert_eq!(get(&pairs, "unavailable"), "charging");
+    pairs.retain(|(k, _)| k != "unavailable");
+    let res = post_pairs(&staff, &format!("/admin/stations/{station}"), &pairs).await;
+    assert_eq!(res.status().as_u16(), 303, "saved");
+    let (_, list) = app.json("/api/stations?district=110106&facility=charging&per_page=100").await;
+    assert!(charging_ids(list).contains(&station), "fixed: found again");
 
     // The supervisor sees it accepted; deciding again changes nothing.
     let (_, html) = supervisor.page("/supervise").await;
@@ -574,7 +596,11 @@ async fn accepting_a_report_marks_the_station_checked() {
     let admin = signed_in_admin(&app).await;
     let (_, html) = admin.page(&format!("/admin/audit?station={station}")).await;
     let actions = texts(&html, ".audit-line p strong");
-    assert_eq!(actions[..2], ["采纳检查报告".to_string(), "按检查报告更新".to_string()], "newest first");
+    assert_eq!(
+        actions[..3],
+        ["编辑".to_string(), "采纳检查报告".to_string(), "按检查报告更新".to_string()],
+        "newest first: the fix, the decision, the station updated by it"
+    );
     let after = texts(&html, ".changes td.after");
     for expected in ["已采纳", "饮水、充电", "2025-11-17", "义务监督员实地查看", "张三"] {
         assert!(after.contains(&expected.to_string()), "{expected} in {after:?}");

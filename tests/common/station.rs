@@ -23,6 +23,7 @@ pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> S
         phone: None,
         area_m2: None,
         facilities: FacilitySet::from_keys(facilities.iter().copied()).expect("facilities"),
+        unavailable: FacilitySet::default(),
         audiences: Vec::new(),
         services: String::new(),
         status: Status::Open,

@@ -54,7 +54,7 @@ pub fn audit_lines(lang: Lang, snapshot: &Snapshot, entries: Vec<AuditEntry>) ->
 fn label_group(field: &str) -> Option<&'static str> {
     Some(match field {
         "host" => "host",
-        "facilities" => "facility",
+        "facilities" | "unavailable" => "facility",
         "audiences" => "audience",
         "status" => "admin.status",
         "state" => "feedback.state",

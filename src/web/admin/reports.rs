@@ -8,6 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{AdminCtx, param, query_pairs, see_other};
+use crate::domain::facility::FacilitySet;
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::hours::beijing_local;
@@ -104,6 +105,9 @@ struct DetailPage {
     /// The facilities that accepting can take off the station (reported missing and
     /// still listed).
     removable: Vec<String>,
+    /// The facilities that accepting can mark "not working for now" (reported broken
+    /// and still listed).
+    out_of_order: Vec<String>,
     /// What the station page will say once accepted.
     public_line: String,
     comment: String,
@@ -115,7 +119,8 @@ fn report_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// The station as accepting `r` leaves it: checked on the visit date (unless it was
-/// checked later already), and with `apply` the missing facilities taken off.
+/// checked later already), and with `apply` the missing facilities taken off and the
+/// broken ones marked "not working for now".
 fn accepted_station(before: &Station, r: &Report, apply: bool) -> Station {
     let mut after = before.clone();
     let visit = beijing_local(r.visited_at).date();
@@ -125,6 +130,9 @@ fn accepted_station(before: &Station, r: &Report, apply: bool) -> Station {
     }
     if apply {
         after.facilities = before.facilities.without(r.missing);
+        let broken = FacilitySet::from_bits(r.broken.bits() & after.facilities.bits());
+        after.unavailable =
+            FacilitySet::from_bits((before.unavailable.bits() | broken.bits()) & after.facilities.bits());
     }
     after
 }
@@ -167,6 +175,12 @@ async fn detail_page(
         pending: r.state == ReportState::Pending,
         removable: r
             .missing
+            .iter()
+            .filter(|f| listed.contains(*f))
+            .map(|f| lang.label("facility", f.key()).into_owned())
+            .collect(),
+        out_of_order: r
+            .broken
             .iter()
             .filter(|f| listed.contains(*f))
             .map(|f| lang.label("facility", f.key()).into_owned())

@@ -134,6 +134,8 @@ pub struct StationForm {
     pub phone: String,
     pub area: String,
     pub facilities: Vec<String>,
+    /// Of those, the ones not working for now.
+    pub unavailable: Vec<String>,
     pub audiences: Vec<String>,
     pub services: String,
     pub description: String,
@@ -159,6 +161,7 @@ impl StationForm {
             phone: s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
             area: s.area_m2.map(|a| format!("{a}")).unwrap_or_default(),
             facilities: s.facilities.iter().map(|f| f.key().to_string()).collect(),
+            unavailable: s.unavailable.iter().map(|f| f.key().to_string()).collect(),
             audiences: s.audiences.iter().map(|a| a.key().to_string()).collect(),
             services: s.services.clone(),
             description: s.description.clone(),
@@ -185,6 +188,7 @@ impl StationForm {
             phone: text("phone"),
             area: text("area"),
             facilities: f.all("facility").map(String::from).collect(),
+            unavailable: f.all("unavailable").map(String::from).collect(),
             audiences: f.all("audience").map(String::from).collect(),
             services: text("services"),
             description: text("description"),
@@ -295,9 +299,14 @@ impl StationForm {
             },
         };
         let facilities: Option<FacilitySet> = self.facilities.iter().map(|k| Facility::parse(k)).collect();
-        match facilities {
-            Some(f) => s.facilities = f,
-            None => errors.push(("facilities", "choose")),
+        let unavailable: Option<FacilitySet> = self.unavailable.iter().map(|k| Facility::parse(k)).collect();
+        match (facilities, unavailable) {
+            // Only a listed facility can be out of order: the rest of the ticks mean nothing.
+            (Some(f), Some(u)) => {
+                s.facilities = f;
+                s.unavailable = FacilitySet::from_bits(u.bits() & f.bits());
+            }
+            _ => errors.push(("facilities", "choose")),
         }
         match self.audiences.iter().map(|k| Audience::parse(k)).collect::<Option<Vec<_>>>() {
             Some(a) => s.audiences = Audience::ALL.iter().copied().filter(|x| a.contains(x)).collect(),
@@ -338,6 +347,8 @@ struct EditPage {
     street_groups: Vec<(&'static str, u32, Vec<Choice>)>,
     hosts: Vec<Choice>,
     facilities: Vec<Choice>,
+    /// The listed facilities, ticked when not working.
+    unavailable: Vec<Choice>,
     audiences: Vec<Choice>,
     status_key: &'static str,
     status_text: String,
@@ -424,6 +435,15 @@ async fn edit_page(
                 value: f.key().into(),
                 label: lang.label("facility", f.key()),
                 selected: pick(&form.facilities, f.key()),
+            })
+            .collect(),
+        unavailable: ALL_FACILITIES
+            .iter()
+            .filter(|f| pick(&form.facilities, f.key()))
+            .map(|f| Choice {
+                value: f.key().into(),
+                label: lang.label("facility", f.key()),
+                selected: pick(&form.unavailable, f.key()),
             })
             .collect(),
         audiences: Audience::ALL
@@ -569,6 +589,7 @@ fn blank_station(role: Role, now: i64) -> Station {
         phone: None,
         area_m2: None,
         facilities: FacilitySet::default(),
+        unavailable: FacilitySet::default(),
         audiences: Vec::new(),
         services: String::new(),
         status: Status::Open,

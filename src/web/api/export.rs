@@ -135,7 +135,7 @@ fn feature(e: &Entry) -> serde_json::Value {
             "opening_hours": s.hours.as_ref().map(|h| h.raw()),
             "holiday_open": s.opens_on_holidays(),
             "h24": e.h24,
-            "facilities": s.facilities.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "facilities": s.working().iter().map(|f| f.key()).collect::<Vec<_>>(),
             "basic": s.meets_basic(),
             "status": s.status.key(),
             "phone": s.phone.as_ref().map(|p| p.as_str()),
@@ -177,7 +177,7 @@ fn csv_record(snapshot: &Snapshot, e: &Entry) -> [String; 16] {
     let s = &e.station;
     let yes_no = |b: bool| lang.t(if b { "export.yes" } else { "export.no" }).into_owned();
     let street = s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.as_str());
-    let facilities: Vec<String> = s.facilities.iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
+    let facilities: Vec<String> = s.working().iter().map(|f| lang.label("facility", f.key()).into_owned()).collect();
     [
         s.id.to_string(),
         csv_cell(&s.name),

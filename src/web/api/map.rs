@@ -188,7 +188,7 @@ pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) 
                     name: &s.name,
                     state,
                     state_text: &state_text,
-                    facilities: s.facilities,
+                    facilities: s.working(),
                     photo: door,
                 });
             }

@@ -65,7 +65,7 @@ impl<'a> Item<'a> {
             h24: e.h24,
             holiday_open: s.opens_on_holidays(),
             works_makeup_days: s.works_makeup_days,
-            facilities: s.facilities.iter().map(|f| f.key()).collect(),
+            facilities: s.working().iter().map(|f| f.key()).collect(),
             basic: s.meets_basic(),
             status: s.status.key(),
         }

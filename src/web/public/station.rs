@@ -59,6 +59,8 @@ pub struct StationPage {
     /// How the station treats 调休 make-up working days, in words.
     makeup_note: String,
     facilities: Vec<Chip>,
+    /// Listed facilities not working for now (暂时不可用).
+    unavailable: Vec<Chip>,
     basic: bool,
     basic_count: u32,
     services: Vec<String>,
@@ -254,9 +256,10 @@ pub fn build(
         days,
         hours_raw: s.hours.as_ref().map(|h| h.raw().to_string()),
         makeup_note: lang.t(if s.works_makeup_days { "hours.follows_makeup" } else { "hours.keeps_week" }).into_owned(),
-        facilities: s.facilities.iter().map(|f| Chip { key: f.key(), label: label("facility", f.key()) }).collect(),
+        facilities: s.working().iter().map(|f| Chip { key: f.key(), label: label("facility", f.key()) }).collect(),
+        unavailable: s.unavailable.iter().map(|f| Chip { key: f.key(), label: label("facility", f.key()) }).collect(),
         basic: s.meets_basic(),
-        basic_count: s.facilities.basic_count(),
+        basic_count: s.working().basic_count(),
         services: s.services.split(['；', ';']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
         audiences: s.audiences.iter().map(|a| label("audience", a.key())).collect(),
         host: label("host", s.host.key()),
@@ -275,11 +278,11 @@ pub fn build(
         nav_ride,
         key_facilities: FIRST_LOOK
             .iter()
-            .map(|f| (f.key(), label("facility", f.key()), s.facilities.contains(*f)))
+            .map(|f| (f.key(), label("facility", f.key()), s.working().contains(*f)))
             .collect(),
         basic_nine: BASIC_NINE
             .iter()
-            .map(|f| (f.key(), label("facility", f.key()), s.facilities.contains(*f)))
+            .map(|f| (f.key(), label("facility", f.key()), s.working().contains(*f)))
             .collect(),
         door: snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| {
             let (w, h) = small_size(p.width, p.height);

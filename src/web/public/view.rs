@@ -55,7 +55,7 @@ impl StationRow {
     pub fn new(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> StationRow {
         let s = &entry.station;
         let (state_class, state_text) = availability_line(lang, entry, calendar, now);
-        let (chips, more) = chips(s.facilities, FacilitySet::default(), lang);
+        let (chips, more) = chips(s.working(), FacilitySet::default(), lang);
         StationRow {
             id: s.id,
             name: s.name.clone(),
@@ -68,7 +68,7 @@ impl StationRow {
             chips,
             basic: s.meets_basic(),
             synthetic: s.synthetic,
-            facilities: s.facilities,
+            facilities: s.working(),
             lang,
         }
     }
