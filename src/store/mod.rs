@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod feedback;
+mod figures;
 mod followups;
 mod inspections;
 mod photos;
@@ -12,6 +13,7 @@ mod suggestions;
 mod supervisors;
 
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use figures::DistrictWork;
 pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{

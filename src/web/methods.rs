@@ -57,6 +57,8 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/stations/{id}/photos/{hash}/remove", Takes::Post),
     ("/photos/{hash}/{file}", Takes::Get),
     ("/admin/calendar", Takes::GetPost),
+    ("/admin/figures", Takes::Get),
+    ("/admin/figures.csv", Takes::Get),
     ("/admin/reports", Takes::Get),
     ("/admin/reports/{id}", Takes::GetPost),
     ("/admin/reports/{id}/photos/{hash}/{file}", Takes::Get),

@@ -770,3 +770,39 @@ async fn a_report_takes_four_photos_at_most() {
         location(&res).trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").parse().unwrap();
     assert_eq!(app.state.store.report_photos(id).await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn figures_count_inspections_and_checked_stations_per_district() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "wuqiang").await;
+    let station = station_to_check(&app).await;
+    let (_, before) = staff.page("/admin/figures").await;
+    assert_eq!(texts(&before, ".figure-line h2"), vec!["丰台区"], "one's own district only");
+    assert_eq!(text(&before, ".fig-inspections"), "0");
+    let stations: usize = text(&before, ".fig-stations").parse().unwrap();
+    assert!(stations >= 1);
+    let pairs = report_form(&supervisor, station).await;
+    let id = file_report(&supervisor, station, &pairs).await;
+    assert_eq!(decide(&staff, id, &[("action", "accept")]).await.status().as_u16(), 303);
+    let (_, after) = staff.page("/admin/figures").await;
+    assert_eq!(text(&after, ".fig-inspections"), "1");
+    assert!(text(&after, ".fig-checked").starts_with('1'), "{}", text(&after, ".fig-checked"));
+    assert_eq!(text(&after, ".fig-overdue"), "0");
+    // The same as CSV, for Excel: a BOM, Chinese headers, one line per district.
+    let res = staff.get("/admin/figures.csv").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body = res.bytes().await.unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("区,驿站数,90天内检查次数"), "{}", lines[0]);
+    assert!(lines[1].starts_with("丰台区,"), "{}", lines[1]);
+    // A city administrator sees every district; the public does not see it at all.
+    let admin = signed_in_admin(&app).await;
+    let (_, all) = admin.page("/admin/figures").await;
+    assert_eq!(all.select(&sel(".figure-line")).count(), 16);
+    assert_eq!(app.get("/admin/figures").await.status().as_u16(), 303);
+}

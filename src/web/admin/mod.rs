@@ -8,6 +8,7 @@ pub mod account;
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod figures;
 pub mod followups;
 pub mod photos;
 pub mod queue;
@@ -49,6 +50,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::save)
         .service(stations::set_status)
         .service(stations::honour)
+        .service(figures::page)
+        .service(figures::csv)
         .service(photos::add)
         .service(photos::remove)
         .service(staff::list)

@@ -1,0 +1,50 @@
+//! Per-district figures of the supervision work, for staff.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// What the database counts per district code (the snapshot counts stations).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DistrictWork {
+    /// Inspection reports with a visit since the start of the window.
+    pub inspections: i64,
+    /// Follow-ups not fixed or verified yet.
+    pub open_followups: i64,
+    /// Of those, the ones past their due date.
+    pub overdue_followups: i64,
+}
+
+impl Store {
+    /// Inspections visited at or after `since` (Unix seconds), and open and overdue
+    /// follow-ups (`today` as YYYY-MM-DD in Beijing), by district code.
+    pub async fn district_work(&self, since: i64, today: &str) -> Result<HashMap<String, DistrictWork>, StoreError> {
+        let mut out: HashMap<String, DistrictWork> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT s.district_code, COUNT(*) FROM inspection_reports r JOIN stations s ON s.id = r.station_id \
+             WHERE r.visited_at >= $1 GROUP BY s.district_code",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            out.entry(r.try_get(0)?).or_default().inspections = r.try_get(1)?;
+        }
+        let rows = sqlx::query(
+            "SELECT s.district_code, COUNT(*), SUM(CASE WHEN f.due_on < $1 THEN 1 ELSE 0 END) \
+             FROM followups f JOIN stations s ON s.id = f.station_id \
+             WHERE f.status IN ('open', 'in_progress') GROUP BY s.district_code",
+        )
+        .bind(today.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let work = out.entry(r.try_get(0)?).or_default();
+            work.open_followups = r.try_get(1)?;
+            work.overdue_followups = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+        }
+        Ok(out)
+    }
+}
