@@ -1,6 +1,7 @@
 //! Storage: the only module that speaks SQL. One query layer (sqlx `Any`) for
 //! SQLite and PostgreSQL.
 
+mod accounts;
 mod feedback;
 mod figures;
 mod followups;

@@ -2,8 +2,9 @@
 
 use sqlx::Row;
 
+use super::accounts::{Claim, STAFF};
 use super::{Store, StoreError};
-use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, Staff, token_hash};
+use crate::domain::staff::{Role, Staff, token_hash};
 
 /// What a login attempt found.
 #[derive(Debug)]
@@ -94,61 +95,22 @@ impl Store {
     /// (slow) password hash. At most `LOCK_AFTER_FAILURES` attempts are let through
     /// per lock period; the count starts again once a lock has run out.
     pub async fn login_attempt(&self, username: &str, now: i64) -> Result<LoginCheck, StoreError> {
-        let next = "CASE WHEN failed_logins >= $2 THEN 1 ELSE failed_logins + 1 END";
-        let sql = format!(
-            "UPDATE staff SET failed_logins = {next}, \
-             locked_until = CASE WHEN {next} >= $2 THEN $3 ELSE locked_until END \
-             WHERE username = $1 AND locked_until <= $4 \
-             RETURNING id, username, display_name, role, district_code, password_hash, failed_logins"
-        );
-        let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(username)
-            .bind(LOCK_AFTER_FAILURES)
-            .bind(now + LOCK_SECONDS)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = claimed {
-            let failures: i64 = row.try_get("failed_logins")?;
-            return match staff_from_row(&row)? {
-                Some(staff) => Ok(LoginCheck::Account {
-                    account: staff,
-                    password_hash: row.try_get("password_hash")?,
-                    locks: failures >= LOCK_AFTER_FAILURES,
-                    until: now + LOCK_SECONDS,
-                }),
-                None => Ok(LoginCheck::NoSuchUser),
-            };
-        }
-        let row = sqlx::query("SELECT locked_until FROM staff WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(LoginCheck::Locked { until: row.try_get(0)? }),
-            None => Ok(LoginCheck::NoSuchUser),
-        }
+        let columns = "id, username, display_name, role, district_code, password_hash";
+        Ok(match self.claim_login(&STAFF, username, columns, now).await? {
+            Claim::Row { row, locks, until } => match staff_from_row(&row)? {
+                Some(account) => {
+                    LoginCheck::Account { account, password_hash: row.try_get("password_hash")?, locks, until }
+                }
+                None => LoginCheck::NoSuchUser,
+            },
+            Claim::Locked { until } => LoginCheck::Locked { until },
+            Claim::NoSuchUser => LoginCheck::NoSuchUser,
+        })
     }
 
     /// A successful login: clears the failure count and opens a session for `token`.
     pub async fn open_session(&self, staff_id: i64, token: &str, now: i64, lasts: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE staff SET failed_logins = 0, locked_until = 0 WHERE id = $1")
-            .bind(staff_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(token))
-        .bind(staff_id)
-        .bind(now)
-        .bind(now + lasts)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.start_session(&STAFF, staff_id, token, now, lasts).await
     }
 
     /// The staff member a session token belongs to, if the session is live.
@@ -163,11 +125,7 @@ impl Store {
     }
 
     pub async fn close_session(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.end_session(&STAFF, token).await
     }
 
     /// The stored hash of an account's password.

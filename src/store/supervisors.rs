@@ -3,10 +3,11 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::accounts::{Claim, SUPERVISORS};
 use super::stations::AuditRecord;
 use super::{LoginCheck, Store, StoreError};
 use crate::domain::district::District;
-use crate::domain::staff::{LOCK_AFTER_FAILURES, LOCK_SECONDS, Role, token_hash};
+use crate::domain::staff::{Role, token_hash};
 use crate::domain::supervisor::{Occupation, Supervisor, join_districts, parse_districts};
 
 /// A supervisor invite as stored.
@@ -206,64 +207,23 @@ impl Store {
         username: &str,
         now: i64,
     ) -> Result<LoginCheck<Supervisor>, StoreError> {
-        let next = "CASE WHEN failed_logins >= $2 THEN 1 ELSE failed_logins + 1 END";
-        let sql = format!(
-            "UPDATE supervisors SET failed_logins = {next}, \
-             locked_until = CASE WHEN {next} >= $2 THEN $3 ELSE locked_until END \
-             WHERE username = $1 AND locked_until <= $4 \
-             RETURNING id, username, display_name, phone, occupation, suspended_at, password_hash, failed_logins"
-        );
-        let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(username)
-            .bind(LOCK_AFTER_FAILURES)
-            .bind(now + LOCK_SECONDS)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = claimed {
-            let failures: i64 = row.try_get(7)?;
-            let password_hash: String = row.try_get(6)?;
-            let account = self.with_districts(vec![from_row(&row)?]).await?.pop();
-            return Ok(match account {
-                Some(account) => LoginCheck::Account {
-                    account,
-                    password_hash,
-                    locks: failures >= LOCK_AFTER_FAILURES,
-                    until: now + LOCK_SECONDS,
-                },
-                None => LoginCheck::NoSuchUser,
-            });
-        }
-        let row = sqlx::query("SELECT locked_until FROM supervisors WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(LoginCheck::Locked { until: row.try_get(0)? }),
-            None => Ok(LoginCheck::NoSuchUser),
-        }
+        let columns = "id, username, display_name, phone, occupation, suspended_at, password_hash";
+        Ok(match self.claim_login(&SUPERVISORS, username, columns, now).await? {
+            Claim::Row { row, locks, until } => {
+                let password_hash: String = row.try_get(6)?;
+                match self.with_districts(vec![from_row(&row)?]).await?.pop() {
+                    Some(account) => LoginCheck::Account { account, password_hash, locks, until },
+                    None => LoginCheck::NoSuchUser,
+                }
+            }
+            Claim::Locked { until } => LoginCheck::Locked { until },
+            Claim::NoSuchUser => LoginCheck::NoSuchUser,
+        })
     }
 
     /// A successful login: clears the failure count and opens a session for `token`.
     pub async fn open_supervisor_session(&self, id: i64, token: &str, now: i64, lasts: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE supervisors SET failed_logins = 0, locked_until = 0 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM supervisor_sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO supervisor_sessions (token_hash, supervisor_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(token))
-        .bind(id)
-        .bind(now)
-        .bind(now + lasts)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.start_session(&SUPERVISORS, id, token, now, lasts).await
     }
 
     /// The supervisor a session token belongs to, if the session is live and the
@@ -280,11 +240,7 @@ impl Store {
     }
 
     pub async fn close_supervisor_session(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM supervisor_sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.end_session(&SUPERVISORS, token).await
     }
 
     /// Suspends a supervisor (every session ends at once) or lifts the suspension,
