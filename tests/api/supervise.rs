@@ -806,3 +806,29 @@ async fn figures_count_inspections_and_checked_stations_per_district() {
     assert_eq!(all.select(&sel(".figure-line")).count(), 16);
     assert_eq!(app.get("/admin/figures").await.status().as_u16(), 303);
 }
+
+#[tokio::test]
+async fn a_supervisor_account_locks_after_five_wrong_passwords() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    fengtai_supervisor(&app, &staff, "zhoulin").await;
+    let browser = Browser::new(&app);
+    for attempt in 1..=4 {
+        let res = supervisor_login(&browser, "zhoulin", "wrong password!").await;
+        assert_eq!(res.status().as_u16(), 401, "attempt {attempt}");
+    }
+    let res = supervisor_login(&browser, "zhoulin", "wrong password!").await;
+    assert_eq!(res.status().as_u16(), 429, "the fifth wrong password locks");
+    let res = supervisor_login(&browser, "zhoulin", PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 429, "the right password does not open a locked account");
+    assert!(browser.cookie("yz_supervisor").is_none(), "no session");
+    // After 15 minutes the right password opens a session, and signing out ends it.
+    let later = spawn_on(app.database_url.clone(), monday_morning() + 16 * 60).await;
+    let browser = Browser::new(&later);
+    let res = supervisor_login(&browser, "zhoulin", PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(browser.page("/supervise").await.0, 200);
+    let csrf = browser.csrf("/supervise").await;
+    assert_eq!(browser.post("/supervise/logout", &[("csrf", &csrf)]).await.status().as_u16(), 303);
+    assert_eq!(browser.page("/supervise").await.0, 303, "signed out");
+}
