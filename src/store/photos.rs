@@ -71,6 +71,16 @@ pub enum PhotoSize {
     Small,
 }
 
+impl PhotoSize {
+    /// Its column of `photos p` (a fixed name, never from a request).
+    fn column(self) -> &'static str {
+        match self {
+            PhotoSize::Large => "p.large",
+            PhotoSize::Small => "p.small",
+        }
+    }
+}
+
 impl Store {
     /// Stores a processed picture once (a second upload of the same is a no-op).
     async fn put_photo(
@@ -202,23 +212,14 @@ impl Store {
     /// The JPEG of a photo shown on a public station page, or `None`.
     pub async fn public_photo(&self, hash: &str, size: PhotoSize) -> Result<Option<Vec<u8>>, StoreError> {
         // Only pictures a public, not revoked station shows.
-        const LARGE: &str = "SELECT p.large FROM photos p WHERE p.hash = $1 \
+        let sql = format!(
+            "SELECT {} FROM photos p WHERE p.hash = $1 \
              AND EXISTS (SELECT 1 FROM station_photos sp JOIN stations s ON s.id = sp.station_id \
-                         WHERE sp.hash = p.hash AND s.status <> 'revoked')";
-        const SMALL: &str = "SELECT p.small FROM photos p WHERE p.hash = $1 \
-             AND EXISTS (SELECT 1 FROM station_photos sp JOIN stations s ON s.id = sp.station_id \
-                         WHERE sp.hash = p.hash AND s.status <> 'revoked')";
-        let row = sqlx::query(match size {
-            PhotoSize::Large => LARGE,
-            PhotoSize::Small => SMALL,
-        })
-        .bind(hash.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get::<Vec<u8>, _>(0)?),
-            None => None,
-        })
+                         WHERE sp.hash = p.hash AND s.status <> 'revoked')",
+            size.column()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash.to_string()).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
     }
 }
 
@@ -314,18 +315,16 @@ impl Store {
         supervisor_id: i64,
         size: PhotoSize,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        const LARGE: &str = "SELECT p.large FROM photos p WHERE p.hash = $1 AND EXISTS \
-             (SELECT 1 FROM report_photos rp WHERE rp.hash = p.hash AND rp.supervisor_id = $2)";
-        const SMALL: &str = "SELECT p.small FROM photos p WHERE p.hash = $1 AND EXISTS \
-             (SELECT 1 FROM report_photos rp WHERE rp.hash = p.hash AND rp.supervisor_id = $2)";
-        let row = sqlx::query(match size {
-            PhotoSize::Large => LARGE,
-            PhotoSize::Small => SMALL,
-        })
-        .bind(hash.to_string())
-        .bind(supervisor_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {} FROM photos p WHERE p.hash = $1 AND EXISTS \
+             (SELECT 1 FROM report_photos rp WHERE rp.hash = p.hash AND rp.supervisor_id = $2)",
+            size.column()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(hash.to_string())
+            .bind(supervisor_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
     }
 
@@ -336,20 +335,17 @@ impl Store {
         hash: &str,
         size: PhotoSize,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        const LARGE: &str = "SELECT p.large FROM photos p JOIN report_photos rp ON rp.hash = p.hash \
+        let sql = format!(
+            "SELECT {} FROM photos p JOIN report_photos rp ON rp.hash = p.hash \
              JOIN inspection_reports r ON r.submission = rp.submission AND r.supervisor_id = rp.supervisor_id \
-             WHERE r.id = $1 AND p.hash = $2";
-        const SMALL: &str = "SELECT p.small FROM photos p JOIN report_photos rp ON rp.hash = p.hash \
-             JOIN inspection_reports r ON r.submission = rp.submission AND r.supervisor_id = rp.supervisor_id \
-             WHERE r.id = $1 AND p.hash = $2";
-        let row = sqlx::query(match size {
-            PhotoSize::Large => LARGE,
-            PhotoSize::Small => SMALL,
-        })
-        .bind(report_id)
-        .bind(hash.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
+             WHERE r.id = $1 AND p.hash = $2",
+            size.column()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(report_id)
+            .bind(hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
     }
 }
