@@ -12,6 +12,9 @@ use crate::config::Config;
 use crate::snapshot::{self, Refresher};
 use crate::store::{Store, StoreError};
 use crate::web::proxy::TrustedProxies;
+
+/// How often the time-bound chores run (see [`crate::chores`]).
+const CHORES_EVERY: Duration = Duration::from_secs(60);
 use crate::web::{self, AppState, Tiles, WebOptions};
 
 /// Why the application could not start.
@@ -89,6 +92,7 @@ impl Application {
             interval: Duration::from_secs(config.poll_seconds.max(1)),
         }
         .spawn();
+        crate::chores::spawn(store.clone(), clock, CHORES_EVERY);
         let port = local.port();
         let state = AppState::new(store, snapshot, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)

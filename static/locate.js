@@ -45,7 +45,9 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       var q = 'lat=' + pos.coords.latitude.toFixed(6) + '&lon=' + pos.coords.longitude.toFixed(6);
       var extra = el.getAttribute('data-locate');
-      location.href = '/near?' + q + (extra ? '&' + extra : '');
+      // A page of its own may take the position (a supervisor's list shows distances).
+      var to = el.getAttribute('data-locate-to') || '/near';
+      location.href = to + '?' + q + (extra ? '&' + extra : '');
     }, function (err) {
       var code = err && err.code;
       show(code === 1 ? d.denied : code === 3 ? d.timeout : d.unavailable, true);

@@ -56,6 +56,14 @@ keyed_enum!(
     }
 );
 
+impl ClosedOutcome {
+    /// Staff found the station closed (temporarily, or at hours other than posted):
+    /// the report counts toward a warning card.
+    pub fn confirms_closed(self) -> bool {
+        matches!(self, ClosedOutcome::ClosedTemporarily | ClosedOutcome::HoursMismatch)
+    }
+}
+
 /// Longest feedback text, in characters.
 pub const MAX_BODY_CHARS: usize = 500;
 /// Longest staff reply, in characters.

@@ -1,6 +1,7 @@
 //! Pure domain code: no I/O, no database, no HTTP.
 
 pub mod calendar;
+pub mod card;
 pub mod coords;
 pub mod district;
 pub mod facility;
@@ -13,6 +14,7 @@ pub mod inspection;
 pub mod photo;
 pub mod staff;
 pub mod station;
+pub mod station_fields;
 pub mod suggestion;
 pub mod supervisor;
 pub mod text;

@@ -7,7 +7,7 @@ mod nearby;
 mod query;
 mod refresh;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -207,6 +207,8 @@ pub struct Snapshot {
     fragments: Memo<String, Arc<str>>,
     /// Public photos by station: door first, then inside, in the order added.
     photos: Arc<HashMap<i64, Vec<StationPhoto>>>,
+    /// Stations with an open warning card: their public page says 整改中.
+    rectifying: Arc<HashSet<i64>>,
 }
 
 impl Snapshot {
@@ -218,7 +220,7 @@ impl Snapshot {
         stations.push(station);
         let streets = self.streets.values().cloned().collect();
         let built = Snapshot::build(version, self.today, stations, streets, (*self.calendar).clone());
-        Snapshot { photos: self.photos.clone(), ..built }
+        Snapshot { photos: self.photos.clone(), rectifying: self.rectifying.clone(), ..built }
     }
 
     /// This snapshot with the station photos given (from [`Store::all_station_photos`]).
@@ -228,6 +230,16 @@ impl Snapshot {
             by_station.entry(p.station_id).or_default().push(p);
         }
         Snapshot { photos: Arc::new(by_station), ..self }
+    }
+
+    /// This snapshot with the stations that have an open warning card.
+    pub fn with_rectifying(self, stations: Vec<i64>) -> Snapshot {
+        Snapshot { rectifying: Arc::new(stations.into_iter().collect()), ..self }
+    }
+
+    /// The station has an open warning card (整改中).
+    pub fn is_rectifying(&self, station_id: i64) -> bool {
+        self.rectifying.contains(&station_id)
     }
 
     /// The photos of a station: door first, then inside.
@@ -352,6 +364,7 @@ impl Snapshot {
             counts: Memo::new(query::COUNT_CACHE_SIZE),
             fragments: Memo::new(FRAGMENT_CACHE_SIZE),
             photos: Arc::default(),
+            rectifying: Arc::default(),
         }
     }
 

@@ -20,12 +20,13 @@ pub async fn load(store: &Store, clock: &Clock) -> Result<Snapshot, StoreError> 
     let streets = store.streets().await?;
     let calendar = store.calendar().await?;
     let photos = store.all_station_photos().await?;
+    let rectifying = store.carded_stations().await?;
     let load_ms = loading.elapsed().as_millis() as u64;
     let today = clock.today();
     let started = std::time::Instant::now();
     let count = stations.len();
     let snapshot = tokio::task::spawn_blocking(move || {
-        Snapshot::build(version, today, stations, streets, calendar).with_photos(photos)
+        Snapshot::build(version, today, stations, streets, calendar).with_photos(photos).with_rectifying(rectifying)
     })
     .await
     .map_err(|e| StoreError::Data("snapshot".into(), e.to_string()))?;

@@ -37,6 +37,30 @@ pub(super) enum Claim {
 }
 
 impl Store {
+    /// The stored hash of an account's password.
+    pub(super) async fn account_password(&self, t: &AccountTables, id: i64) -> Result<Option<String>, StoreError> {
+        let sql = format!("SELECT password_hash FROM {} WHERE id = $1", t.accounts);
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Sets a new password and ends every other session of the account.
+    pub(super) async fn set_account_password(
+        &self,
+        t: &AccountTables,
+        id: i64,
+        hash: &str,
+        keep_token: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let update = format!("UPDATE {} SET password_hash = $2 WHERE id = $1", t.accounts);
+        sqlx::query(sqlx::AssertSqlSafe(update)).bind(id).bind(hash).execute(&mut *tx).await?;
+        let others = format!("DELETE FROM {} WHERE {} = $1 AND token_hash <> $2", t.sessions, t.owner);
+        sqlx::query(sqlx::AssertSqlSafe(others)).bind(id).bind(token_hash(keep_token)).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Counts one login attempt for `username` unless the account is locked.
     pub(super) async fn claim_login(
         &self,

@@ -15,6 +15,9 @@ pub struct DistrictWork {
     pub open_followups: i64,
     /// Of those, the ones past their due date.
     pub overdue_followups: i64,
+    /// Warning cards not closed, and of those the red ones.
+    pub open_cards: i64,
+    pub red_cards: i64,
 }
 
 impl Store {
@@ -44,6 +47,17 @@ impl Store {
             let work = out.entry(r.try_get(0)?).or_default();
             work.open_followups = r.try_get(1)?;
             work.overdue_followups = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+        }
+        let rows = sqlx::query(
+            "SELECT s.district_code, COUNT(*), SUM(CASE WHEN c.level = 'red' THEN 1 ELSE 0 END) \
+             FROM cards c JOIN stations s ON s.id = c.station_id WHERE c.closed_at IS NULL GROUP BY s.district_code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let work = out.entry(r.try_get(0)?).or_default();
+            work.open_cards = r.try_get(1)?;
+            work.red_cards = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
         }
         Ok(out)
     }

@@ -122,6 +122,55 @@ fn filter_cond(filter: FollowupFilter, param: usize) -> (String, Option<String>)
     }
 }
 
+/// Writes a new follow-up, its first history line and its audit row in `tx`; its id.
+pub(super) async fn insert_followup(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    station_id: i64,
+    source: Source,
+    new: &NewFollowup,
+    staff_id: i64,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO followups (station_id, source, source_id, problem, assignee, due_on, status, created_by, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8) RETURNING id",
+    )
+    .bind(station_id)
+    .bind(source.kind())
+    .bind(source.id())
+    .bind(&new.problem)
+    .bind(new.assignee.key())
+    .bind(new.due_on.format("%Y-%m-%d").to_string())
+    .bind(staff_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id: i64 = row.try_get(0)?;
+    sqlx::query("INSERT INTO followup_events (followup_id, staff_id, status, at) VALUES ($1, $2, 'open', $3)")
+        .bind(id)
+        .bind(staff_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    let record = AuditRecord {
+        entity: "followup",
+        key: id.to_string(),
+        station_id: Some(station_id),
+        action: "followup_open",
+        staff_id: Some(staff_id),
+        at: now,
+    };
+    let after = serde_json::json!({
+        "problem": new.problem,
+        "assignee": new.assignee.key(),
+        "due_on": new.due_on.format("%Y-%m-%d").to_string(),
+        "followup_status": "open",
+        "followup_source": source.kind(),
+    });
+    record.write(tx, &serde_json::json!({}), &after).await?;
+    Ok(id)
+}
+
 impl Store {
     /// Opens a follow-up at `station_id` with its first history line and audit row; its id.
     pub async fn open_followup(
@@ -133,43 +182,7 @@ impl Store {
         now: i64,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO followups (station_id, source, source_id, problem, assignee, due_on, status, created_by, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8) RETURNING id",
-        )
-        .bind(station_id)
-        .bind(source.kind())
-        .bind(source.id())
-        .bind(&new.problem)
-        .bind(new.assignee.key())
-        .bind(new.due_on.format("%Y-%m-%d").to_string())
-        .bind(staff.id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get(0)?;
-        sqlx::query("INSERT INTO followup_events (followup_id, staff_id, status, at) VALUES ($1, $2, 'open', $3)")
-            .bind(id)
-            .bind(staff.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let record = AuditRecord {
-            entity: "followup",
-            key: id.to_string(),
-            station_id: Some(station_id),
-            action: "followup_open",
-            staff_id: Some(staff.id),
-            at: now,
-        };
-        let after = serde_json::json!({
-            "problem": new.problem,
-            "assignee": new.assignee.key(),
-            "due_on": new.due_on.format("%Y-%m-%d").to_string(),
-            "followup_status": "open",
-            "followup_source": source.kind(),
-        });
-        record.write(&mut tx, &serde_json::json!({}), &after).await?;
+        let id = insert_followup(&mut tx, station_id, source, new, staff.id, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -210,6 +223,18 @@ impl Store {
             query = query.bind(d);
         }
         query.fetch_optional(&self.pool).await?.map(|r| from_row(&r)).transpose()
+    }
+
+    /// The follow-ups of one station with `status`, oldest first.
+    pub async fn station_followups(
+        &self,
+        station_id: i64,
+        status: FollowupStatus,
+    ) -> Result<Vec<Followup>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE f.station_id = $1 AND f.status = $2 ORDER BY f.id");
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station_id).bind(status.key()).fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect()
     }
 
     /// The follow-ups born of a supervisor's own reports and suggestions, newest first.
@@ -294,6 +319,9 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if status == Some(FollowupStatus::Verified) {
+            super::cards::close_card_of_followup(&mut tx, f.id, now).await?;
+        }
         if let Some(staff_id) = staff_id {
             let record = AuditRecord {
                 entity: "followup",

@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod accounts;
+mod cards;
 mod feedback;
 mod figures;
 mod followups;
@@ -13,12 +14,13 @@ mod stations;
 mod suggestions;
 mod supervisors;
 
+pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use figures::DistrictWork;
 pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{
-    DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, REPORT_PHOTOS, ReportPhoto, StationPhoto,
+    DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, PhotoSource, REPORT_PHOTOS, ReportPhoto, StationPhoto,
 };
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};

@@ -53,6 +53,15 @@ pub struct StationPhoto {
     pub height: u32,
 }
 
+/// Where a station photo comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoSource<'a> {
+    /// Just uploaded and converted.
+    Upload(&'a Processed),
+    /// Already stored, by its hash (a photo of an accepted report).
+    Stored(&'a str),
+}
+
 /// What adding a photo did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoAdded {
@@ -104,16 +113,21 @@ impl Store {
         Ok(())
     }
 
-    /// Shows `photo` on station `station_id` as `kind`, audited, and bumps the data
-    /// version. A door photo replaces the one before.
+    /// Shows a photo on station `station_id` as `kind`, audited, and bumps the data
+    /// version: a new upload, or a photo already stored (one of an accepted report).
+    /// A door photo replaces the one before.
     pub async fn add_station_photo(
         &self,
         station_id: i64,
-        photo: &Processed,
+        source: PhotoSource<'_>,
         kind: PhotoKind,
         staff_id: i64,
         now: i64,
     ) -> Result<PhotoAdded, StoreError> {
+        let hash = match source {
+            PhotoSource::Upload(p) => p.hash.as_str(),
+            PhotoSource::Stored(hash) => hash,
+        };
         let mut tx = self.pool.begin().await?;
         let present: Vec<(String, String)> =
             sqlx::query("SELECT hash, kind FROM station_photos WHERE station_id = $1 ORDER BY added_at, hash")
@@ -123,7 +137,7 @@ impl Store {
                 .iter()
                 .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
                 .collect::<Result<_, sqlx::Error>>()?;
-        if present.iter().any(|(h, _)| *h == photo.hash) {
+        if present.iter().any(|(h, _)| h == hash) {
             tx.rollback().await?;
             return Ok(PhotoAdded::AlreadyThere);
         }
@@ -143,16 +157,18 @@ impl Store {
             }
             replaced = same_kind.first().map(|h| (*h).clone());
         }
-        self.put_photo(&mut tx, photo, now).await?;
+        if let PhotoSource::Upload(photo) = source {
+            self.put_photo(&mut tx, photo, now).await?;
+        }
         sqlx::query("INSERT INTO station_photos (station_id, hash, kind, added_at) VALUES ($1, $2, $3, $4)")
             .bind(station_id)
-            .bind(photo.hash.clone())
+            .bind(hash.to_string())
             .bind(kind.key())
             .bind(now)
             .execute(&mut *tx)
             .await?;
         let before = serde_json::json!({ "photo": replaced });
-        let after = serde_json::json!({ "photo": photo.hash, "photo_kind": kind.key() });
+        let after = serde_json::json!({ "photo": hash, "photo_kind": kind.key() });
         AuditRecord::station(station_id, "photo_add", Some(staff_id), now).write(&mut tx, &before, &after).await?;
         sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
         tx.commit().await?;

@@ -128,30 +128,14 @@ impl Store {
         self.end_session(&STAFF, token).await
     }
 
-    /// The stored hash of an account's password.
+    /// The stored hash of a staff account's password.
     pub async fn password_hash(&self, staff_id: i64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT password_hash FROM staff WHERE id = $1")
-            .bind(staff_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+        self.account_password(&STAFF, staff_id).await
     }
 
     /// Sets a new password and ends every other session of the account.
     pub async fn set_password(&self, staff_id: i64, hash: &str, keep_token: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE staff SET password_hash = $2 WHERE id = $1")
-            .bind(staff_id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2")
-            .bind(staff_id)
-            .bind(token_hash(keep_token))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.set_account_password(&STAFF, staff_id, hash, keep_token).await
     }
 
     pub async fn create_invite(

@@ -680,6 +680,9 @@ impl Store {
         }
         let entry = AuditRecord::station(before.id, action, staff_id, now);
         entry.write(tx, &old, &new).await?;
+        if after.status == Status::Revoked && before.status != Status::Revoked {
+            super::cards::close_card_of_revoked(tx, after.id, staff_id, now).await?;
+        }
         sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
         Ok(true)
     }

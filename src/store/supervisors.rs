@@ -243,6 +243,16 @@ impl Store {
         self.end_session(&SUPERVISORS, token).await
     }
 
+    /// The stored hash of a supervisor's password.
+    pub async fn supervisor_password(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.account_password(&SUPERVISORS, id).await
+    }
+
+    /// Sets a supervisor's new password and ends their other sessions.
+    pub async fn set_supervisor_password(&self, id: i64, hash: &str, keep_token: &str) -> Result<(), StoreError> {
+        self.set_account_password(&SUPERVISORS, id, hash, keep_token).await
+    }
+
     /// Suspends a supervisor (every session ends at once) or lifts the suspension,
     /// with an audit row. `Ok(false)`: it already was so.
     pub async fn set_supervisor_suspended(

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 
 use super::AppState;
 use super::error::AppError;
-use super::forms::{Csrf, checked_form, client_ip};
+use super::forms::{Csrf, Posted, client_ip};
 use super::i18n::Lang;
 use super::page::{PageCtx, date_time, html_page};
 use super::public::station::{build as station_page, parse_id};
@@ -132,10 +132,9 @@ pub async fn submit(
     lang: Lang,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let (district, public) = {
         let snapshot = state.snapshot.load();
         let entry = snapshot.get(id).ok_or(AppError::NotFound)?;

@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 
 use actix_web::cookie::{Cookie, CookieJar, SameSite};
-use actix_web::{HttpRequest, Responder};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, Responder, web};
+use futures_util::future::LocalBoxFuture;
 use percent_encoding::percent_decode;
 
 use super::AppState;
@@ -133,10 +135,46 @@ fn is_urlencoded(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
+/// A posted form whose CSRF token matched: the only way a handler reads a
+/// URL-encoded body. Put it after the role guard ([`SignedIn`], [`Admin`],
+/// [`Supervising`]) in a handler's arguments, so the body is read only for someone
+/// who may post there.
+///
+/// [`SignedIn`]: super::auth::SignedIn
+/// [`Admin`]: super::auth::Admin
+/// [`Supervising`]: super::auth::Supervising
+pub struct Posted(pub FormData);
+
+impl std::ops::Deref for Posted {
+    type Target = FormData;
+
+    fn deref(&self) -> &FormData {
+        &self.0
+    }
+}
+
+impl FromRequest for Posted {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        // The body limit is the app's `PayloadConfig` (413 past it).
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            let state =
+                req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal("no app state".into()))?;
+            Ok(Posted(checked_form(&req, state, &body)?))
+        })
+    }
+}
+
 /// Parses a posted form and checks its CSRF token (403 when it does not match);
 /// a body of another type (`text/plain` can be sent across sites without a
-/// preflight) is refused with 415.
-pub fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, AppError> {
+/// preflight) is refused with 415. Handlers take [`Posted`]; this is for a body
+/// read another way (a report that may come as an upload or as a plain form).
+pub(super) fn checked_form(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<FormData, AppError> {
     if !is_urlencoded(req) {
         return Err(AppError::Page(actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"));
     }

@@ -62,7 +62,11 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/reports", Takes::Get),
     ("/admin/reports/{id}", Takes::GetPost),
     ("/admin/reports/{id}/photos/{hash}/{file}", Takes::Get),
+    ("/admin/reports/{id}/photos/{hash}/use", Takes::Post),
     ("/supervise/photos/{hash}/{file}", Takes::Get),
+    ("/supervise/password", Takes::GetPost),
+    ("/admin/cards", Takes::Get),
+    ("/admin/cards/{id}/lift", Takes::Post),
     ("/admin/followups", Takes::Get),
     ("/admin/followups/new", Takes::GetPost),
     ("/admin/followups/{id}", Takes::GetPost),
@@ -130,11 +134,10 @@ pub async fn unmatched(req: HttpRequest) -> Result<actix_web::HttpResponse, AppE
 mod tests {
     use super::*;
 
-    /// Every `#[get("…")]` and `#[post("…")]` of the web layer has its line in `ROUTES`,
-    /// so a new route cannot answer 404 to a wrong method instead of 405.
-    #[test]
-    fn every_route_is_listed() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<(String, &'static str)>) {
+    /// Each handler of the web layer: its method, path and the text from its attribute
+    /// to the next attribute (signature and body).
+    fn handlers() -> Vec<(&'static str, String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(&'static str, String, String)>) {
             for entry in std::fs::read_dir(dir).expect("read src/web") {
                 let path = entry.expect("entry").path();
                 if path.is_dir() {
@@ -143,7 +146,9 @@ mod tests {
                     let text = std::fs::read_to_string(&path).expect("read");
                     for (attr, method) in [("#[get(\"", "GET"), ("#[post(\"", "POST")] {
                         for piece in text.split(attr).skip(1) {
-                            out.push((piece.split('"').next().unwrap_or_default().to_string(), method));
+                            let route = piece.split('"').next().unwrap_or_default().to_string();
+                            let code = piece.split("\n#[").next().unwrap_or_default().to_string();
+                            out.push((method, route, code));
                         }
                     }
                 }
@@ -151,20 +156,65 @@ mod tests {
         }
         let mut found = Vec::new();
         walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"), &mut found);
-        assert!(found.len() > 30, "{found:?}");
-        let missing: Vec<String> = found
+        assert!(found.len() > 30, "{}", found.len());
+        found.retain(|(_, route, _)| route.starts_with('/'));
+        found
+    }
+
+    /// Every `#[get("…")]` and `#[post("…")]` of the web layer has its line in `ROUTES`,
+    /// so a new route cannot answer 404 to a wrong method instead of 405.
+    #[test]
+    fn every_route_is_listed() {
+        let missing: Vec<String> = handlers()
             .into_iter()
-            .filter(|(p, _)| p.starts_with('/'))
-            .filter(|(path, method)| {
+            .filter(|(method, path, _)| {
                 let takes = ROUTES.iter().find(|(p, _)| p == path).map(|(_, t)| *t);
                 !matches!(
                     (takes, *method),
                     (Some(Takes::Get | Takes::GetPost), "GET") | (Some(Takes::Post | Takes::GetPost), "POST")
                 )
             })
-            .map(|(path, method)| format!("{method} {path}"))
+            .map(|(method, path, _)| format!("{method} {path}"))
             .collect();
         assert!(missing.is_empty(), "not in ROUTES as they should be: {missing:?}");
+    }
+
+    /// A POST handler reads its form only through [`Posted`] (CSRF checked on the way in),
+    /// or, for an upload, through `read_upload`, which checks it too; and every page under
+    /// `/admin` or `/supervise` names its role guard in its arguments, except the pages
+    /// that sign someone in.
+    ///
+    /// [`Posted`]: crate::web::forms::Posted
+    #[test]
+    fn every_form_and_every_signed_in_page_is_guarded() {
+        const OPEN: [&str; 3] = ["/admin/login", "/supervise/login", "/supervise/join/{token}"];
+        let mut unguarded = Vec::new();
+        for (method, route, code) in handlers() {
+            let signature = code.split(") -> ").next().unwrap_or_default();
+            if method == "POST" {
+                let upload = signature.contains("web::Payload") && code.contains("read_upload(");
+                if !signature.contains(": Posted") && !upload {
+                    unguarded.push(format!("POST {route}: no Posted form"));
+                }
+                if signature.contains("web::Bytes") || signature.contains("web::Form<") {
+                    unguarded.push(format!("POST {route}: reads a body around the CSRF check"));
+                }
+            }
+            let guard = if route.starts_with("/admin") {
+                Some(["SignedIn", "Admin"].as_slice())
+            } else if route.starts_with("/supervise") {
+                Some(["Supervising"].as_slice())
+            } else {
+                None
+            };
+            if let Some(guards) = guard
+                && !OPEN.contains(&route.as_str())
+                && !guards.iter().any(|g| signature.contains(&format!(": {g}")))
+            {
+                unguarded.push(format!("{method} {route}: no role guard"));
+            }
+        }
+        assert!(unguarded.is_empty(), "{unguarded:#?}");
     }
 
     #[test]

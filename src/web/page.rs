@@ -20,6 +20,8 @@ pub struct PageCtx {
     pub favicon: String,
     /// The "near me" script, for pages with `data-locate` links.
     pub locate_js: String,
+    /// Shrinks photos in the browser before an upload.
+    pub shrink_js: String,
     /// Link that switches language and comes back here.
     pub switch_lang: String,
 }
@@ -32,6 +34,7 @@ impl PageCtx {
             css: state.assets.url("app.css").to_string(),
             favicon: state.assets.url("favicon.svg").to_string(),
             locate_js: state.assets.url("locate.js").to_string(),
+            shrink_js: state.assets.url("shrink.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
         }
     }

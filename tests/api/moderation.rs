@@ -10,7 +10,7 @@ use crate::feedback::{Browser, daxing_station, feedback, feedback_id, fengtai_st
 use crate::helpers::*;
 
 /// A worker's "closed when listed open" report on `station`; its feedback id.
-async fn closed_report(app: &TestApp, station: i64, body: &str) -> i64 {
+pub async fn closed_report(app: &TestApp, station: i64, body: &str) -> i64 {
     let worker = Browser::new(app);
     let receipt = feedback(&worker, station, &[("kind", "closed_when_open"), ("body", body)]).await;
     feedback_id(app, &receipt).await

@@ -333,7 +333,10 @@ pub async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, Str
 /// Files a report; the id it was stored under.
 pub async fn file_report(supervisor: &Browser, station: i64, pairs: &[(String, String)]) -> i64 {
     let res = post_pairs(supervisor, &format!("/supervise/stations/{station}/report"), pairs).await;
-    assert_eq!(res.status().as_u16(), 303);
+    if res.status().as_u16() != 303 {
+        let (status, html) = html_of(res).await;
+        panic!("report refused ({status}): {:?}", texts(&html, ".field-error, .form-error"));
+    }
     let to = location(&res);
     let id = to.trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed");
     id.parse().unwrap_or_else(|_| panic!("report path {to}"))
@@ -501,7 +504,7 @@ async fn a_suspended_supervisor_cannot_file() {
 }
 
 /// A staff decision on report `id` (`action`, `comment`, `apply`).
-async fn decide(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Response {
+pub async fn decide(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Response {
     let csrf = staff.csrf("/admin/reports").await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(pairs);
@@ -509,7 +512,7 @@ async fn decide(staff: &Browser, id: i64, pairs: &[(&str, &str)]) -> reqwest::Re
 }
 
 /// The "last checked" line of a station's public page.
-async fn public_checked(app: &TestApp, station: i64) -> String {
+pub async fn public_checked(app: &TestApp, station: i64) -> String {
     let (status, html) = app.page(&format!("/stations/{station}")).await;
     assert_eq!(status, 200);
     text(&html, "dd.verified")
@@ -831,4 +834,133 @@ async fn a_supervisor_account_locks_after_five_wrong_passwords() {
     let csrf = browser.csrf("/supervise").await;
     assert_eq!(browser.post("/supervise/logout", &[("csrf", &csrf)]).await.status().as_u16(), 303);
     assert_eq!(browser.page("/supervise").await.0, 303, "signed out");
+}
+
+#[tokio::test]
+async fn a_supervisor_changes_their_password_and_other_phones_are_signed_out() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let other_phone = Browser::new(&app);
+    assert_eq!(location(&supervisor_login(&other_phone, "zhang.san", PASSWORD).await), "/supervise");
+
+    let (status, html) = supervisor.page("/supervise/password").await;
+    assert_eq!(status, 200);
+    assert_eq!(attr(&html, ".supervise-bar a[href='/supervise/password']", "href"), "/supervise/password");
+    let csrf = attr(&html, "form.stack input[name=csrf]", "value");
+    let post = |current: &'static str, new: &'static str, again: &'static str| {
+        let (supervisor, csrf) = (&supervisor, csrf.clone());
+        async move {
+            supervisor
+                .post(
+                    "/supervise/password",
+                    &[("csrf", csrf.as_str()), ("current", current), ("new", new), ("again", again)],
+                )
+                .await
+        }
+    };
+    let (status, html) = html_of(post("wrong-password", "a-new-long-password", "a-new-long-password").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(text(&html, ".form-error"), "当前密码不正确。");
+    let (status, _) = html_of(post(PASSWORD, "a-new-long-password", "another-long-password").await).await;
+    assert_eq!(status, 400);
+    let (status, _) = html_of(post(PASSWORD, "short", "short").await).await;
+    assert_eq!(status, 400);
+    let res = post(PASSWORD, "a-new-long-password", "a-new-long-password").await;
+    assert_eq!(location(&res), "/supervise/password?done=password");
+    let (_, html) = supervisor.page("/supervise/password?done=password").await;
+    assert_eq!(text(&html, ".flash"), "密码已修改，其他设备上的登录已退出。");
+    // This phone stays signed in; the other one is signed out; the new password works.
+    assert_eq!(supervisor.page("/supervise").await.0, 200);
+    let res = other_phone.get("/supervise").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(location(&res).starts_with("/supervise/login"), "{}", location(&res));
+    assert_eq!(
+        supervisor_login(&Browser::new(&app), "zhang.san", PASSWORD).await.status().as_u16(),
+        401,
+        "old password"
+    );
+    let again = Browser::new(&app);
+    assert_eq!(location(&supervisor_login(&again, "zhang.san", "a-new-long-password").await), "/supervise");
+    // Without a session the page is not shown; without the token nothing changes.
+    assert_eq!(Browser::new(&app).get("/supervise/password").await.status().as_u16(), 303);
+    let res = supervisor
+        .post("/supervise/password", &[("current", "a-new-long-password"), ("new", "x"), ("again", "x")])
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn the_home_shows_distances_when_the_phone_gives_a_position() {
+    let app = spawn_app().await;
+    let near = station_to_check(&app).await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let (_, html) = supervisor.page("/supervise").await;
+    assert_eq!(count(&html, ".sv-distance"), 0);
+    assert_eq!(attr(&html, "a.show-distance", "data-locate-to"), "/supervise");
+    let position = app.state.snapshot.load().get(near).unwrap().station.position;
+    // 0.01° of latitude north of the station: about 1.1 km.
+    let path = format!("/supervise?lat={:.6}&lon={:.6}", position.lat + 0.01, position.lon);
+    let (status, html) = supervisor.page(&path).await;
+    assert_eq!(status, 200);
+    let row = html
+        .select(&sel("li.sv-station"))
+        .find(|li| li.value().attr("data-id") == Some(near.to_string().as_str()))
+        .expect("listed");
+    let distance = row.select(&sel(".sv-distance")).next().expect("distance").text().collect::<String>();
+    assert_eq!(distance, "距你 1.1 公里");
+    assert_eq!(count(&html, "a.show-distance"), 0);
+    for bad in ["/supervise?lat=200&lon=116", "/supervise?lat=39.9", "/supervise?lat=abc&lon=116"] {
+        assert_eq!(supervisor.page(bad).await.0, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_photo_of_an_accepted_report_becomes_the_door_photo() {
+    use yizhan::domain::photo::samples;
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhao").await;
+    let station = station_to_check(&app).await;
+    let pairs = report_form(&supervisor, station).await;
+    let door = samples::jpeg_with_exif(1200, 900, 1);
+    let res = upload_report(&supervisor, station, &pairs, &[("door.jpg", &door)]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let id: i64 =
+        location(&res).trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").parse().unwrap();
+    let (_, review) = staff.page(&format!("/admin/reports/{id}")).await;
+    assert_eq!(count(&review, "section.use-photos"), 0, "not before it is accepted");
+    let hash = attr(&review, ".report-photos img", "src").split('/').nth(5).unwrap().to_string();
+    let use_path = format!("/admin/reports/{id}/photos/{hash}/use");
+    let csrf = staff.csrf("/admin/reports").await;
+    let res = staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "door")]).await;
+    assert_eq!(res.status().as_u16(), 409);
+
+    assert_eq!(decide(&staff, id, &[("action", "accept")]).await.status().as_u16(), 303);
+    let (_, review) = staff.page(&format!("/admin/reports/{id}")).await;
+    assert_eq!(attr(&review, "section.use-photos form", "action"), use_path);
+    // Bad kind, another district's staff, a photo not of this report: refused.
+    assert_eq!(staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "roof")]).await.status().as_u16(), 400);
+    let daxing = signed_in_daxing(&app).await;
+    let daxing_csrf = daxing.csrf("/admin/reports").await;
+    assert_eq!(
+        daxing.post(&use_path, &[("csrf", daxing_csrf.as_str()), ("kind", "door")]).await.status().as_u16(),
+        404
+    );
+    let other = format!("/admin/reports/{id}/photos/0123456789abcdef0123456789abcdef/use");
+    assert_eq!(staff.post(&other, &[("csrf", csrf.as_str()), ("kind", "door")]).await.status().as_u16(), 404);
+    assert_eq!(app.get(&format!("/photos/{hash}/small.jpg")).await.status().as_u16(), 404, "still private");
+
+    let res = staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "door")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=photo_added"));
+    // The public station page shows it at once as its door photo, public and cached.
+    let (_, page) = app.page(&format!("/stations/{station}")).await;
+    let src = attr(&page, "a.door-photo img", "src");
+    assert_eq!(src, format!("/photos/{hash}/small.jpg"));
+    let res = app.get(&src).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let res = staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "door")]).await;
+    assert_eq!(location(&res), format!("/admin/reports/{id}?done=photo_already"));
 }

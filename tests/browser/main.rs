@@ -787,6 +787,9 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
         yizhan::domain::staff::Role::DistrictStaff(yizhan::domain::district::District::parse("110106").expect("丰台"));
     state.store.create_staff("wang", "王丽", &hash, fengtai, state.clock.now()).await.expect("staff").expect("new");
     let base = bench.app.base.clone();
+    let photo_file = std::env::temp_dir().join(format!("yizhan-door-{}.jpg", std::process::id()));
+    std::fs::write(&photo_file, yizhan::domain::photo::samples::jpeg(3000, 2250)).expect("photo file");
+    let photo_path = photo_file.display().to_string();
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
         // Staff make the link.
@@ -857,9 +860,27 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
             .expect("measure");
         assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the report form scrolls sideways: {v}");
         assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+        // A photo as a phone takes it, 3000 px wide: shrunk to 2000 px before it is sent.
+        find(&c, "#r-photo").await.send_keys(&photo_path).await.expect("photo");
+        c.execute(
+            "var send = HTMLFormElement.prototype.submit;\
+             HTMLFormElement.prototype.submit = function () {\
+               var form = this, f = form.querySelector('#r-photo').files[0];\
+               createImageBitmap(f).then(function (b) {\
+                 sessionStorage.setItem('sent', f.type + ' ' + b.width + 'x' + b.height);\
+                 send.call(form);\
+               });\
+             };",
+            vec![],
+        )
+        .await
+        .expect("watch the upload");
         find(&c, "form.report-form button[type=submit]").await.click().await.expect("send");
         wait_for(&c, ".report-facts").await;
         assert_eq!(text(&c, ".report-state").await, "待审核");
+        let sent = c.execute("return sessionStorage.getItem('sent')", vec![]).await.expect("sent");
+        assert_eq!(sent.as_str(), Some("image/jpeg 2000x1500"), "the photo went shrunk");
+        assert_eq!(c.find_all(Locator::Css(".report-photos img")).await.expect("photos").len(), 1);
         let report = path_and_query(&c).await;
         let id = report.trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").to_string();
 
@@ -872,9 +893,22 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
         wait_for(&c, ".flash").await;
         assert_eq!(text(&c, ".report-state").await, "已采纳");
 
-        // The public page says who checked it, and when.
+        // Its photo becomes the station's door photo.
+        find(&c, "section.use-photos button[value=door]").await.click().await.expect("use as door photo");
+        wait_for(&c, ".flash").await;
+
+        // The public page says who checked it, and when, under the door photo.
         goto(&c, &format!("{base}/stations/{station}")).await;
         assert_eq!(text(&c, "dd.verified").await, "义务监督员张三 11月17日 实地查看");
+        let door = find(&c, "a.door-photo img").await;
+        let loaded = c
+            .execute(
+                "return arguments[0].complete && arguments[0].naturalWidth",
+                vec![serde_json::to_value(&door).expect("img")],
+            )
+            .await
+            .expect("loaded");
+        assert_eq!(loaded.as_u64(), Some(320), "the 320-px door photo is shown");
         keep_screenshot(&c, "station-checked").await;
         goto(&c, &format!("{base}/supervise")).await;
         assert_eq!(text(&c, "li.sv-report .report-state").await, "已采纳");

@@ -13,7 +13,7 @@ use crate::store::LoginCheck;
 use crate::web::AppState;
 use crate::web::auth::{SignedIn, clear_session_cookie, session_cookie};
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form, client_ip};
+use crate::web::forms::{Csrf, FormData, Posted, client_ip};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 use crate::web::passwords::Busy;
@@ -82,9 +82,8 @@ pub async fn login(
     req: HttpRequest,
     lang: Lang,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let next = safe_next(form.get("next"));
     let username = form.get("username").trim().to_ascii_lowercase();
     let password = form.get("password").to_string();
@@ -154,13 +153,7 @@ pub async fn verify_login<A>(
 }
 
 #[post("/admin/logout")]
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    checked_form(&req, &state, &body)?;
+pub async fn logout(state: web::Data<AppState>, signed: SignedIn, _form: Posted) -> Result<HttpResponse, AppError> {
     state.store.close_session(&signed.token).await?;
     let mut res = see_other("/admin/login");
     res.add_cookie(&clear_session_cookie(&state)).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -173,6 +166,27 @@ struct PasswordPage {
     ctx: PageCtx,
     admin: AdminCtx,
     error: Option<String>,
+}
+
+/// A password change form (`current`, `new`, `again`) checked against the stored
+/// hash: the new password's hash, or the locale key (`staff.…`) of the problem.
+pub async fn new_password(
+    state: &AppState,
+    form: &FormData,
+    stored: Option<String>,
+) -> Result<Result<String, &'static str>, AppError> {
+    let (current, new, again) = (form.get("current"), form.get("new"), form.get("again"));
+    let problem = if !state.hasher.verify(current.to_string(), stored).await? {
+        Some("current_wrong")
+    } else if new != again {
+        Some("mismatch")
+    } else {
+        check_password(new).err()
+    };
+    Ok(match problem {
+        Some(key) => Err(key),
+        None => Ok(hash(state, new.to_string()).await?),
+    })
 }
 
 #[get("/admin/password")]
@@ -197,28 +211,21 @@ pub async fn change_password(
     lang: Lang,
     state: web::Data<AppState>,
     signed: SignedIn,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
-    let (current, new, again) = (form.get("current"), form.get("new"), form.get("again"));
-    let stored = state.store.password_hash(signed.staff.id).await?.unwrap_or_default();
-    let problem = if !state.hasher.verify(current.to_string(), Some(stored)).await? {
-        Some("current_wrong")
-    } else if new != again {
-        Some("mismatch")
-    } else {
-        check_password(new).err()
+    let stored = state.store.password_hash(signed.staff.id).await?;
+    let hashed = match new_password(&state, &form, stored).await? {
+        Ok(hashed) => hashed,
+        Err(key) => {
+            let csrf = Csrf::for_request(&req, &state);
+            let page = PasswordPage {
+                ctx: PageCtx::new(&req, lang, &state),
+                admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
+                error: Some(lang.t(&format!("staff.{key}")).into_owned()),
+            };
+            return html_page(StatusCode::BAD_REQUEST, &page);
+        }
     };
-    if let Some(key) = problem {
-        let csrf = Csrf::for_request(&req, &state);
-        let page = PasswordPage {
-            ctx: PageCtx::new(&req, lang, &state),
-            admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
-            error: Some(lang.t(&format!("staff.{key}")).into_owned()),
-        };
-        return html_page(StatusCode::BAD_REQUEST, &page);
-    }
-    let hashed = hash(&state, new.to_string()).await?;
     state.store.set_password(signed.staff.id, &hashed, &signed.token).await?;
     Ok(see_other("/admin/password?done=password"))
 }
@@ -277,9 +284,8 @@ pub async fn accept_invite(
     lang: Lang,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let invite = live_invite(&state, &token).await?;
     let display_name = crate::domain::text::single_line(form.get("display_name"), 40);
     let username = check_username(form.get("username"));

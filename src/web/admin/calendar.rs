@@ -16,7 +16,7 @@ use crate::store::HolidayYear;
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, WEEKDAY_KEYS, date_time, html_page};
 
@@ -243,9 +243,8 @@ pub async fn save(
     lang: Lang,
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let year_raw = form.get("year");
     let year = year_raw
         .trim()

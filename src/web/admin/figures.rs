@@ -29,6 +29,8 @@ pub struct Line {
     pub checked_pct: u32,
     pub open_followups: i64,
     pub overdue_followups: i64,
+    pub open_cards: i64,
+    pub red_cards: i64,
 }
 
 /// The lines of the districts `signed` looks after.
@@ -59,6 +61,8 @@ async fn lines(lang: Lang, state: &AppState, signed: &SignedIn) -> Result<Vec<Li
                 checked_pct: (checked * 100).checked_div(stations).unwrap_or(0) as u32,
                 open_followups: w.open_followups,
                 overdue_followups: w.overdue_followups,
+                open_cards: w.open_cards,
+                red_cards: w.red_cards,
             }
         })
         .collect())
@@ -80,6 +84,7 @@ pub async fn page(
     state: web::Data<AppState>,
     signed: SignedIn,
 ) -> Result<impl Responder, AppError> {
+    super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;
     let csrf = Csrf::for_request(&req, &state);
     let page = FiguresPage {
@@ -95,12 +100,14 @@ pub async fn page(
 /// reader's language.
 #[get("/admin/figures.csv")]
 pub async fn csv(lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
+    super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;
     let mut out = ::csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let head: Vec<String> = ["district", "stations", "inspections", "checked", "checked_pct", "open", "overdue"]
-        .iter()
-        .map(|k| lang.tf(&format!("admin.figures.col.{k}"), &[("days", &WINDOW_DAYS.to_string())]))
-        .collect();
+    let head: Vec<String> =
+        ["district", "stations", "inspections", "checked", "checked_pct", "open", "overdue", "cards", "red_cards"]
+            .iter()
+            .map(|k| lang.tf(&format!("admin.figures.col.{k}"), &[("days", &WINDOW_DAYS.to_string())]))
+            .collect();
     let failed = |e: ::csv::Error| AppError::Internal(e.to_string());
     out.write_record(&head).map_err(failed)?;
     for l in &lines {
@@ -112,6 +119,8 @@ pub async fn csv(lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Re
             l.checked_pct.to_string(),
             l.open_followups.to_string(),
             l.overdue_followups.to_string(),
+            l.open_cards.to_string(),
+            l.red_cards.to_string(),
         ])
         .map_err(failed)?;
     }

@@ -19,7 +19,7 @@ use crate::store::{Actor, Followup, FollowupEvent, FollowupFilter, FollowupUpdat
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, html_page};
 use crate::web::public::stations::Choice;
@@ -337,9 +337,8 @@ pub async fn create(
     lang: Lang,
     state: web::Data<AppState>,
     signed: SignedIn,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let (from, id) = source_pair(|k| form.get(k).to_string());
     let o = origin(&state, lang, signed.staff.role, &from, &id).await?;
     let fields = FollowupForm {
@@ -460,10 +459,9 @@ pub async fn update(
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = followup_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let f = state.store.followup_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let (status, comment) = match change(&form, f.status) {
         Ok(c) => c,
@@ -479,7 +477,13 @@ pub async fn update(
         .update_followup(&f, status, &comment, Actor::Staff(&signed.staff), state.clock.now())
         .await?
     {
-        FollowupUpdated::Done => "followup_updated",
+        FollowupUpdated::Done => {
+            if status == Some(FollowupStatus::Verified) {
+                // A card the follow-up carried is closed: 整改中 goes at once.
+                state.reload_snapshot().await?;
+            }
+            "followup_updated"
+        }
         FollowupUpdated::Conflict => "followup_conflict",
     };
     Ok(see_other(&format!("/admin/followups/{id}?done={done}")))

@@ -8,6 +8,7 @@ pub mod account;
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod cards;
 pub mod figures;
 pub mod followups;
 pub mod photos;
@@ -54,12 +55,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(figures::csv)
         .service(photos::add)
         .service(photos::remove)
+        .service(photos::from_report)
         .service(staff::list)
         .service(staff::invite)
         .service(reports::list)
         .service(reports::detail)
         .service(reports::photo)
         .service(reports::decide)
+        .service(cards::list)
+        .service(cards::lift)
         .service(followups::list)
         .service(followups::new_form)
         .service(followups::create)
@@ -107,6 +111,7 @@ const FLASHES: &[&str] = &[
     "followup_updated",
     "followup_conflict",
     "answered",
+    "card_lifted",
 ];
 
 /// What every staff page shows around its content.

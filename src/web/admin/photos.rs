@@ -1,16 +1,18 @@
-//! Station photos for staff: add a door or an inside photo (an upload), remove one.
+//! Station photos for staff: add a door or an inside photo (an upload, or a photo of
+//! an accepted inspection report), remove one.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::see_other;
 use super::stations::station_for;
+use crate::domain::inspection::ReportState;
 use crate::domain::photo::{PhotoError, is_hash};
-use crate::store::{PhotoAdded, PhotoKind};
+use crate::store::{PhotoAdded, PhotoKind, PhotoSource};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::checked_form;
+use crate::web::forms::Posted;
 use crate::web::photos::{read_upload, refused};
 
 /// `POST /admin/stations/{id}/photos` (multipart): `kind` (door or inside) and `photo`.
@@ -30,7 +32,10 @@ pub async fn add(
         PhotoKind::parse(upload.form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;
     let photo = upload.photos.into_iter().next().ok_or(refused(PhotoError::Empty))?;
     let processed = state.photos.convert(photo).await?;
-    let added = state.store.add_station_photo(station.id, &processed, kind, signed.staff.id, state.clock.now()).await?;
+    let added = state
+        .store
+        .add_station_photo(station.id, PhotoSource::Upload(&processed), kind, signed.staff.id, state.clock.now())
+        .await?;
     let done = match added {
         PhotoAdded::Added => "photo_added",
         PhotoAdded::AlreadyThere => "photo_already",
@@ -42,16 +47,50 @@ pub async fn add(
     Ok(see_other(&format!("/admin/stations/{}?done={done}#photos", station.id)))
 }
 
-/// `POST /admin/stations/{id}/photos/{hash}/remove`: the station stops showing it.
-#[post("/admin/stations/{id}/photos/{hash}/remove")]
-pub async fn remove(
-    req: HttpRequest,
+/// `POST /admin/reports/{id}/photos/{hash}/use`: a photo of an accepted report is
+/// shown on its station as `kind` (door or inside).
+#[post("/admin/reports/{id}/photos/{hash}/use")]
+pub async fn from_report(
     state: web::Data<AppState>,
     signed: SignedIn,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    checked_form(&req, &state, &body)?;
+    let (id, hash) = path.into_inner();
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    // Another district's report, or a photo not of this report, is "not found".
+    let report = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
+    if !is_hash(&hash) || !state.store.report_photos(id).await?.iter().any(|p| p.hash == hash) {
+        return Err(AppError::NotFound);
+    }
+    if report.state != ReportState::Accepted {
+        return Err(AppError::Page(StatusCode::CONFLICT, "photo_not_accepted"));
+    }
+    let kind = PhotoKind::parse(form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;
+    let station = station_for(&state, &signed.staff, &report.station_id.to_string()).await?;
+    let added = state
+        .store
+        .add_station_photo(station.id, PhotoSource::Stored(&hash), kind, signed.staff.id, state.clock.now())
+        .await?;
+    let done = match added {
+        PhotoAdded::Added => "photo_added",
+        PhotoAdded::AlreadyThere => "photo_already",
+        PhotoAdded::Full => "photo_full",
+    };
+    if added == PhotoAdded::Added {
+        state.reload_snapshot().await?;
+    }
+    Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
+}
+
+/// `POST /admin/stations/{id}/photos/{hash}/remove`: the station stops showing it.
+#[post("/admin/stations/{id}/photos/{hash}/remove")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    path: web::Path<(String, String)>,
+    _form: Posted,
+) -> Result<HttpResponse, AppError> {
     let (id, hash) = path.into_inner();
     let station = station_for(&state, &signed.staff, &id).await?;
     if !is_hash(&hash) {

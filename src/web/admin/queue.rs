@@ -16,7 +16,7 @@ use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, here, html_page};
 use crate::web::public::stations::Choice;
@@ -129,6 +129,8 @@ struct QueuePage {
     back: String,
     /// "3 follow-ups overdue", when any are.
     overdue: Option<String>,
+    /// "2 warning cards open, 1 red", when any are.
+    cards: Option<String>,
 }
 
 #[get("/admin/feedback")]
@@ -218,6 +220,7 @@ pub async fn list(
         next: (filter.page + 1 < pages).then(|| link(filter.page + 1)),
         back: strip_done(&here(&req)),
         overdue: super::followups::overdue_line(&state, lang, signed.staff.role, state.clock.today()).await?,
+        cards: super::cards::open_line(&state, lang, signed.staff.role).await?,
     };
     Ok(csrf.apply(page))
 }
@@ -260,13 +263,7 @@ fn done_key(step: &Moderation, changed: u64) -> &'static str {
 }
 
 #[post("/admin/feedback/bulk")]
-pub async fn bulk(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
+pub async fn bulk(state: web::Data<AppState>, signed: SignedIn, form: Posted) -> Result<HttpResponse, AppError> {
     let step = step(&form)?;
     let ids: Vec<i64> = form
         .all("id")
@@ -494,10 +491,9 @@ pub async fn act(
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = feedback_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let decision = match decision(&form, &f)? {
         Ok(d) => d,
@@ -534,6 +530,9 @@ pub async fn act(
                 changed += 1;
                 if let Some((before, _)) = &close {
                     state.reload_station(before.id).await?;
+                }
+                if outcome.confirms_closed() {
+                    super::cards::raise_if_due(&state, &signed.staff, f.station_id).await?;
                 }
             }
             Resolved::Unchanged => {}

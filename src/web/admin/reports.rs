@@ -8,19 +8,22 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{AdminCtx, param, query_pairs, see_other};
+use crate::domain::card::inspection_failed;
 use crate::domain::facility::FacilitySet;
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
+use crate::domain::followup::FollowupStatus;
 use crate::domain::hours::beijing_local;
 use crate::domain::inspection::{OpenAsListed, ReportState};
 use crate::domain::photo::is_hash;
+use crate::domain::staff::Staff;
 use crate::domain::station::{Station, Verifier};
 use crate::domain::text::TextError;
-use crate::store::{Report, Review, Reviewed};
+use crate::store::{Actor, Report, Review, Reviewed};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 use crate::web::photos::{photo_size, private_jpeg};
@@ -102,6 +105,8 @@ struct DetailPage {
     admin: AdminCtx,
     report: ReportView,
     pending: bool,
+    /// Accepted: its photos may be shown on the station.
+    accepted: bool,
     /// The facilities that accepting can take off the station (reported missing and
     /// still listed).
     removable: Vec<String>,
@@ -173,6 +178,7 @@ async fn detail_page(
         report: ReportView::new(lang, state, r)
             .with_photos(&state.store.report_photos(r.id).await?, format!("/admin/reports/{}/photos/", r.id)),
         pending: r.state == ReportState::Pending,
+        accepted: r.state == ReportState::Accepted,
         removable: r
             .missing
             .iter()
@@ -215,10 +221,9 @@ pub async fn decide(
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = report_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let r = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let (review, station) = match form.get("action") {
         "accept" => {
@@ -249,6 +254,12 @@ pub async fn decide(
             if station.is_some() {
                 state.reload_station(r.station_id).await?;
             }
+            if review == Review::Accept {
+                if !inspection_failed(r.open, r.checked, r.missing, r.broken) {
+                    verify_fixed(&state, &signed.staff, &r).await?;
+                }
+                super::cards::raise_if_due(&state, &signed.staff, r.station_id).await?;
+            }
             if review == Review::Accept { "accepted" } else { "returned" }
         }
         Reviewed::AlreadyReviewed => "nothing",
@@ -256,6 +267,22 @@ pub async fn decide(
         Reviewed::NotFound => return Err(AppError::NotFound),
     };
     Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
+}
+
+/// A passed inspection, accepted, verifies the station's follow-ups marked fixed
+/// (and so closes a card they carry), in the name of the staff member who accepted it.
+async fn verify_fixed(state: &AppState, staff: &Staff, r: &Report) -> Result<(), AppError> {
+    let comment = Lang::Zh.tf("followup.verified_by_report", &[("id", &r.id.to_string())]);
+    let now = state.clock.now();
+    let fixed = state.store.station_followups(r.station_id, FollowupStatus::Fixed).await?;
+    for f in &fixed {
+        state.store.update_followup(f, Some(FollowupStatus::Verified), &comment, Actor::Staff(staff), now).await?;
+    }
+    if !fixed.is_empty() {
+        // A card the follow-up carried is closed: 整改中 goes at once.
+        state.reload_snapshot().await?;
+    }
+    Ok(())
 }
 
 /// `GET /admin/reports/{id}/photos/{hash}/{file}`: a photo of a report this person may see.

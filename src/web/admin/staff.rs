@@ -11,7 +11,7 @@ use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
 use crate::web::AppState;
 use crate::web::auth::Admin;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
 use crate::web::public::stations::Choice;
@@ -68,9 +68,8 @@ pub async fn invite(
     lang: Lang,
     state: web::Data<AppState>,
     admin: Admin,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let role = match form.get("role") {
         "city_admin" => Role::CityAdmin,
         "district_staff" => Role::DistrictStaff(

@@ -11,17 +11,15 @@ use super::audit::{AuditLine, audit_lines};
 use super::{AdminCtx, district_choices, param, query_pairs, see_other};
 use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{DISTRICTS, District};
-use crate::domain::facility::{ALL_FACILITIES, Audience, Facility, FacilitySet, HostType};
-use crate::domain::feedback::multi_line;
-use crate::domain::geo::{Datum, to_wgs84};
-use crate::domain::hours::{HolidayConflict, Hours};
+use crate::domain::facility::{ALL_FACILITIES, Audience, FacilitySet, HostType};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
-use crate::domain::text::{Phone, SearchText, TextError, single_line};
+use crate::domain::station_fields::{FieldProblem, StationFields};
+use crate::domain::text::{SearchText, TextError, single_line};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, honour_line, html_page};
 use crate::web::photos::small_size;
@@ -30,9 +28,6 @@ use crate::web::public::stations::Choice;
 
 /// Rows of the staff station search.
 const SEARCH_LIMIT: usize = 100;
-
-/// The area a Beijing station must lie in (a generous box around the city).
-const BEIJING: (f64, f64, f64, f64) = (39.3, 115.3, 41.2, 117.6);
 
 pub struct StationRow {
     pub id: i64,
@@ -113,223 +108,42 @@ pub async fn list(
     Ok(csrf.apply(page))
 }
 
-/// The edit form's fields as text, to draw and to refill.
-#[derive(Default)]
-pub struct StationForm {
-    pub name: String,
-    pub district: String,
-    pub street: String,
-    pub address: String,
-    pub lat: String,
-    pub lon: String,
-    pub datum: String,
-    pub precision: String,
-    pub host: String,
-    /// The hours text without its `PH off` rule: the box below writes it.
-    pub hours: String,
-    pub holiday_open: bool,
-    /// "1" works 调休 make-up days, "0" keeps its own week, "" the host type's default.
-    pub works_makeup_days: String,
-    pub contact_name: String,
-    pub phone: String,
-    pub area: String,
-    pub facilities: Vec<String>,
-    /// Of those, the ones not working for now.
-    pub unavailable: Vec<String>,
-    pub audiences: Vec<String>,
-    pub services: String,
-    pub description: String,
-    pub updated_at: String,
+/// The edit form's fields as sent.
+fn fields_from_form(f: &FormData) -> StationFields {
+    let text = |k: &str| f.get(k).to_string();
+    StationFields {
+        name: text("name"),
+        district: text("district"),
+        street: text("street"),
+        address: text("address"),
+        lat: text("lat"),
+        lon: text("lon"),
+        datum: text("datum"),
+        precision: text("precision"),
+        host: text("host"),
+        hours: text("hours"),
+        holiday_open: f.get("holiday_open") == "1",
+        works_makeup_days: text("works_makeup_days"),
+        contact_name: text("contact_name"),
+        phone: text("phone"),
+        area: text("area"),
+        facilities: f.all("facility").map(String::from).collect(),
+        unavailable: f.all("unavailable").map(String::from).collect(),
+        audiences: f.all("audience").map(String::from).collect(),
+        services: text("services"),
+        description: text("description"),
+        updated_at: text("updated_at"),
+    }
 }
 
-impl StationForm {
-    fn from_station(s: &Station) -> StationForm {
-        StationForm {
-            name: s.name.clone(),
-            district: s.district.code.to_string(),
-            street: s.street_code.clone().unwrap_or_default(),
-            address: s.address.clone(),
-            lat: format!("{:.6}", s.position.lat),
-            lon: format!("{:.6}", s.position.lon),
-            datum: "wgs84".into(),
-            precision: s.precision.key().into(),
-            host: s.host.key().into(),
-            hours: s.hours.as_ref().map(|h| h.without_ph_off()).unwrap_or_default(),
-            holiday_open: s.opens_on_holidays(),
-            works_makeup_days: if s.works_makeup_days { "1" } else { "0" }.into(),
-            contact_name: s.contact_name.clone().unwrap_or_default(),
-            phone: s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
-            area: s.area_m2.map(|a| format!("{a}")).unwrap_or_default(),
-            facilities: s.facilities.iter().map(|f| f.key().to_string()).collect(),
-            unavailable: s.unavailable.iter().map(|f| f.key().to_string()).collect(),
-            audiences: s.audiences.iter().map(|a| a.key().to_string()).collect(),
-            services: s.services.clone(),
-            description: s.description.clone(),
-            updated_at: s.updated_at.to_string(),
-        }
-    }
-
-    fn from_form(f: &FormData) -> StationForm {
-        let text = |k: &str| f.get(k).to_string();
-        StationForm {
-            name: text("name"),
-            district: text("district"),
-            street: text("street"),
-            address: text("address"),
-            lat: text("lat"),
-            lon: text("lon"),
-            datum: text("datum"),
-            precision: text("precision"),
-            host: text("host"),
-            hours: text("hours"),
-            holiday_open: f.get("holiday_open") == "1",
-            works_makeup_days: text("works_makeup_days"),
-            contact_name: text("contact_name"),
-            phone: text("phone"),
-            area: text("area"),
-            facilities: f.all("facility").map(String::from).collect(),
-            unavailable: f.all("unavailable").map(String::from).collect(),
-            audiences: f.all("audience").map(String::from).collect(),
-            services: text("services"),
-            description: text("description"),
-            updated_at: text("updated_at"),
-        }
-    }
-
-    /// The station these fields describe, on top of `base` (status, honours, dates kept).
-    fn apply(
-        &self,
-        base: &Station,
-        role: Role,
-        snapshot: &crate::snapshot::Snapshot,
-    ) -> Result<Station, Vec<(&'static str, &'static str)>> {
-        let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
-        let mut s = base.clone();
-        match single_line(&self.name, 100) {
-            Ok(v) => s.name = v,
-            Err(e) => errors.push(("name", e.key())),
-        }
-        match District::parse(&self.district) {
-            Some(d) if role.covers(d) => s.district = d,
-            _ => errors.push(("district", "district")),
-        }
-        s.street_code = match self.street.trim() {
-            "" => None,
-            code => match snapshot.street(code) {
-                Some(st) if st.district_code == s.district.code => Some(code.to_string()),
-                _ => {
-                    errors.push(("street", "street"));
-                    None
-                }
-            },
-        };
-        match single_line(&self.address, 200) {
-            Ok(v) => s.address = v,
-            Err(e) => errors.push(("address", e.key())),
-        }
-        let datum = Datum::parse(&self.datum).unwrap_or(Datum::Wgs84);
-        match (self.lat.trim().parse::<f64>(), self.lon.trim().parse::<f64>()) {
-            (Ok(lat), Ok(lon)) => match LatLon::new(lat, lon) {
-                Ok(p) => {
-                    let p = to_wgs84(p, datum);
-                    let (s_, w, n, e) = BEIJING;
-                    if (s_..=n).contains(&p.lat) && (w..=e).contains(&p.lon) {
-                        // Unchanged text keeps the stored value exactly (no rounding drift).
-                        if format!("{:.6}", p.lat) != format!("{:.6}", base.position.lat)
-                            || format!("{:.6}", p.lon) != format!("{:.6}", base.position.lon)
-                        {
-                            s.position = p;
-                        }
-                    } else {
-                        errors.push(("lat", "outside_beijing"));
-                    }
-                }
-                Err(_) => errors.push(("lat", "coordinates")),
-            },
-            _ => errors.push(("lat", "coordinates")),
-        }
-        match Precision::parse(&self.precision) {
-            Some(p) => s.precision = p,
-            None => errors.push(("precision", "choose")),
-        }
-        match HostType::parse(&self.host) {
-            Some(h) => s.host = h,
-            None => errors.push(("host", "choose")),
-        }
-        s.hours = match self.hours.trim() {
-            "" => None,
-            // The box writes or removes `PH off`; a text that says the opposite is refused.
-            raw => match Hours::parse(raw).map(|h| h.with_holidays(self.holiday_open)) {
-                Ok(Ok(h)) => Some(h),
-                Ok(Err(HolidayConflict::TextSaysClosed)) => {
-                    errors.push(("hours", "holiday_text_closed"));
-                    None
-                }
-                Ok(Err(HolidayConflict::TextSaysOpen)) => {
-                    errors.push(("hours", "holiday_text_open"));
-                    None
-                }
-                Err(_) => {
-                    errors.push(("hours", "hours"));
-                    None
-                }
-            },
-        };
-        s.works_makeup_days = match self.works_makeup_days.as_str() {
-            "1" => true,
-            "0" => false,
-            _ => s.host.follows_makeup_by_default(),
-        };
-        s.contact_name = match self.contact_name.trim() {
-            "" => None,
-            raw => single_line(raw, 40).map_err(|e| errors.push(("contact_name", e.key()))).ok(),
-        };
-        s.phone = match self.phone.trim() {
-            "" => None,
-            raw => Phone::parse(raw).map_err(|e| errors.push(("phone", e.key()))).ok(),
-        };
-        s.area_m2 = match self.area.trim() {
-            "" => None,
-            raw => match raw.parse::<f64>() {
-                Ok(a) if a.is_finite() && (0.0..=100_000.0).contains(&a) => Some(a),
-                _ => {
-                    errors.push(("area", "area"));
-                    None
-                }
-            },
-        };
-        let facilities: Option<FacilitySet> = self.facilities.iter().map(|k| Facility::parse(k)).collect();
-        let unavailable: Option<FacilitySet> = self.unavailable.iter().map(|k| Facility::parse(k)).collect();
-        match (facilities, unavailable) {
-            // Only a listed facility can be out of order: the rest of the ticks mean nothing.
-            (Some(f), Some(u)) => {
-                s.facilities = f;
-                s.unavailable = FacilitySet::from_bits(u.bits() & f.bits());
-            }
-            _ => errors.push(("facilities", "choose")),
-        }
-        match self.audiences.iter().map(|k| Audience::parse(k)).collect::<Option<Vec<_>>>() {
-            Some(a) => s.audiences = Audience::ALL.iter().copied().filter(|x| a.contains(x)).collect(),
-            None => errors.push(("audiences", "choose")),
-        }
-        s.services = match multi_line(&self.services, 1000) {
-            Ok(v) => v,
-            Err(TextError::Empty) => String::new(),
-            Err(e) => {
-                errors.push(("services", e.key()));
-                String::new()
-            }
-        };
-        s.description = match multi_line(&self.description, 2000) {
-            Ok(v) => v,
-            Err(TextError::Empty) => String::new(),
-            Err(e) => {
-                errors.push(("description", e.key()));
-                String::new()
-            }
-        };
-        if errors.is_empty() { Ok(s) } else { Err(errors) }
-    }
+/// The station the fields describe on top of `base`, for a staff member of `role`.
+fn parse_fields(
+    fields: &StationFields,
+    base: &Station,
+    role: Role,
+    snapshot: &crate::snapshot::Snapshot,
+) -> Result<Station, Vec<FieldProblem>> {
+    fields.parse(base, |d| role.covers(d), |code| snapshot.street(code).map(|s| s.district_code))
 }
 
 #[derive(Template, WebTemplate)]
@@ -340,7 +154,7 @@ struct EditPage {
     /// `None`: a new station.
     id: Option<i64>,
     title: String,
-    form: StationForm,
+    form: StationFields,
     errors: Vec<(&'static str, String)>,
     districts: Vec<Choice>,
     /// (district name, district code, its streets).
@@ -380,7 +194,7 @@ async fn edit_page(
     signed: &SignedIn,
     csrf: &Csrf,
     station: Option<&Station>,
-    form: StationForm,
+    form: StationFields,
     errors: Vec<(&'static str, &'static str)>,
 ) -> Result<EditPage, AppError> {
     let snapshot = state.snapshot.load();
@@ -506,9 +320,17 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let station = station_for(&state, &signed.staff, &id).await?;
     let csrf = Csrf::for_request(&req, &state);
-    let page =
-        edit_page(&req, lang, &state, &signed, &csrf, Some(&station), StationForm::from_station(&station), Vec::new())
-            .await?;
+    let page = edit_page(
+        &req,
+        lang,
+        &state,
+        &signed,
+        &csrf,
+        Some(&station),
+        StationFields::from_station(&station),
+        Vec::new(),
+    )
+    .await?;
     Ok(csrf.apply(page).respond_to(&req).map_into_boxed_body())
 }
 
@@ -520,7 +342,7 @@ async fn new_page(
 ) -> Result<HttpResponse, AppError> {
     let csrf = Csrf::for_request(req, state);
     let district = signed.staff.role.district().map(|d| d.code.to_string()).unwrap_or_default();
-    let form = StationForm {
+    let form = StationFields {
         district,
         precision: "approximate".into(),
         host: "other".into(),
@@ -547,15 +369,14 @@ pub async fn create(
     lang: Lang,
     state: web::Data<AppState>,
     signed: SignedIn,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
-    let fields = StationForm::from_form(&form);
+    let fields = fields_from_form(&form);
     let now = state.clock.now();
     let blank = blank_station(signed.staff.role, now);
     let checked = {
         let snapshot = state.snapshot.load();
-        fields.apply(&blank, signed.staff.role, &snapshot)
+        parse_fields(&fields, &blank, signed.staff.role, &snapshot)
     };
     match checked {
         Ok(station) => {
@@ -633,17 +454,16 @@ pub async fn save(
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
-    let fields = StationForm::from_form(&form);
+    let fields = fields_from_form(&form);
     if fields.updated_at != before.updated_at.to_string() {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
     }
     let checked = {
         let snapshot = state.snapshot.load();
-        fields.apply(&before, signed.staff.role, &snapshot)
+        parse_fields(&fields, &before, signed.staff.role, &snapshot)
     };
     match checked {
         Ok(after) => commit(&state, &signed.staff, &before, &after, "edit", "saved").await,
@@ -664,9 +484,8 @@ pub async fn set_status(
     lang: Lang,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let mut after = before.clone();
     // Only a revoked station keeps why and when.
@@ -693,7 +512,7 @@ pub async fn set_status(
                 Err(e) => {
                     let problem = if e == TextError::Empty { "revoke_reason" } else { e.key() };
                     let csrf = Csrf::for_request(&req, &state);
-                    let fields = StationForm::from_station(&before);
+                    let fields = StationFields::from_station(&before);
                     let mut page = edit_page(
                         &req,
                         lang,
@@ -727,12 +546,10 @@ pub async fn set_status(
 #[post("/admin/stations/{id}/honours")]
 pub async fn honour(
     state: web::Data<AppState>,
-    req: HttpRequest,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let before = station_for(&state, &signed.staff, &id).await?;
     let level = HonourLevel::parse(form.get("level")).ok_or_else(|| bad("level", form.get("level")))?;
     let year = form

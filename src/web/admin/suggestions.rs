@@ -15,7 +15,7 @@ use crate::store::{Answered, Suggestion};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 use crate::web::public::stations::Choice;
@@ -132,10 +132,9 @@ pub async fn send_answer(
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = suggestion_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let g = state.store.suggestion_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let text = match multi_line(form.get("answer"), MAX_ANSWER_CHARS) {
         Ok(t) if !form.bad_utf8 => t,

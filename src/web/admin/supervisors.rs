@@ -14,7 +14,7 @@ use crate::domain::supervisor::Supervisor;
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 use crate::web::public::stations::Choice;
@@ -121,9 +121,8 @@ pub async fn invite(
     lang: Lang,
     state: web::Data<AppState>,
     signed: SignedIn,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let role = signed.staff.role;
     let mut districts = Vec::new();
     for raw in form.all("district") {
@@ -154,13 +153,11 @@ pub async fn invite(
 /// Suspends a supervisor (their sessions end at once) or lifts the suspension.
 #[post("/admin/supervisors/{id}/status")]
 pub async fn set_status(
-    req: HttpRequest,
     state: web::Data<AppState>,
     signed: SignedIn,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
     let supervisor = state.store.supervisor(id).await?.ok_or(AppError::NotFound)?;
     if !supervisor.managed_by(signed.staff.role) {

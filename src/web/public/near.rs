@@ -61,24 +61,31 @@ fn coordinate(name: &str, raw: &str, range: f64) -> Result<f64, ParamError> {
         .ok_or_else(|| ParamError::new(name, raw, Problem::BadCoordinate))
 }
 
+/// The position a query gives (`lat`, `lon` and an optional `datum`), in WGS-84;
+/// `None` without one. Half a position or a number out of range is refused.
+pub fn position_param(pairs: &[(String, String)]) -> Result<Option<LatLon>, ParamError> {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let datum = match get("datum") {
+        None | Some("") => Datum::Wgs84,
+        Some(raw) => Datum::parse(raw).ok_or_else(|| ParamError::new("datum", raw, Problem::BadCoordinate))?,
+    };
+    match (get("lat"), get("lon")) {
+        (Some(lat), Some(lon)) => {
+            let p = LatLon { lat: coordinate("lat", lat, 90.0)?, lon: coordinate("lon", lon, 180.0)? };
+            Ok(Some(to_wgs84(p, datum)))
+        }
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ParamError::new("lon", "", Problem::Missing)),
+        (None, Some(_)) => Err(ParamError::new("lat", "", Problem::Missing)),
+    }
+}
+
 #[get("/near")]
 pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
     let pairs = parse_pairs(req.query_string())?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let all = matches!(get("all"), Some("1"));
-    let datum = match get("datum") {
-        None | Some("") => Datum::Wgs84,
-        Some(raw) => Datum::parse(raw).ok_or_else(|| ParamError::new("datum", raw, Problem::BadCoordinate))?,
-    };
-    let position = match (get("lat"), get("lon")) {
-        (Some(lat), Some(lon)) => {
-            let p = LatLon { lat: coordinate("lat", lat, 90.0)?, lon: coordinate("lon", lon, 180.0)? };
-            Some(to_wgs84(p, datum))
-        }
-        (None, None) => None,
-        (Some(_), None) => return Err(ParamError::new("lon", "", Problem::Missing).into()),
-        (None, Some(_)) => return Err(ParamError::new("lat", "", Problem::Missing).into()),
-    };
+    let position = position_param(&pairs)?;
     let snapshot = state.snapshot.load();
     let now = state.clock.now();
     // The list's filters; open now unless asked otherwise.

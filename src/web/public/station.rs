@@ -45,6 +45,8 @@ pub struct StationPage {
     notes: Vec<NoteView>,
     notes_total: usize,
     closed_warning: Option<String>,
+    /// An open warning card: "整改中".
+    rectifying: bool,
     name: String,
     district: &'static str,
     district_code: u32,
@@ -244,6 +246,7 @@ pub fn build(
         notes: station_notes.map(|n| n.published.iter().map(|f| NoteView::new(lang, f)).collect()).unwrap_or_default(),
         notes_total: station_notes.map(|n| n.published_total).unwrap_or_default(),
         closed_warning,
+        rectifying: snapshot.is_rectifying(id),
         name: s.name.clone(),
         district: s.district.name(lang.is_zh()),
         district_code: s.district.code,

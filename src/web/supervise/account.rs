@@ -1,4 +1,4 @@
-//! A supervisor joins from an invite link, signs in and out.
+//! A supervisor joins from an invite link, signs in and out, changes their password.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -10,12 +10,12 @@ use crate::domain::supervisor::{Occupation, Supervisor};
 use crate::domain::text::{Phone, single_line};
 use crate::store::{NewSupervisor, SupervisorInvite};
 use crate::web::AppState;
-use crate::web::admin::account::{hash, limit_login, verify_login};
+use crate::web::admin::account::{hash, limit_login, new_password, verify_login};
 use crate::web::admin::supervisors::district_names;
 use crate::web::admin::{param, query_pairs, see_other};
 use crate::web::auth::{Supervising, clear_supervisor_cookie, supervisor_cookie};
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 use crate::web::public::stations::Choice;
@@ -64,9 +64,8 @@ pub async fn login(
     req: HttpRequest,
     lang: Lang,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let next = safe_next(form.get("next"));
     let username = form.get("username").trim().to_ascii_lowercase();
     let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
@@ -91,13 +90,7 @@ pub async fn login(
 }
 
 #[post("/supervise/logout")]
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    me: Supervising,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    checked_form(&req, &state, &body)?;
+pub async fn logout(state: web::Data<AppState>, me: Supervising, _form: Posted) -> Result<HttpResponse, AppError> {
     state.store.close_supervisor_session(&me.token).await?;
     let mut res = see_other("/supervise/login");
     res.add_cookie(&clear_supervisor_cookie(&state)).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -192,9 +185,8 @@ pub async fn join(
     lang: Lang,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let invite = live_invite(&state, &token).await?;
     let mut errors: Vec<(&'static str, &'static str)> = Vec::new();
     let username = check_username(form.get("username")).map_err(|e| errors.push(("username", e))).ok();
@@ -239,4 +231,54 @@ pub async fn join(
     let messages = errors.into_iter().map(|(f, key)| (f, lang.t(&format!("staff.{key}")).into_owned())).collect();
     let (_, page) = join_page(&req, lang, &state, token.into_inner(), &invite, Some(&form), messages);
     html_page(StatusCode::BAD_REQUEST, &page)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervise/password.html")]
+struct PasswordPage {
+    ctx: PageCtx,
+    me: super::SuperviseCtx,
+    error: Option<String>,
+}
+
+#[get("/supervise/password")]
+pub async fn password_form(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+) -> Result<impl Responder, AppError> {
+    let csrf = Csrf::for_request(&req, &state);
+    let page = PasswordPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        me: super::SuperviseCtx::new(&req, lang, &me, &csrf),
+        error: None,
+    };
+    Ok(csrf.apply(page))
+}
+
+/// A new password; the supervisor's other sessions end (a lost phone is signed out).
+#[post("/supervise/password")]
+pub async fn change_password(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    me: Supervising,
+    form: Posted,
+) -> Result<HttpResponse, AppError> {
+    let stored = state.store.supervisor_password(me.supervisor.id).await?;
+    let hashed = match new_password(&state, &form, stored).await? {
+        Ok(hashed) => hashed,
+        Err(key) => {
+            let csrf = Csrf::for_request(&req, &state);
+            let page = PasswordPage {
+                ctx: PageCtx::new(&req, lang, &state),
+                me: super::SuperviseCtx::new(&req, lang, &me, &csrf),
+                error: Some(lang.t(&format!("staff.{key}")).into_owned()),
+            };
+            return html_page(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    state.store.set_supervisor_password(me.supervisor.id, &hashed, &me.token).await?;
+    Ok(see_other("/supervise/password?done=password"))
 }

@@ -14,7 +14,7 @@ use crate::web::AppState;
 use crate::web::admin::followups::{FollowupView, change, followup_id, history};
 use crate::web::auth::Supervising;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
+use crate::web::forms::{Csrf, FormData, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, html_page};
 
@@ -83,10 +83,9 @@ pub async fn add_note(
     state: web::Data<AppState>,
     me: Supervising,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = followup_id(&id)?;
-    let form = checked_form(&req, &state, &body)?;
     let f = state.store.own_followup(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
     match form.get("status") {
         "" | "fixed" => {}

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::SuperviseCtx;
 use super::report::ReportView;
 use super::suggestion::SuggestionView;
+use crate::domain::geo::distance_m;
 use crate::domain::supervisor::Supervisor;
 use crate::snapshot::{Entry, Snapshot};
 use crate::web::AppState;
@@ -18,7 +19,8 @@ use crate::web::auth::Supervising;
 use crate::web::error::AppError;
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, distance_text};
+use crate::web::public::near::position_param;
 
 /// Stations per page of the home list.
 pub const STATIONS_PAGE: usize = 20;
@@ -31,6 +33,8 @@ pub struct StationRow {
     /// "从未核实" or "上次核实 2025-10-01（47天前）".
     pub checked: String,
     pub never: bool,
+    /// "1.2 公里" from the phone's position, when it gave one.
+    pub distance: Option<String>,
 }
 
 /// The public stations `supervisor` checks, longest since last checked first
@@ -58,6 +62,8 @@ struct HomePage {
     ctx: PageCtx,
     me: SuperviseCtx,
     stations: Vec<StationRow>,
+    /// The phone gave its position: distances are shown.
+    located: bool,
     total: usize,
     page: usize,
     pages: usize,
@@ -79,6 +85,7 @@ pub async fn page(
 ) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)? as usize;
+    let position = position_param(&pairs)?;
     let today = state.clock.today();
     let snapshot = state.snapshot.load();
     let all = stations_to_check(&snapshot, &me.supervisor);
@@ -96,6 +103,7 @@ pub async fn page(
                 place: format!("{} · {}", s.district.name(lang.is_zh()), s.address),
                 checked: checked_text(lang, today, s.verified_on),
                 never: s.verified_on.is_none(),
+                distance: position.map(|p| distance_text(lang, distance_m(p, s.position))),
             }
         })
         .collect();
@@ -115,12 +123,15 @@ pub async fn page(
         .iter()
         .map(|g| SuggestionView::new(lang, &state, g))
         .collect();
-    let link = |p: usize| format!("/supervise?page={}", p + 1);
+    // Pages keep the position, so distances stay on the next page.
+    let at = position.map(|p| format!("&lat={:.6}&lon={:.6}", p.lat, p.lon)).unwrap_or_default();
+    let link = |p: usize| format!("/supervise?page={}{at}", p + 1);
     let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
         ctx: PageCtx::new(&req, lang, &state),
         me: SuperviseCtx::new(&req, lang, &me, &csrf),
         stations,
+        located: position.is_some(),
         total,
         page: page + 1,
         pages,

@@ -22,6 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(account::login_form)
         .service(account::login)
         .service(account::logout)
+        .service(account::password_form)
+        .service(account::change_password)
         .service(account::join_form)
         .service(account::join)
         .service(home::page)
@@ -37,7 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
-const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested"];
+const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested", "password"];
 
 /// What every supervisor page shows around its content.
 pub struct SuperviseCtx {

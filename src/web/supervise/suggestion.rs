@@ -15,7 +15,7 @@ use crate::web::AppState;
 use crate::web::admin::{param, query_pairs, see_other};
 use crate::web::auth::Supervising;
 use crate::web::error::AppError;
-use crate::web::forms::{Csrf, checked_form};
+use crate::web::forms::{Csrf, Posted};
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, date_time, html_page};
 
@@ -168,9 +168,8 @@ pub async fn submit(
     lang: Lang,
     state: web::Data<AppState>,
     me: Supervising,
-    body: web::Bytes,
+    form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let form = checked_form(&req, &state, &body)?;
     let submission = form.get("submission").to_string();
     let sid = me.supervisor.id;
     // A retry of a form that was stored (its 303 lost on the way) finds its suggestion.
