@@ -136,13 +136,9 @@ fn is_urlencoded(req: &HttpRequest) -> bool {
 }
 
 /// A posted form whose CSRF token matched: the only way a handler reads a
-/// URL-encoded body. Put it after the role guard ([`SignedIn`], [`Admin`],
-/// [`Supervising`]) in a handler's arguments, so the body is read only for someone
-/// who may post there.
-///
-/// [`SignedIn`]: super::auth::SignedIn
-/// [`Admin`]: super::auth::Admin
-/// [`Supervising`]: super::auth::Supervising
+/// URL-encoded body (at most the app's `PayloadConfig` limit). actix-web runs a
+/// handler's extractors side by side, so a request that fails both its role guard
+/// and its token may be refused for either.
 pub struct Posted(pub FormData);
 
 impl std::ops::Deref for Posted {

@@ -68,6 +68,7 @@ async fn two_failed_inspections_give_a_yellow_card_that_turns_red_after_its_dead
     assert_eq!(decide(&staff, second, &[("action", "accept")]).await.status().as_u16(), 303);
 
     let (_, html) = staff.page("/admin/cards").await;
+    assert_clean_frame(&html);
     assert_eq!(count(&html, "li.card"), 1);
     assert_eq!(text(&html, "li.card .card-badge"), "黄牌");
     assert_eq!(text(&html, "li.card a strong"), "丰台好站");
@@ -138,7 +139,9 @@ async fn two_failed_inspections_give_a_yellow_card_that_turns_red_after_its_dead
     // Lifting again changes nothing; another district's staff do not see it; a bad filter is refused.
     let res = admin.post(&path, &[("csrf", csrf.as_str()), ("note", "再次")]).await;
     assert_eq!(location(&res), "/admin/cards?done=nothing");
-    assert_eq!(staff_later.post(&path, &[("csrf", csrf.as_str()), ("note", "x")]).await.status().as_u16(), 404);
+    let district_csrf = staff_later.csrf("/admin/cards").await;
+    let res = staff_later.post(&path, &[("csrf", district_csrf.as_str()), ("note", "x")]).await;
+    assert_eq!(res.status().as_u16(), 404, "lifting is for city administrators");
     assert_eq!(admin.page("/admin/cards?show=all").await.0, 400);
     assert_eq!(
         admin.post("/admin/cards/99999/lift", &[("csrf", csrf.as_str()), ("note", "x")]).await.status().as_u16(),

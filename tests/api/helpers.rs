@@ -180,3 +180,12 @@ pub fn seed_id(app: &TestApp, prefix: &str) -> i64 {
         .map(|e| e.station.id)
         .unwrap_or_else(|| panic!("no seed station {prefix}"))
 }
+
+/// No markup spilled into the page's frame: the title is text and the body's class
+/// is a list of class names (a template block closed in the wrong place shows here).
+pub fn assert_clean_frame(html: &Html) {
+    let title = text(html, "title");
+    assert!(!title.contains('<') && !title.contains('>'), "title: {title}");
+    let class = attr(html, "body", "class");
+    assert!(class.chars().all(|c| c.is_ascii_alphanumeric() || " -_".contains(c)), "body class: {class}");
+}

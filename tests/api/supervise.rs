@@ -313,6 +313,7 @@ pub async fn supervisor_id(app: &TestApp, username: &str) -> i64 {
 pub async fn report_form(supervisor: &Browser, station: i64) -> Vec<(String, String)> {
     let (status, html) = supervisor.page(&format!("/supervise/stations/{station}/report")).await;
     assert_eq!(status, 200);
+    assert_clean_frame(&html);
     let mut pairs = form_pairs(&html, "form.report-form");
     for (k, v) in [
         ("visited_at", "2025-11-17T09:30"),
@@ -846,6 +847,7 @@ async fn a_supervisor_changes_their_password_and_other_phones_are_signed_out() {
 
     let (status, html) = supervisor.page("/supervise/password").await;
     assert_eq!(status, 200);
+    assert_clean_frame(&html);
     assert_eq!(attr(&html, ".supervise-bar a[href='/supervise/password']", "href"), "/supervise/password");
     let csrf = attr(&html, "form.stack input[name=csrf]", "value");
     let post = |current: &'static str, new: &'static str, again: &'static str| {
@@ -897,6 +899,7 @@ async fn the_home_shows_distances_when_the_phone_gives_a_position() {
     let staff = signed_in_fengtai(&app).await;
     let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
     let (_, html) = supervisor.page("/supervise").await;
+    assert_clean_frame(&html);
     assert_eq!(count(&html, ".sv-distance"), 0);
     assert_eq!(attr(&html, "a.show-distance", "data-locate-to"), "/supervise");
     let position = app.state.snapshot.load().get(near).unwrap().station.position;
@@ -939,6 +942,7 @@ async fn a_photo_of_an_accepted_report_becomes_the_door_photo() {
 
     assert_eq!(decide(&staff, id, &[("action", "accept")]).await.status().as_u16(), 303);
     let (_, review) = staff.page(&format!("/admin/reports/{id}")).await;
+    assert_clean_frame(&review);
     assert_eq!(attr(&review, "section.use-photos form", "action"), use_path);
     // Bad kind, another district's staff, a photo not of this report: refused.
     assert_eq!(staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "roof")]).await.status().as_u16(), 400);

@@ -915,3 +915,86 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
     })
     .await;
 }
+
+/// A city administrator on a 360 px phone: the warning cards fit, the red card's
+/// revocation link and the lift form are reachable; the public page says 整改中.
+#[tokio::test]
+async fn warning_cards_fit_a_phone() {
+    use yizhan::domain::facility::{Facility, FacilitySet};
+    use yizhan::domain::inspection::{NewReport, OpenAsListed};
+    use yizhan::domain::staff::Role;
+    use yizhan::store::{CardProblem, NewSupervisor, Review};
+    let Some(chromedriver) = chromedriver("warning_cards_fit_a_phone") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let station =
+        bench.app.add(vec![station("丰台一直关门的驿站", 110106, 39.85, 116.29, &["water", "seats"])]).await[0];
+    let state = bench.app.state.clone();
+    let now = state.clock.now();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    state.store.create_staff("wang", "王丽", &hash, Role::CityAdmin, now).await.expect("staff").expect("new");
+    let admin = state.store.all_staff().await.expect("staff").remove(0);
+    let fengtai = yizhan::domain::district::District::parse("110106").expect("丰台");
+    state.store.create_supervisor_invite("t-cards", &[fengtai], admin.id, now, 3600).await.expect("invite");
+    let new = NewSupervisor {
+        username: "zhangsan".into(),
+        display_name: "张三".into(),
+        password_hash: hash.clone(),
+        phone: "13800138000".into(),
+        occupation: yizhan::domain::supervisor::Occupation::Rider,
+    };
+    let supervisor = state.store.accept_supervisor_invite("t-cards", &new, now).await.expect("join").expect("joined");
+    let mut checked = FacilitySet::default();
+    checked.insert(Facility::Water);
+    checked.insert(Facility::Seats);
+    for (i, days) in [5, 2].into_iter().enumerate() {
+        let report = NewReport {
+            visited_at: now - days * 86_400,
+            open: OpenAsListed::No,
+            sign_visible: true,
+            staffed: false,
+            checked,
+            missing: FacilitySet::default(),
+            broken: FacilitySet::default(),
+            cleanliness: 3,
+            notes: "门锁着".into(),
+            show_name: false,
+        };
+        let (id, _) = state
+            .store
+            .submit_report(supervisor.id, station, &report, &format!("cards-{i}"), now)
+            .await
+            .expect("report")
+            .expect("stored");
+        state.store.review_report(id, &Review::Accept, None, &admin, now).await.expect("accepted");
+    }
+    let problem = CardProblem { failed_inspections: "黄牌：两次检查不合格", closed_reports: "黄牌" };
+    let today = state.clock.today();
+    state.store.raise_card_if_due(station, &problem, &admin, today, now).await.expect("card").expect("raised");
+    // A month and a day later it is red.
+    let later = today + chrono::Days::new(31);
+    state.store.escalate_cards(later, now + 31 * 86_400).await.expect("escalate");
+    state.reload_snapshot().await.expect("reload");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
+        goto(&c, &format!("{base}/stations/{station}")).await;
+        assert_eq!(text(&c, ".rectifying").await, "整改中");
+        goto(&c, &format!("{base}/admin/login")).await;
+        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
+        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
+        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
+        wait_for(&c, ".admin-bar").await;
+        goto(&c, &format!("{base}/admin/cards")).await;
+        wait_for(&c, "li.card").await;
+        assert_eq!(text(&c, "li.card .card-badge").await, "红牌");
+        find(&c, "details.lift summary").await.click().await.expect("open the lift form");
+        keep_screenshot(&c, "warning-cards").await;
+        let v = c
+            .execute(NARROW_CHECK_JS, vec!["li.card a, li.card summary, li.card button, li.card textarea".into()])
+            .await
+            .expect("measure");
+        assert!(v["scroll"].as_u64().unwrap_or(9999) <= 360, "the cards page scrolls sideways: {v}");
+        assert_eq!(v["small"].as_array().map(Vec::len), Some(0), "controls smaller than 24×24: {v}");
+    })
+    .await;
+}
