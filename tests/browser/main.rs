@@ -895,7 +895,14 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
 
         // Its photo becomes the station's door photo.
         find(&c, "section.use-photos button[value=door]").await.click().await.expect("use as door photo");
-        wait_for(&c, ".flash").await;
+        // The accept's flash is on the page already: wait for the answer's address.
+        let done = format!("/admin/reports/{id}?done=photo_added");
+        let mut waited = 0;
+        while path_and_query(&c).await != done {
+            assert!(waited < 100, "no answer to the photo form: {}", path_and_query(&c).await);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            waited += 1;
+        }
 
         // The public page says who checked it, and when, under the door photo.
         goto(&c, &format!("{base}/stations/{station}")).await;
