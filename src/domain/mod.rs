@@ -10,6 +10,7 @@ pub mod filter;
 pub mod followup;
 pub mod geo;
 pub mod hours;
+pub mod hours_zh;
 pub mod inspection;
 pub mod photo;
 pub mod staff;
