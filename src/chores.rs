@@ -1,6 +1,7 @@
-//! Work that falls due with time rather than with a request: warning cards past
-//! their deadline turn red. Every instance runs it; each step is one conditional
-//! update, so several instances do it once.
+//! Work that falls due with time rather than with a request: stations closed until
+//! a day reopen on that day, warning cards past their deadline turn red. Every
+//! instance runs it; each step is one conditional update, so several instances do
+//! it once.
 
 use std::time::Duration;
 
@@ -15,6 +16,11 @@ pub fn spawn(store: Store, clock: Clock, interval: Duration) -> tokio::task::Joi
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            match store.reopen_due(clock.today(), clock.now()).await {
+                Ok(reopened) if !reopened.is_empty() => tracing::info!(?reopened, "stations reopened on their date"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "stations not reopened"),
+            }
             match store.escalate_cards(clock.today(), clock.now()).await {
                 Ok(turned) if !turned.is_empty() => tracing::info!(?turned, "warning cards turned red"),
                 Ok(_) => {}

@@ -33,6 +33,30 @@ pub enum Command {
         #[command(subcommand)]
         action: HolidaysCommand,
     },
+    /// Import a station ledger (.xlsx, .xls or .csv): every line's outcome, then all
+    /// rows or none.
+    Import {
+        file: std::path::PathBuf,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Every row must be in this district (code, e.g. 110106).
+        #[arg(long)]
+        district: Option<String>,
+        /// A CSV's encoding (utf8 or gbk); detected when not given.
+        #[arg(long)]
+        encoding: Option<String>,
+    },
+    /// Export the station ledger to FILE (.xlsx or .csv) in the import's columns.
+    Export {
+        file: std::path::PathBuf,
+        /// Only this district (code, e.g. 110106).
+        #[arg(long)]
+        district: Option<String>,
+        /// CSV encoding: utf8 (with BOM, the default) or gbk.
+        #[arg(long)]
+        encoding: Option<String>,
+    },
     /// Add N realistic fake stations (marked synthetic) for benchmarks.
     GenSynthetic {
         #[arg(long)]

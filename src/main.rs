@@ -3,6 +3,8 @@ use tracing_subscriber::EnvFilter;
 
 use yizhan::clock::Clock;
 use yizhan::config::{Cli, Command, HolidaysCommand};
+use yizhan::domain::district::District;
+use yizhan::sheet::Encoding;
 use yizhan::startup::{Application, prepare_database};
 
 #[tokio::main]
@@ -120,6 +122,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
+        Command::Import { file, dry_run, district, encoding } => {
+            let store = prepare_database(&cli.config, &clock).await?;
+            let district = district_arg(district.as_deref())?;
+            let encoding = encoding_arg(encoding.as_deref())?;
+            let mut out = std::io::stdout();
+            let done =
+                yizhan::ledger::import_command(&store, &clock, &file, dry_run, district, encoding, &mut out).await?;
+            if done == yizhan::ledger::CommandResult::Refused {
+                return Err("nothing imported".into());
+            }
+        }
+        Command::Export { file, district, encoding } => {
+            let store = prepare_database(&cli.config, &clock).await?;
+            let district = district_arg(district.as_deref())?;
+            let encoding = encoding_arg(encoding.as_deref())?;
+            let n = yizhan::ledger::export_command(&store, &clock, &file, district, encoding).await?;
+            println!("{n} stations written to {}", file.display());
+        }
         Command::GenSynthetic { count, seed } => {
             let store = prepare_database(&cli.config, &clock).await?;
             let streets = store.streets().await?;
@@ -130,4 +150,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+fn district_arg(raw: Option<&str>) -> Result<Option<&'static District>, Box<dyn std::error::Error>> {
+    raw.map(|r| District::parse(r).ok_or_else(|| format!("--district {r}: not a Beijing district code").into()))
+        .transpose()
+}
+
+fn encoding_arg(raw: Option<&str>) -> Result<Option<Encoding>, Box<dyn std::error::Error>> {
+    match raw {
+        None => Ok(None),
+        Some("utf8" | "utf-8" | "UTF-8") => Ok(Some(Encoding::Utf8)),
+        Some("gbk" | "GBK" | "gb18030" | "GB18030") => Ok(Some(Encoding::Gbk)),
+        Some(other) => Err(format!("--encoding {other}: utf8 or gbk").into()),
+    }
 }

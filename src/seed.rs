@@ -148,6 +148,8 @@ fn stations_of(name: &'static str, streets: &[Street]) -> Result<Vec<Station>, S
                 .collect::<Result<Vec<_>, StoreError>>()?;
             Ok(Station {
                 id: 0,
+                code: String::new(),
+                ledger_id: None,
                 name: s.name,
                 district,
                 street_code,

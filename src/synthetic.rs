@@ -135,6 +135,8 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
         };
         out.push(Station {
             id: 0,
+            code: String::new(),
+            ledger_id: None,
             name: format!("{street_name}{host_word}{}{}{}", words.suffix, n + 1, words.marker),
             district,
             street_code: street.map(|s| s.code.clone()),

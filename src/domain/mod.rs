@@ -12,6 +12,7 @@ pub mod geo;
 pub mod hours;
 pub mod hours_zh;
 pub mod inspection;
+pub mod ledger;
 pub mod photo;
 pub mod staff;
 pub mod station;

@@ -109,6 +109,11 @@ pub struct Honour {
 #[derive(Debug, Clone)]
 pub struct Station {
     pub id: i64,
+    /// The public code (BJ-110106-0042), given once when the station is stored and
+    /// never changed, even if the station moves to another district; "" before.
+    pub code: String,
+    /// The union's own number for the station in its ledger (站点编号), if it has one.
+    pub ledger_id: Option<String>,
     pub name: String,
     pub district: &'static District,
     pub street_code: Option<String>,
@@ -174,6 +179,7 @@ impl Station {
             _ => (String::new(), String::new()),
         };
         vec![
+            ("ledger_id", self.ledger_id.clone().unwrap_or_default()),
             ("name", self.name.clone()),
             ("district", self.district.code.to_string()),
             ("street", self.street_code.clone().unwrap_or_default()),

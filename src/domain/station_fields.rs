@@ -20,8 +20,10 @@ pub type FieldProblem = (&'static str, &'static str);
 
 /// A station's fields as text, as a person typed them (the staff form, a supervisor's
 /// proposal, a ledger row): to check, and to draw again with its errors.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StationFields {
+    /// The union's own ledger number (站点编号); "" for none.
+    pub ledger_id: String,
     pub name: String,
     pub district: String,
     pub street: String,
@@ -52,6 +54,7 @@ impl StationFields {
     /// The fields of a stored station, as the form shows them.
     pub fn from_station(s: &Station) -> StationFields {
         StationFields {
+            ledger_id: s.ledger_id.clone().unwrap_or_default(),
             name: s.name.clone(),
             district: s.district.code.to_string(),
             street: s.street_code.clone().unwrap_or_default(),
@@ -88,6 +91,10 @@ impl StationFields {
     ) -> Result<Station, Vec<FieldProblem>> {
         let mut errors: Vec<FieldProblem> = Vec::new();
         let mut s = base.clone();
+        s.ledger_id = match self.ledger_id.trim() {
+            "" => None,
+            raw => single_line(raw, 40).map_err(|e| errors.push(("ledger_id", e.key()))).ok(),
+        };
         match single_line(&self.name, 100) {
             Ok(v) => s.name = v,
             Err(e) => errors.push(("name", e.key())),

@@ -34,6 +34,8 @@ mod tests {
     fn station(id: i64, lat: f64, hours: &str, status: Status) -> Station {
         Station {
             id,
+            code: String::new(),
+            ledger_id: None,
             name: format!("站{id}"),
             district: District::by_code(110101).unwrap(),
             street_code: None,

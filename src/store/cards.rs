@@ -260,6 +260,16 @@ impl Store {
     /// for revocation), audited as the system; one conditional update, so several
     /// instances turn each card once. The cards turned.
     pub async fn escalate_cards(&self, today: NaiveDate, now: i64) -> Result<Vec<i64>, StoreError> {
+        // Looked for first: a write (even of no row) would take SQLite's write lock
+        // on every staff page and every minute on every instance.
+        let due =
+            sqlx::query("SELECT id FROM cards WHERE closed_at IS NULL AND level = 'yellow' AND deadline < $1 LIMIT 1")
+                .bind(today.format("%Y-%m-%d").to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
             "UPDATE cards SET level = 'red', red_at = $2 WHERE closed_at IS NULL AND level = 'yellow' \

@@ -6,6 +6,7 @@ mod cards;
 mod feedback;
 mod figures;
 mod followups;
+mod imports;
 mod inspections;
 mod photos;
 mod reference;
@@ -18,6 +19,7 @@ pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use figures::DistrictWork;
 pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
+pub use imports::{ImportRecord, Imported, KeptUpload};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{
     DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, PhotoSource, REPORT_PHOTOS, ReportPhoto, StationPhoto,

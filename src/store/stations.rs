@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 31] = [
+const PACKED: [&str; 33] = [
     "lat",
     "lon",
     "area_m2",
@@ -53,6 +53,8 @@ const PACKED: [&str; 31] = [
     "verified_by",
     "verified_name",
     "unavailable",
+    "ledger_id",
+    "code",
 ];
 
 /// The columns of [`PACKED`], in its order.
@@ -89,6 +91,8 @@ struct Packed(
     String,
     Option<String>,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -98,7 +102,7 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 30;
+const INSERT_COLUMNS: usize = 31;
 
 /// Rows a multi-row INSERT carries: 500 × 30 values stays under every backend's parameter limit.
 const INSERT_BATCH: usize = 500;
@@ -173,6 +177,8 @@ fn station_from_packed(
         verified_by,
         verified_name,
         unavailable,
+        ledger_id,
+        code,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
@@ -210,6 +216,8 @@ fn station_from_packed(
     };
     Ok(Some(Station {
         id,
+        code: code.unwrap_or_default(),
+        ledger_id,
         name,
         district,
         street_code,
@@ -236,6 +244,101 @@ fn station_from_packed(
         created_at,
         updated_at,
     }))
+}
+
+/// Adds stations (their `id` is ignored) with their honours in `tx`; the new ids in order.
+pub(super) async fn insert_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    stations: &[Station],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(stations.len());
+    let mut holiday_flags: HashMap<&str, bool> = HashMap::new();
+    // Honours need each station's id, so stations that carry them go one row at a time.
+    let batch = if stations.iter().any(|s| !s.honours.is_empty()) { 1 } else { INSERT_BATCH };
+    for chunk in stations.chunks(batch) {
+        // Numbered placeholders ($1, $2, …) work on both backends through `Any`.
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cols: Vec<String> = (1..=INSERT_COLUMNS)
+                    .map(|c| match c {
+                        AREA_COLUMN => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
+                        _ => format!("${}", r * INSERT_COLUMNS + c),
+                    })
+                    .collect();
+                format!("({})", cols.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
+             host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
+             services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
+             works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable, ledger_id) \
+             VALUES {} RETURNING id",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            // The stored flag mirrors the hours text (the one truth), for readers of the table.
+            let holiday_open = match &s.hours {
+                Some(h) => *holiday_flags.entry(h.raw()).or_insert_with(|| h.opens_on_holidays()),
+                None => false,
+            };
+            let (reason, until) = match &s.status {
+                Status::TemporarilyClosed { reason, until } => {
+                    (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
+                }
+                _ => (None, None),
+            };
+            query = query
+                .bind(s.name.clone())
+                .bind(s.district.code.to_string())
+                .bind(s.street_code.clone())
+                .bind(s.address.clone())
+                .bind(s.position.lat)
+                .bind(s.position.lon)
+                .bind(s.precision.key())
+                .bind(s.host.key())
+                .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
+                .bind(i64::from(holiday_open))
+                .bind(s.contact_name.clone())
+                .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(s.area_m2.map(area_text))
+                .bind(s.facilities.bits())
+                .bind(Audience::to_bits(&s.audiences))
+                .bind(s.services.clone())
+                .bind(s.status.key())
+                .bind(reason)
+                .bind(until)
+                .bind(s.description.clone())
+                .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(i64::from(s.synthetic))
+                .bind(now)
+                .bind(now)
+                .bind(i64::from(s.works_makeup_days))
+                .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
+                .bind(s.revocation.as_ref().map(|r| r.at))
+                .bind(s.verified_by.key())
+                .bind(s.verified_by.name().map(str::to_string))
+                .bind(s.unavailable.bits())
+                .bind(s.ledger_id.clone());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.push(row.try_get::<i64, _>(0)?);
+        }
+    }
+    for (station, id) in stations.iter().zip(&ids) {
+        for h in &station.honours {
+            sqlx::query("INSERT INTO honours (station_id, level, year, title) VALUES ($1, $2, $3, $4)")
+                .bind(*id)
+                .bind(h.level.key())
+                .bind(i64::from(h.year))
+                .bind(&h.title)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(ids)
 }
 
 impl Store {
@@ -318,91 +421,7 @@ impl Store {
     /// and bumps the data version. Returns the new ids in order.
     pub async fn insert_stations(&self, stations: &[Station], now: i64) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut ids = Vec::with_capacity(stations.len());
-        let mut holiday_flags: HashMap<&str, bool> = HashMap::new();
-        // Honours need each station's id, so stations that carry them go one row at a time.
-        let batch = if stations.iter().any(|s| !s.honours.is_empty()) { 1 } else { INSERT_BATCH };
-        for chunk in stations.chunks(batch) {
-            // Numbered placeholders ($1, $2, …) work on both backends through `Any`.
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|r| {
-                    let cols: Vec<String> = (1..=INSERT_COLUMNS)
-                        .map(|c| match c {
-                            AREA_COLUMN => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
-                            _ => format!("${}", r * INSERT_COLUMNS + c),
-                        })
-                        .collect();
-                    format!("({})", cols.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
-                 host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
-                 services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-                 works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable) \
-                 VALUES {} RETURNING id",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for s in chunk {
-                // The stored flag mirrors the hours text (the one truth), for readers of the table.
-                let holiday_open = match &s.hours {
-                    Some(h) => *holiday_flags.entry(h.raw()).or_insert_with(|| h.opens_on_holidays()),
-                    None => false,
-                };
-                let (reason, until) = match &s.status {
-                    Status::TemporarilyClosed { reason, until } => {
-                        (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
-                    }
-                    _ => (None, None),
-                };
-                query = query
-                    .bind(s.name.clone())
-                    .bind(s.district.code.to_string())
-                    .bind(s.street_code.clone())
-                    .bind(s.address.clone())
-                    .bind(s.position.lat)
-                    .bind(s.position.lon)
-                    .bind(s.precision.key())
-                    .bind(s.host.key())
-                    .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-                    .bind(i64::from(holiday_open))
-                    .bind(s.contact_name.clone())
-                    .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-                    .bind(s.area_m2.map(area_text))
-                    .bind(s.facilities.bits())
-                    .bind(Audience::to_bits(&s.audiences))
-                    .bind(s.services.clone())
-                    .bind(s.status.key())
-                    .bind(reason)
-                    .bind(until)
-                    .bind(s.description.clone())
-                    .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
-                    .bind(i64::from(s.synthetic))
-                    .bind(now)
-                    .bind(now)
-                    .bind(i64::from(s.works_makeup_days))
-                    .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
-                    .bind(s.revocation.as_ref().map(|r| r.at))
-                    .bind(s.verified_by.key())
-                    .bind(s.verified_by.name().map(str::to_string))
-                    .bind(s.unavailable.bits());
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                ids.push(row.try_get::<i64, _>(0)?);
-            }
-        }
-        for (station, id) in stations.iter().zip(&ids) {
-            for h in &station.honours {
-                sqlx::query("INSERT INTO honours (station_id, level, year, title) VALUES ($1, $2, $3, $4)")
-                    .bind(*id)
-                    .bind(h.level.key())
-                    .bind(i64::from(h.year))
-                    .bind(&h.title)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        let ids = insert_in(&mut tx, stations, now).await?;
         sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids)
@@ -617,6 +636,28 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let Some((old, new)) = before.diff(after) else { return Ok(true) };
+        if !update_in(tx, before, after, (&old, &new), action, staff_id, now).await? {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+        Ok(true)
+    }
+}
+
+/// Writes `after` over `before` in `tx` with its audit row (`changes`: the fields
+/// before and after), unless someone changed the station since `before` was read
+/// (`Ok(false)`). The data version is the caller's to bump.
+pub(super) async fn update_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    before: &Station,
+    after: &Station,
+    changes: (&serde_json::Value, &serde_json::Value),
+    action: &str,
+    staff_id: Option<i64>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let (old, new) = changes;
+    {
         let (reason, until) = match &after.status {
             Status::TemporarilyClosed { reason, until } => {
                 (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
@@ -628,8 +669,8 @@ impl Store {
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
              phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
              closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
-             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29, unavailable = $30 \
-             WHERE id = $1 AND updated_at = $2 RETURNING id",
+             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29, unavailable = $30, \
+             ledger_id = $31 WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
         .bind(before.updated_at)
@@ -662,6 +703,7 @@ impl Store {
         .bind(after.verified_by.key())
         .bind(after.verified_by.name().map(str::to_string))
         .bind(after.unavailable.bits())
+        .bind(after.ledger_id.clone())
         .fetch_optional(&mut **tx)
         .await?;
         if updated.is_none() {
@@ -679,14 +721,15 @@ impl Store {
             }
         }
         let entry = AuditRecord::station(before.id, action, staff_id, now);
-        entry.write(tx, &old, &new).await?;
+        entry.write(tx, old, new).await?;
         if after.status == Status::Revoked && before.status != Status::Revoked {
             super::cards::close_card_of_revoked(tx, after.id, staff_id, now).await?;
         }
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
         Ok(true)
     }
+}
 
+impl Store {
     /// Adds a new station with an audit row; returns its id.
     pub async fn create_station(&self, station: &Station, staff_id: Option<i64>, now: i64) -> Result<i64, StoreError> {
         let ids = self.insert_stations(std::slice::from_ref(station), now).await?;
@@ -738,5 +781,50 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()?;
         Ok((total, entries))
+    }
+}
+
+impl Store {
+    /// Reopens every station temporarily closed until a day that has come (`today`,
+    /// Beijing), audited as the system: one conditional update, so several instances
+    /// reopen each station once. The stations reopened.
+    pub async fn reopen_due(&self, today: NaiveDate, now: i64) -> Result<Vec<i64>, StoreError> {
+        let day = today.format("%Y-%m-%d").to_string();
+        // Looked for first: a write (even of no row) would take SQLite's write lock
+        // every minute on every instance.
+        let due = sqlx::query(
+            "SELECT id FROM stations WHERE status = 'temporarily_closed' AND closed_until IS NOT NULL \
+             AND closed_until <= $1 LIMIT 1",
+        )
+        .bind(day.clone())
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE stations SET status = 'open', closed_reason = NULL, closed_until = NULL, updated_at = $2 \
+             WHERE status = 'temporarily_closed' AND closed_until IS NOT NULL AND closed_until <= $1 \
+             RETURNING id, closed_until",
+        )
+        .bind(day)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut reopened = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let until: Option<String> = r.try_get(1)?;
+            let before = serde_json::json!({"status": "temporarily_closed", "closed_until": until});
+            let after = serde_json::json!({"status": "open"});
+            AuditRecord::station(id, "reopen_due", None, now).write(&mut tx, &before, &after).await?;
+            reopened.push(id);
+        }
+        if !reopened.is_empty() {
+            sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(reopened)
     }
 }

@@ -65,7 +65,14 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/reports/{id}/photos/{hash}/use", Takes::Post),
     ("/supervise/photos/{hash}/{file}", Takes::Get),
     ("/supervise/password", Takes::GetPost),
+    ("/s/{code}", Takes::Get),
     ("/admin/cards", Takes::Get),
+    ("/admin/ledger", Takes::Get),
+    ("/admin/ledger/import", Takes::Post),
+    ("/admin/ledger/apply", Takes::Post),
+    ("/admin/ledger/rejected", Takes::Get),
+    ("/admin/ledger/export", Takes::Get),
+    ("/admin/ledger/template", Takes::Get),
     ("/admin/cards/{id}/lift", Takes::Post),
     ("/admin/followups", Takes::Get),
     ("/admin/followups/new", Takes::GetPost),
@@ -192,7 +199,8 @@ mod tests {
         for (method, route, code) in handlers() {
             let signature = code.split(") -> ").next().unwrap_or_default();
             if method == "POST" {
-                let upload = signature.contains("web::Payload") && code.contains("read_upload(");
+                let upload = signature.contains("web::Payload")
+                    && (code.contains("read_upload(") || code.contains("read_files("));
                 if !signature.contains(": Posted") && !upload {
                     unguarded.push(format!("POST {route}: no Posted form"));
                 }

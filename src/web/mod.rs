@@ -129,6 +129,8 @@ pub struct AppState {
     pub panics: Arc<panics::Panics>,
     /// Photo conversions, a few at a time.
     pub photos: Arc<photos::Converter>,
+    /// Ledger imports and exports in progress (see `admin::ledger::AT_ONCE`).
+    pub ledger: Arc<tokio::sync::Semaphore>,
     pub head_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -162,6 +164,7 @@ impl AppState {
             exports: Arc::default(),
             panics: Arc::new(panics::Panics::default()),
             photos: Arc::default(),
+            ledger: admin::ledger::permits(),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,
         }
@@ -252,6 +255,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(public::home::page)
         .service(public::stations::list)
         .service(public::station::page)
+        .service(public::station::by_code)
         .service(public::lang::switch)
         .service(public::map::page)
         .service(public::near::page)

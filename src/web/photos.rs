@@ -33,6 +33,7 @@ const QUEUE_WAIT: Duration = Duration::from_secs(20);
 pub fn is_upload(path: &str) -> bool {
     (path.starts_with("/admin/stations/") && path.ends_with("/photos"))
         || (path.starts_with("/supervise/stations/") && path.ends_with("/report"))
+        || path == "/admin/ledger/import"
 }
 
 /// Whether the request's body is `multipart/form-data`.
@@ -125,11 +126,21 @@ pub fn refused(e: PhotoError) -> AppError {
     AppError::Page(status, key)
 }
 
-/// An upload form: its text fields and the bytes of each chosen `photo` (none
-/// when no file was chosen). The CSRF token is checked before a photo is looked at.
+/// An upload form: its text fields and each chosen file's bytes and name (none
+/// when no file was chosen). The CSRF token is checked before a file is looked at.
 pub struct Upload {
     pub form: FormData,
     pub photos: Vec<Vec<u8>>,
+    pub file_names: Vec<String>,
+}
+
+/// The file field an upload form may carry: its name, how many files and how large.
+pub struct FileRule {
+    pub field: &'static str,
+    pub max_files: usize,
+    pub max_bytes: usize,
+    /// The error for a file over `max_bytes` (also for a body announced larger than all of them).
+    pub too_large: fn() -> AppError,
 }
 
 /// Reads a `multipart/form-data` body: text fields up to 4 KB, up to `max_photos`
@@ -141,6 +152,23 @@ pub async fn read_upload(
     payload: web::Payload,
     max_photos: usize,
 ) -> Result<Upload, AppError> {
+    let rule = FileRule {
+        field: "photo",
+        max_files: max_photos,
+        max_bytes: MAX_UPLOAD,
+        too_large: || refused(PhotoError::TooLarge),
+    };
+    read_files(req, state, payload, &rule).await
+}
+
+/// Reads a `multipart/form-data` body with text fields up to 4 KB and the files of
+/// `rule`; anything bigger is refused while it arrives.
+pub async fn read_files(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+    rule: &FileRule,
+) -> Result<Upload, AppError> {
     if !is_multipart(req) {
         return Err(AppError::Page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type"));
     }
@@ -149,13 +177,14 @@ pub async fn read_upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
-    if announced.is_some_and(|n| n > MAX_UPLOAD_BODY.saturating_mul(max_photos.max(1))) {
-        return Err(refused(PhotoError::TooLarge));
+    let room = rule.max_bytes.saturating_add(MAX_UPLOAD_BODY - MAX_UPLOAD).saturating_mul(rule.max_files.max(1));
+    if announced.is_some_and(|n| n > room) {
+        return Err((rule.too_large)());
     }
     let bad = || AppError::Page(StatusCode::BAD_REQUEST, "photo_form");
     let mut parts = Multipart::new(req.headers(), payload);
     let mut pairs = Vec::new();
-    let mut photos = Vec::new();
+    let (mut files, mut file_names) = (Vec::new(), Vec::new());
     let mut fields = 0;
     while let Some(field) = parts.next().await {
         let mut field = field.map_err(|_| bad())?;
@@ -164,32 +193,34 @@ pub async fn read_upload(
             return Err(bad());
         }
         let name = field.name().unwrap_or_default().to_string();
-        let is_photo = name == "photo";
-        let cap = if is_photo { MAX_UPLOAD } else { MAX_FIELD };
+        let is_file = name == rule.field;
+        let file_name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_string();
+        let cap = if is_file { rule.max_bytes } else { MAX_FIELD };
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| bad())?;
             if value.len() + chunk.len() > cap {
-                return Err(if is_photo { refused(PhotoError::TooLarge) } else { bad() });
+                return Err(if is_file { (rule.too_large)() } else { bad() });
             }
             value.extend_from_slice(&chunk);
         }
-        if is_photo {
+        if is_file {
             // A file input left empty sends a part with no bytes.
             if value.is_empty() {
                 continue;
             }
-            if photos.len() >= max_photos {
+            if files.len() >= rule.max_files {
                 return Err(AppError::Page(StatusCode::BAD_REQUEST, "photo_too_many"));
             }
-            photos.push(value);
+            files.push(value);
+            file_names.push(file_name);
         } else {
             pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
         }
     }
     let form = FormData::from_pairs(pairs);
     Csrf::verify(req, state, &form)?;
-    Ok(Upload { form, photos })
+    Ok(Upload { form, photos: files, file_names })
 }
 
 /// Reads a body that is not an upload (a plain form) of at most `limit` bytes.

@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod holidays;
 mod hostile;
+mod ledger;
 mod map;
 mod moderation;
 mod pages;

@@ -10,6 +10,8 @@ use yizhan::domain::station::{Station, Status};
 pub fn station(name: &str, district: u32, hours: &str, facilities: &[&str]) -> Station {
     Station {
         id: 0,
+        code: String::new(),
+        ledger_id: None,
         name: name.into(),
         district: District::by_code(district).expect("district"),
         street_code: None,

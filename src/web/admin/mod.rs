@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cards;
 pub mod figures;
 pub mod followups;
+pub mod ledger;
 pub mod photos;
 pub mod queue;
 pub mod reports;
@@ -51,6 +52,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::save)
         .service(stations::set_status)
         .service(stations::honour)
+        .service(ledger::home)
+        .service(ledger::dry_run)
+        .service(ledger::apply)
+        .service(ledger::rejected)
+        .service(ledger::export)
+        .service(ledger::template)
         .service(figures::page)
         .service(figures::csv)
         .service(photos::add)
@@ -112,6 +119,7 @@ const FLASHES: &[&str] = &[
     "followup_conflict",
     "answered",
     "card_lifted",
+    "imported",
 ];
 
 /// What every staff page shows around its content.

@@ -112,6 +112,7 @@ pub async fn list(
 fn fields_from_form(f: &FormData) -> StationFields {
     let text = |k: &str| f.get(k).to_string();
     StationFields {
+        ledger_id: text("ledger_id"),
         name: text("name"),
         district: text("district"),
         street: text("street"),
@@ -397,6 +398,8 @@ pub async fn create(
 fn blank_station(role: Role, now: i64) -> Station {
     Station {
         id: 0,
+        code: String::new(),
+        ledger_id: None,
         name: String::new(),
         district: role.district().unwrap_or(&DISTRICTS[0]),
         street_code: None,

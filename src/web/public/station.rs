@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, Responder, get, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Datelike;
@@ -47,6 +47,8 @@ pub struct StationPage {
     closed_warning: Option<String>,
     /// An open warning card: "整改中".
     rectifying: bool,
+    /// The public code of printed signs (BJ-110106-0042).
+    code: String,
     name: String,
     district: &'static str,
     district_code: u32,
@@ -247,6 +249,7 @@ pub fn build(
         notes_total: station_notes.map(|n| n.published_total).unwrap_or_default(),
         closed_warning,
         rectifying: snapshot.is_rectifying(id),
+        code: s.code.clone(),
         name: s.name.clone(),
         district: s.district.name(lang.is_zh()),
         district_code: s.district.code,
@@ -308,4 +311,39 @@ pub fn build(
         },
     };
     Ok(built)
+}
+
+/// The station id inside a public code (BJ-110106-0042 → 42).
+fn code_id(code: &str) -> Option<i64> {
+    let mut parts = code.split('-');
+    let (prefix, district, number) = (parts.next()?, parts.next()?, parts.next()?);
+    if prefix != "BJ" || district.len() != 6 || parts.next().is_some() || !district.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    number.parse::<i64>().ok().filter(|id| *id > 0 && number.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `GET /s/{code}`: the station of a printed sign or QR code. The code never changes,
+/// even when the station moves to another district.
+#[get("/s/{code}")]
+pub async fn by_code(state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = code_id(&code).ok_or(AppError::NotFound)?;
+    let snapshot = state.snapshot.load();
+    let entry = snapshot.get(id).filter(|e| e.station.code == *code).ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Found().insert_header((header::LOCATION, format!("/stations/{}", entry.station.id))).finish())
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::code_id;
+
+    #[test]
+    fn codes_name_their_station() {
+        assert_eq!(code_id("BJ-110106-0042"), Some(42));
+        assert_eq!(code_id("BJ-110106-123456"), Some(123456));
+        for bad in ["BJ-110106", "XX-110106-0042", "BJ-11010-0042", "BJ-110106-42-1", "BJ-110106--1", "BJ-110106-+4"] {
+            assert_eq!(code_id(bad), None, "{bad}");
+        }
+    }
 }

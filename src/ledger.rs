@@ -1,0 +1,493 @@
+//! Importing and exporting the station ledger, for the command line and the staff
+//! pages alike: a file read into rows ([`crate::sheet`]), each row read and checked
+//! ([`crate::domain::ledger`], [`StationFields::parse`]), matched with the stations
+//! the snapshot holds, and the result shown line by line (a dry run) or written
+//! all at once ([`Store::apply_import`]).
+
+use std::collections::HashMap;
+
+use crate::domain::district::District;
+use crate::domain::facility::{ALL_FACILITIES, Audience, HostType};
+use crate::domain::geo::distance_m;
+use crate::domain::ledger::{
+    CellProblem, Header, LedgerRow, StatusWord, Vocabulary, header_row, read_row, station_row,
+};
+use crate::domain::station::{Revocation, Station, Status, Verifier};
+use crate::domain::station_fields::StationFields;
+use crate::snapshot::Snapshot;
+use crate::store::{ImportRecord, Imported, Store, StoreError};
+use crate::web::i18n::Lang;
+
+/// What the site calls facilities, audiences and host types in Chinese.
+pub fn vocabulary() -> Vocabulary {
+    let zh = Lang::Zh;
+    Vocabulary {
+        facilities: ALL_FACILITIES.iter().map(|f| (zh.label("facility", f.key()).into_owned(), *f)).collect(),
+        audiences: Audience::ALL.iter().map(|a| (zh.label("audience", a.key()).into_owned(), *a)).collect(),
+        hosts: HostType::ALL.iter().map(|h| (zh.label("host", h.key()).into_owned(), *h)).collect(),
+    }
+}
+
+/// Within this distance, a station of the same name is probably the same station.
+pub const DUPLICATE_METRES: f64 = 100.0;
+
+/// What one data row comes to.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A new station; with a station of the same name within 100 m, named as a
+    /// probable duplicate for the person to decide.
+    Added {
+        station: Box<Station>,
+        duplicate_of: Option<(i64, String)>,
+    },
+    /// An existing station (matched by its ledger number) and the fields that change.
+    Changed {
+        before: Box<Station>,
+        after: Box<Station>,
+        changes: Vec<(&'static str, String, String)>,
+    },
+    Unchanged {
+        id: i64,
+    },
+    Rejected {
+        problems: Vec<CellProblem>,
+    },
+}
+
+/// A data row and what it comes to; `line` is its row number in the spreadsheet.
+#[derive(Debug, Clone)]
+pub struct PlannedRow {
+    pub line: usize,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// A dry run: the header as matched and every row's outcome.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub header: Header,
+    pub rows: Vec<PlannedRow>,
+}
+
+/// How many rows of each kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub duplicates: usize,
+}
+
+impl Plan {
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for r in &self.rows {
+            match &r.outcome {
+                Outcome::Added { duplicate_of, .. } => {
+                    c.added += 1;
+                    c.duplicates += usize::from(duplicate_of.is_some());
+                }
+                Outcome::Changed { .. } => c.changed += 1,
+                Outcome::Unchanged { .. } => c.unchanged += 1,
+                Outcome::Rejected { .. } => c.rejected += 1,
+            }
+        }
+        c
+    }
+
+    /// The rejected rows as they were, each with a last column saying why, under the
+    /// file's own header: to fix and import again.
+    pub fn rejected_rows(&self, header: &[String], rows: &[Vec<String>], lang: Lang) -> Vec<Vec<String>> {
+        let mut out = vec![header.iter().cloned().chain([lang.t("ledger.reason_column").into_owned()]).collect()];
+        for r in &self.rows {
+            if let Outcome::Rejected { problems } = &r.outcome
+                && let Some(row) = rows.get(r.line.saturating_sub(2))
+            {
+                let mut line = row.clone();
+                line.resize(header.len(), String::new());
+                line.push(problems.iter().map(|p| problem_text(lang, p)).collect::<Vec<_>>().join("；"));
+                out.push(line);
+            }
+        }
+        out
+    }
+}
+
+/// A refused cell in words: "开放时间“看情况”：看不懂的时间，请写成 8:00-18:00".
+pub fn problem_text(lang: Lang, p: &CellProblem) -> String {
+    let why = lang.t(&format!("ledger.problem.{}", p.problem));
+    if p.value.is_empty() { format!("{}：{why}", p.column) } else { format!("{}“{}”：{why}", p.column, p.value) }
+}
+
+/// Why a file cannot be imported at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// No header row.
+    Empty,
+    /// Required columns missing (their headers).
+    MissingColumns(Vec<&'static str>),
+}
+
+/// Who imports and where: `may_use` tells the districts the person may change;
+/// `only` is the one district every row must be in (`--district`).
+pub struct Scope<'a> {
+    pub may_use: &'a dyn Fn(&District) -> bool,
+    pub only: Option<&'static District>,
+}
+
+/// Reads every row of a sheet (its first row the header) and matches it with the
+/// stations of `snapshot`. Nothing is written.
+pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> Result<Plan, PlanError> {
+    let (head, data) = rows.split_first().ok_or(PlanError::Empty)?;
+    let header = Header::read(head);
+    if !header.missing.is_empty() {
+        return Err(PlanError::MissingColumns(header.missing.clone()));
+    }
+    let vocabulary = vocabulary();
+    let street_code = |district: u32, raw: &str| -> Option<String> {
+        snapshot
+            .street(raw)
+            .filter(|s| s.district_code == district)
+            .map(|s| s.code.clone())
+            .or_else(|| snapshot.streets_of(district).find(|s| s.name == raw).map(|s| s.code.clone()))
+    };
+    // Existing stations by public code, by (district, ledger number), and by name.
+    let mut by_code: HashMap<&str, &Station> = HashMap::new();
+    let mut by_ledger: HashMap<(u32, &str), &Station> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<&Station>> = HashMap::new();
+    for e in snapshot.entries() {
+        if let Some(id) = e.station.ledger_id.as_deref() {
+            by_ledger.insert((e.station.district.code, id), &e.station);
+        }
+        by_name.entry(e.station.name.as_str()).or_default().push(&e.station);
+        by_code.insert(e.station.code.as_str(), &e.station);
+    }
+    // A ledger number twice in the file: both rows are refused.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for row in data {
+        let id = header.cell(row, "ledger_id");
+        if !id.is_empty() {
+            *seen.entry((header.cell(row, "district").to_string(), id.to_string())).or_default() += 1;
+        }
+    }
+    let planned = data
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, row)| {
+            let line = i + 2;
+            let name = header.cell(row, "name").to_string();
+            let key = (header.cell(row, "district").to_string(), header.cell(row, "ledger_id").to_string());
+            let outcome = if seen.get(&key).copied().unwrap_or(0) > 1 {
+                Outcome::Rejected {
+                    problems: vec![CellProblem { column: "站点编号", value: key.1, problem: "twice_in_file" }],
+                }
+            } else {
+                let known = by_code.get(header.cell(row, "code")).copied();
+                match read_row(&header, row, &vocabulary, &street_code) {
+                    Ok(read) => outcome(read, known, &by_ledger, &by_name, snapshot, scope, now),
+                    Err(problems) => Outcome::Rejected { problems },
+                }
+            };
+            PlannedRow { line, name, outcome }
+        })
+        .collect();
+    Ok(Plan { header, rows: planned })
+}
+
+/// A station of no one yet, for a new row to fill in.
+fn blank(now: i64) -> Station {
+    Station {
+        id: 0,
+        code: String::new(),
+        ledger_id: None,
+        name: String::new(),
+        district: &crate::domain::district::DISTRICTS[0],
+        street_code: None,
+        address: String::new(),
+        position: crate::domain::coords::LatLon { lat: 39.9, lon: 116.4 },
+        precision: crate::domain::coords::Precision::Exact,
+        host: HostType::Other,
+        hours: None,
+        works_makeup_days: false,
+        contact_name: None,
+        phone: None,
+        area_m2: None,
+        facilities: Default::default(),
+        unavailable: Default::default(),
+        audiences: Vec::new(),
+        services: String::new(),
+        status: Status::Open,
+        revocation: None,
+        description: String::new(),
+        verified_on: None,
+        verified_by: Verifier::Staff,
+        synthetic: false,
+        honours: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// `known`: the station the row's public code names (an export of this site).
+fn outcome(
+    read: LedgerRow,
+    known: Option<&Station>,
+    by_ledger: &HashMap<(u32, &str), &Station>,
+    by_name: &HashMap<&str, Vec<&Station>>,
+    snapshot: &Snapshot,
+    scope: &Scope<'_>,
+    now: i64,
+) -> Outcome {
+    let LedgerRow { ledger_id, mut fields, status } = read;
+    let district = District::parse(&fields.district);
+    if let (Some(only), Some(d)) = (scope.only, district)
+        && only.code != d.code
+    {
+        return reject("所属区", &fields.district, "other_district");
+    }
+    if fields.lat.is_empty() {
+        return reject("经度", "", "position_needed");
+    }
+    let existing = known.or_else(|| match (district, ledger_id.as_deref()) {
+        (Some(d), Some(id)) => by_ledger.get(&(d.code, id)).copied(),
+        _ => None,
+    });
+    let base = match existing {
+        Some(s) => {
+            if !(scope.may_use)(s.district) {
+                return reject("所属区", s.district.name_zh, "other_district");
+            }
+            // What the ledger has no column for stays as it is.
+            fields.precision = s.precision.key().into();
+            fields.description = s.description.clone();
+            fields.unavailable = s.unavailable.iter().map(|f| f.key().to_string()).collect();
+            s.clone()
+        }
+        None => blank(now),
+    };
+    let street_district = |code: &str| snapshot.street(code).map(|s| s.district_code);
+    let mut after = match fields_parse(&fields, &base, scope, &street_district) {
+        Ok(s) => s,
+        Err(problems) => return Outcome::Rejected { problems },
+    };
+    after.status = match (status, &base.status) {
+        (None, current) => current.clone(),
+        (Some(StatusWord::Open), _) => Status::Open,
+        (Some(StatusWord::TemporarilyClosed), current @ Status::TemporarilyClosed { .. }) => current.clone(),
+        (Some(StatusWord::TemporarilyClosed), _) => {
+            Status::TemporarilyClosed { reason: Lang::Zh.t("ledger.closed_by_import").into_owned(), until: None }
+        }
+        (Some(StatusWord::Revoked), _) => Status::Revoked,
+    };
+    after.revocation = match (&after.status, &base.status) {
+        (Status::Revoked, Status::Revoked) => base.revocation.clone(),
+        (Status::Revoked, _) => {
+            Some(Revocation { reason: Lang::Zh.t("ledger.revoked_by_import").into_owned(), at: now })
+        }
+        _ => None,
+    };
+    match existing {
+        Some(before) => match before.diff(&after) {
+            None => Outcome::Unchanged { id: before.id },
+            Some((old, new)) => {
+                let changes = before
+                    .ledger_fields()
+                    .into_iter()
+                    .filter_map(|(k, _)| {
+                        let b = old.get(k)?.as_str()?.to_string();
+                        let a = new.get(k)?.as_str()?.to_string();
+                        Some((k, b, a))
+                    })
+                    .collect();
+                Outcome::Changed { before: Box::new(before.clone()), after: Box::new(after), changes }
+            }
+        },
+        None => {
+            let duplicate_of = by_name.get(after.name.as_str()).and_then(|same| {
+                same.iter()
+                    .find(|s| distance_m(s.position, after.position) <= DUPLICATE_METRES)
+                    .map(|s| (s.id, s.code.clone()))
+            });
+            Outcome::Added { station: Box::new(after), duplicate_of }
+        }
+    }
+}
+
+fn reject(column: &'static str, value: &str, problem: &'static str) -> Outcome {
+    Outcome::Rejected { problems: vec![CellProblem { column, value: value.to_string(), problem }] }
+}
+
+/// [`StationFields::parse`], its field errors named by the ledger's headers.
+fn fields_parse(
+    fields: &StationFields,
+    base: &Station,
+    scope: &Scope<'_>,
+    street_district: &dyn Fn(&str) -> Option<u32>,
+) -> Result<Station, Vec<CellProblem>> {
+    fields.parse(base, |d| (scope.may_use)(d), street_district).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(field, problem)| {
+                let (column, value) = match field {
+                    "name" => ("站点名称", fields.name.as_str()),
+                    "district" => ("所属区", fields.district.as_str()),
+                    "street" => ("街道/乡镇", fields.street.as_str()),
+                    "address" => ("详细地址", fields.address.as_str()),
+                    "lat" | "lon" => ("经度/纬度", fields.lat.as_str()),
+                    "hours" => ("开放时间", fields.hours.as_str()),
+                    "contact_name" => ("联系人", fields.contact_name.as_str()),
+                    "phone" => ("联系电话", fields.phone.as_str()),
+                    "area" => ("面积", fields.area.as_str()),
+                    "services" => ("服务项目", fields.services.as_str()),
+                    "ledger_id" => ("站点编号", fields.ledger_id.as_str()),
+                    _ => ("", ""),
+                };
+                CellProblem { column, value: value.to_string(), problem: field_problem(problem) }
+            })
+            .collect()
+    })
+}
+
+/// The ledger's word for a problem the station form reports.
+fn field_problem(problem: &'static str) -> &'static str {
+    match problem {
+        "district" => "other_district",
+        "outside_beijing" | "coordinates" | "holiday_text_closed" | "holiday_text_open" | "street" | "hours" => problem,
+        "too_long" | "control" | "empty" | "phone" | "area" => problem,
+        _ => "invalid",
+    }
+}
+
+/// Writes a plan: all rows or none. Refused when any row was rejected.
+pub async fn apply(
+    store: &Store,
+    plan: &Plan,
+    file_name: &str,
+    staff_id: Option<i64>,
+    now: i64,
+) -> Result<Imported, StoreError> {
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    for r in &plan.rows {
+        match &r.outcome {
+            Outcome::Added { station, .. } => added.push((**station).clone()),
+            Outcome::Changed { before, after, .. } => changed.push(((**before).clone(), (**after).clone())),
+            _ => {}
+        }
+    }
+    let record = ImportRecord { file_name, staff_id, unchanged: plan.counts().unchanged, now };
+    store.apply_import(&added, &changed, &record).await
+}
+
+/// The ledger of the stations `include` keeps, as rows under the header row, in
+/// district then id order.
+pub fn export_rows(snapshot: &Snapshot, include: &dyn Fn(&Station) -> bool) -> Vec<Vec<String>> {
+    let vocabulary = vocabulary();
+    let street_name = |code: &str| snapshot.street(code).map(|s| s.name.clone());
+    let mut stations: Vec<&Station> = snapshot.entries().iter().map(|e| &e.station).filter(|s| include(s)).collect();
+    stations.sort_by_key(|s| (s.district.code, s.id));
+    std::iter::once(header_row())
+        .chain(stations.into_iter().map(|s| station_row(s, &vocabulary, &street_name)))
+        .collect()
+}
+
+/// What the command line's import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandResult {
+    DryRun,
+    Applied,
+    /// Some rows were refused (or a station changed meanwhile): nothing written.
+    Refused,
+}
+
+/// `yizhan import FILE [--dry-run] [--district CODE] [--encoding utf8|gbk]`: every
+/// line's outcome written to `out`, then the import (all rows or none) unless a dry run.
+pub async fn import_command(
+    store: &Store,
+    clock: &crate::clock::Clock,
+    path: &std::path::Path,
+    dry_run: bool,
+    district: Option<&'static District>,
+    encoding: Option<crate::sheet::Encoding>,
+    out: &mut dyn std::io::Write,
+) -> Result<CommandResult, Box<dyn std::error::Error>> {
+    let lang = Lang::Zh;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (sheet, _) = crate::sheet::read(&bytes, &name, encoding).map_err(|e| format!("{name}: {e}"))?;
+    let snapshot = crate::snapshot::load(store, clock).await?;
+    let everywhere = |_: &District| true;
+    let scope = Scope { may_use: &everywhere, only: district };
+    let plan = plan(&sheet.rows, &snapshot, &scope, clock.now()).map_err(|e| match e {
+        PlanError::Empty => format!("{name}: no header row"),
+        PlanError::MissingColumns(c) => format!("{name}: missing columns {}", c.join(", ")),
+    })?;
+    if !plan.header.unknown.is_empty() {
+        writeln!(out, "unknown columns (ignored): {}", plan.header.unknown.join(", "))?;
+    }
+    for r in &plan.rows {
+        let line = match &r.outcome {
+            Outcome::Added { duplicate_of: Some((id, code)), .. } => {
+                format!("added\t{}\tprobable duplicate of {code} (#{id})", r.name)
+            }
+            Outcome::Added { .. } => format!("added\t{}", r.name),
+            Outcome::Changed { before, changes, .. } => {
+                let list: Vec<String> = changes.iter().map(|(k, b, a)| format!("{k}: {b} → {a}")).collect();
+                format!("changed\t{} (#{})\t{}", r.name, before.id, list.join("; "))
+            }
+            Outcome::Unchanged { id } => format!("unchanged\t{} (#{id})", r.name),
+            Outcome::Rejected { problems } => {
+                let list: Vec<String> = problems.iter().map(|p| problem_text(lang, p)).collect();
+                format!("rejected\t{}\t{}", r.name, list.join("；"))
+            }
+        };
+        writeln!(out, "line {}\t{line}", r.line)?;
+    }
+    let c = plan.counts();
+    writeln!(
+        out,
+        "{} added, {} changed, {} unchanged, {} rejected, {} probable duplicates",
+        c.added, c.changed, c.unchanged, c.rejected, c.duplicates
+    )?;
+    if dry_run {
+        writeln!(out, "dry run: nothing written")?;
+        return Ok(CommandResult::DryRun);
+    }
+    if c.rejected > 0 {
+        writeln!(out, "rows were rejected: nothing written")?;
+        return Ok(CommandResult::Refused);
+    }
+    match apply(store, &plan, &name, None, clock.now()).await? {
+        Imported::Done { .. } => {
+            writeln!(out, "imported; running servers pick it up within their poll interval")?;
+            Ok(CommandResult::Applied)
+        }
+        Imported::Conflict { station_id } => {
+            writeln!(out, "station #{station_id} changed meanwhile: nothing written")?;
+            Ok(CommandResult::Refused)
+        }
+    }
+}
+
+/// `yizhan export FILE [--district CODE] [--encoding gbk]`: `.xlsx` or `.csv` by the
+/// file's extension; the number of stations written.
+pub async fn export_command(
+    store: &Store,
+    clock: &crate::clock::Clock,
+    path: &std::path::Path,
+    district: Option<&'static District>,
+    encoding: Option<crate::sheet::Encoding>,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let snapshot = crate::snapshot::load(store, clock).await?;
+    let include = |s: &Station| district.is_none_or(|d| d.code == s.district.code);
+    let rows = export_rows(&snapshot, &include);
+    let bytes = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("xlsx") => crate::sheet::write_xlsx(&rows, "驿站台账")?,
+        Some("csv") => crate::sheet::write_csv(&rows, encoding.unwrap_or(crate::sheet::Encoding::Utf8)),
+        _ => return Err(format!("{}: the file name must end in .xlsx or .csv", path.display()).into()),
+    };
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(rows.len() - 1)
+}

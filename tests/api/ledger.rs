@@ -1,0 +1,314 @@
+//! The ledger in and out of spreadsheets (issue 14): a GBK CSV and an xlsx written
+//! here, a dry run line by line, all rows or none, export → import with zero
+//! changes, bad files and bad rows, the public code and `/s/{code}`, and the command line.
+
+use crate::admin::{signed_in_admin, signed_in_fengtai};
+use crate::feedback::{Browser, location};
+use crate::helpers::*;
+use crate::photos::BOUNDARY;
+
+const HEADER: &str =
+    "站点编号,站点名称,所属区,详细地址,经度,纬度,坐标系,开放时间,节假日开放,设施,服务对象,承建单位类型,联系电话";
+
+/// A ledger of `rows` (CSV lines after [`HEADER`]) in GBK, as Excel in China saves it.
+fn gbk_csv(rows: &[&str]) -> Vec<u8> {
+    let text = std::iter::once(HEADER).chain(rows.iter().copied()).collect::<Vec<_>>().join("\r\n");
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// Uploads a ledger file for a dry run; the status and the page.
+async fn dry_run(staff: &Browser, name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> (u16, scraper::Html) {
+    let csrf = staff.csrf("/admin/ledger").await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let res = staff
+        .client
+        .post(format!("{}/admin/ledger/import", staff.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart(&all, (name, bytes)))
+        .send()
+        .await
+        .expect("upload");
+    let status = res.status().as_u16();
+    (status, scraper::Html::parse_document(&res.text().await.expect("body")))
+}
+
+/// Applies the dry run shown on `page`.
+async fn apply(staff: &Browser, page: &scraper::Html) -> reqwest::Response {
+    let token = attr(page, "form.ledger-apply input[name=token]", "value");
+    let csrf = attr(page, "form.ledger-apply input[name=csrf]", "value");
+    staff.post("/admin/ledger/apply", &[("csrf", csrf.as_str()), ("token", token.as_str())]).await
+}
+
+fn counts(page: &scraper::Html) -> Vec<String> {
+    texts(page, ".ledger-counts li")
+}
+
+async fn station_named(app: &TestApp, name: &str) -> yizhan::domain::station::Station {
+    let ids = app.state.store.station_ids_named(name).await.unwrap();
+    assert_eq!(ids.len(), 1, "{name}: {ids:?}");
+    app.state.store.station(ids[0]).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_gbk_csv_comes_in_after_a_dry_run_and_again_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let before = app.state.snapshot.load().entries().len();
+    let file = gbk_csv(&[
+        "FT-0001,花乡加油站暖心驿站,丰台区,丰台区花乡路1号,116.30,39.83,高德,８：００－１８：００,是,饮水、厕所、充电、微波炉,快递员、外卖骑手,加油站,010-63700000",
+        "FT-0002,卢沟桥社区驿站,丰台,丰台区卢沟桥路2号,116.22,39.85,WGS-84,周一至周五 9:00-17:30,否,饮水、座椅,,社区服务中心,",
+        ",大兴物流园驿站,110115,大兴区物流园3号,116.35,39.72,,24小时,是,饮水,货车司机,物流园区,",
+    ]);
+    let (status, page) = dry_run(&admin, "台账.csv", &file, &[("encoding", "auto")]).await;
+    assert_eq!(status, 200, "{}", texts(&page, "h1, .banner").join(" | "));
+    assert_clean_frame(&page);
+    assert_eq!(text(&page, ".ledger-file"), "台账.csv · GBK");
+    assert_eq!(counts(&page), vec!["新增 3 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行"]);
+    assert_eq!(texts(&page, ".ledger-line .line-no"), vec!["第 2 行", "第 3 行", "第 4 行"]);
+    // A dry run writes nothing.
+    assert_eq!(app.state.snapshot.load().entries().len(), before);
+    assert_eq!(app.state.store.station_ids_named("卢沟桥社区驿站").await.unwrap().len(), 0);
+
+    let res = apply(&admin, &page).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(location(&res).starts_with("/admin/ledger?done=imported"), "{}", location(&res));
+    assert_eq!(app.state.snapshot.load().entries().len(), before + 3);
+    let huaxiang = station_named(&app, "花乡加油站暖心驿站").await;
+    assert_eq!(huaxiang.ledger_id.as_deref(), Some("FT-0001"));
+    assert_eq!(huaxiang.hours.as_ref().unwrap().raw(), "Mo-Su 08:00-18:00");
+    assert!(huaxiang.opens_on_holidays());
+    assert_eq!(huaxiang.host.key(), "petrol_station");
+    assert!((huaxiang.position.lon - 116.30).abs() > 1e-4, "GCJ-02 was turned into WGS-84");
+    assert_eq!(huaxiang.code, format!("BJ-110106-{:04}", huaxiang.id));
+    let lugou = station_named(&app, "卢沟桥社区驿站").await;
+    assert_eq!(lugou.hours.as_ref().unwrap().raw(), "Mo-Fr 09:00-17:30; PH off");
+    let daxing = station_named(&app, "大兴物流园驿站").await;
+    assert_eq!((daxing.district.code, daxing.hours.as_ref().unwrap().raw()), (110115, "24/7"));
+    // Audited: one row per station and one for the import.
+    let (_, audit) = admin.page("/admin/audit").await;
+    let actions = texts(&audit, ".audit-line p strong");
+    assert_eq!(actions.iter().filter(|a| a.as_str() == "台账导入新增").count(), 3, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| a.as_str() == "导入台账").count(), 1, "{actions:?}");
+    // The applied file is gone: applying again finds nothing.
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 404);
+
+    // The same file again: nothing changes.
+    let (_, page) = dry_run(&admin, "台账.csv", &file, &[]).await;
+    assert_eq!(counts(&page), vec!["新增 1 个", "修改 0 个", "没有变化 2 个", "不能导入 0 行"]);
+    // The row without a ledger number is new again, named as a probable duplicate.
+    assert!(text(&page, ".duplicates").contains("可能是重复的"));
+    assert!(text(&page, ".line-added .line-details").contains(&daxing.code));
+
+    // The public code leads to the station; a wrong one is not found.
+    let res = app.get(&format!("/s/{}", huaxiang.code)).await;
+    assert_eq!(res.status().as_u16(), 302);
+    assert_eq!(location(&res), format!("/stations/{}", huaxiang.id));
+    let (_, station_page) = app.page(&format!("/stations/{}", huaxiang.id)).await;
+    assert_eq!(text(&station_page, ".station-code"), huaxiang.code);
+    assert_eq!(app.get(&format!("/s/BJ-110115-{:04}", huaxiang.id)).await.status().as_u16(), 404);
+    assert_eq!(app.get("/s/nothing").await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn an_export_imported_again_changes_nothing_and_an_edit_shows_field_by_field() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let res = staff.get("/admin/ledger/export?format=xlsx&district=110106").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let xlsx = res.bytes().await.unwrap().to_vec();
+    let fengtai = app.state.snapshot.load().entries().iter().filter(|e| e.station.district.code == 110106).count();
+    assert!(fengtai > 0);
+    let (status, page) = dry_run(&staff, "丰台.xlsx", &xlsx, &[]).await;
+    assert_eq!(status, 200, "{}", texts(&page, "h1, .banner").join(" | "));
+    assert_eq!(
+        text(&page, ".count-unchanged"),
+        format!("没有变化 {fengtai} 个"),
+        "{:?}",
+        texts(&page, ".line-details li")
+    );
+    assert_eq!(text(&page, ".count-changed"), "修改 0 个");
+    assert_eq!(text(&page, ".count-added"), "新增 0 个");
+    // The same in CSV, GBK and UTF-8.
+    for encoding in ["gbk", "utf8"] {
+        let res = staff.get(&format!("/admin/ledger/export?format=csv&district=110106&encoding={encoding}")).await;
+        let csv = res.bytes().await.unwrap().to_vec();
+        assert_eq!(csv.starts_with(b"\xEF\xBB\xBF"), encoding == "utf8");
+        let (_, page) = dry_run(&staff, "丰台.csv", &csv, &[]).await;
+        assert_eq!(text(&page, ".count-unchanged"), format!("没有变化 {fengtai} 个"), "{encoding}");
+    }
+    // Another district's export is not theirs.
+    assert_eq!(staff.get("/admin/ledger/export?format=xlsx&district=110115").await.status().as_u16(), 404);
+
+    // A row edited in the spreadsheet shows field by field, and comes in.
+    let (sheet, _) = yizhan::sheet::read(&xlsx, "x.xlsx", None).unwrap();
+    let mut rows = sheet.rows.clone();
+    let name_col = rows[0].iter().position(|h| h == "站点名称").unwrap();
+    let phone_col = rows[0].iter().position(|h| h == "联系电话").unwrap();
+    let old_name = rows[1][name_col].clone();
+    rows[1][phone_col] = "13912345678".into();
+    let edited = yizhan::sheet::write_xlsx(&rows, "台账").unwrap();
+    let (_, page) = dry_run(&staff, "改过.xlsx", &edited, &[]).await;
+    assert_eq!(text(&page, ".count-changed"), "修改 1 个");
+    assert!(text(&page, ".line-changed .line-details").contains("→ 13912345678"), "{}", text(&page, ".line-changed"));
+    assert_eq!(apply(&staff, &page).await.status().as_u16(), 303);
+    assert_eq!(station_named(&app, &old_name).await.phone.unwrap().as_str(), "13912345678");
+}
+
+#[tokio::test]
+async fn bad_rows_are_named_and_nothing_is_half_applied() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let before = app.state.snapshot.load().entries().len();
+    let file = gbk_csv(&[
+        "A1,好驿站,丰台区,丰台区某路1号,116.30,200,,8:00-18:00,是,饮水,,,",
+        "A2,看情况驿站,丰台区,丰台区某路2号,116.30,39.83,,看情况,是,饮水、按摩椅,,,",
+        "A3,重复一,丰台区,丰台区某路3号,116.30,39.83,,8:00-18:00,是,饮水,,,",
+        "A3,重复二,丰台区,丰台区某路4号,116.31,39.83,,8:00-18:00,是,饮水,,,",
+        "A5,大兴的驿站,大兴区,大兴区某路5号,116.35,39.72,,8:00-18:00,是,饮水,,,",
+        "A6,正常驿站,丰台区,丰台区某路6号,116.30,39.84,,8:00-18:00,是,饮水,,,=HYPERLINK(\"x\")",
+        "A7,上海的驿站,丰台区,丰台区某路7号,121.47,31.23,,8:00-18:00,是,饮水,,,",
+    ]);
+    let (status, page) = dry_run(&staff, "有错.csv", &file, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&page, ".count-rejected"), "不能导入 7 行", "{:?}", texts(&page, ".line-details li"));
+    let details = texts(&page, ".line-rejected .line-details li");
+    for expected in [
+        "经度/纬度“200”：经纬度不是数字，或超出了范围",
+        "开放时间“看情况”",
+        "设施“按摩椅”",
+        "站点编号“A3”",
+        "不是你可以导入的区",
+        "联系电话“=HYPERLINK",
+        "坐标不在北京市范围内",
+    ] {
+        assert!(details.iter().any(|d| d.contains(expected)), "{expected} in {details:?}");
+    }
+    // No import button; the refused rows come back with a reason column.
+    assert_eq!(count(&page, "form.ledger-apply"), 0);
+    let link = attr(&page, "a.rejected-download", "href");
+    let res = staff.get(&link).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with('\u{feff}'));
+    assert!(body.lines().next().unwrap().ends_with("未导入原因"), "{body}");
+    assert_eq!(body.lines().count(), 8, "{body}");
+    // Another staff member cannot use the file; nothing was written.
+    let admin = signed_in_admin(&app).await;
+    assert_eq!(admin.get(&link).await.status().as_u16(), 404);
+    assert_eq!(app.state.snapshot.load().entries().len(), before);
+
+    // Files that cannot be read at all.
+    let (status, page) = dry_run(&staff, "x.csv", "名称,地址\n甲,乙".as_bytes(), &[]).await;
+    assert_eq!((status, text(&page, "h1")), (400, "缺少必填的列".to_string()));
+    let (status, _) = dry_run(&staff, "x.xlsx", b"PK\x03\x04 not really a workbook", &[]).await;
+    assert_eq!(status, 400);
+    let (status, page) = dry_run(&staff, "x.csv", &file, &[("encoding", "utf8")]).await;
+    assert_eq!((status, text(&page, "h1")), (400, "看不懂文件的编码".to_string()));
+    let big = vec![b'a'; 21 * 1024 * 1024];
+    let (status, _) = dry_run(&staff, "big.csv", &big, &[]).await;
+    assert_eq!(status, 413);
+    // No CSRF token: refused; a stranger: to the login page.
+    let res = staff
+        .client
+        .post(format!("{}/admin/ledger/import", staff.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart(&[], ("x.csv", HEADER.as_bytes())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(Browser::new(&app).get("/admin/ledger").await.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn the_command_line_imports_and_exports() {
+    let app = spawn_app().await;
+    let dir = std::env::temp_dir().join(format!("yizhan-ledger-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("台账.csv");
+    std::fs::write(&file, gbk_csv(&["CL-1,命令行驿站,丰台区,丰台区某路9号,116.30,39.83,,8:00-18:00,是,饮水,,,"]))
+        .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yizhan"))
+            .args(args)
+            .env("YIZHAN_DATABASE_URL", &app.database_url)
+            .env("YIZHAN_LOG", "warn")
+            .output()
+            .expect("run yizhan")
+    };
+    let out = run(&["import", file.to_str().unwrap(), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("line 2\tadded\t命令行驿站"), "{text}");
+    assert!(text.contains("dry run: nothing written"));
+    assert_eq!(app.state.store.station_ids_named("命令行驿站").await.unwrap().len(), 0);
+    let out = run(&["import", file.to_str().unwrap(), "--district", "110115"]);
+    assert!(!out.status.success(), "a 丰台 row under --district 110115 is refused");
+    assert_eq!(app.state.store.station_ids_named("命令行驿站").await.unwrap().len(), 0);
+    let out = run(&["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.state.store.station_ids_named("命令行驿站").await.unwrap().len(), 1);
+
+    let exported = dir.join("丰台.xlsx");
+    let out = run(&["export", exported.to_str().unwrap(), "--district", "110106"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["import", exported.to_str().unwrap(), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\n0 added, 0 changed,"), "{text}");
+    assert!(!text.contains("rejected\t"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_station_closed_until_a_day_reopens_by_itself_on_that_day_once() {
+    use yizhan::domain::station::Status;
+    let app = spawn_app().await;
+    let id = crate::feedback::fengtai_station(&app);
+    let before = app.state.store.station(id).await.unwrap().unwrap();
+    let mut closed = before.clone();
+    let until = chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap();
+    closed.status = Status::TemporarilyClosed { reason: "内部装修".into(), until: Some(until) };
+    assert!(app.state.store.save_station(&before, &closed, "close", None, app.state.clock.now()).await.unwrap());
+    // The day before: still closed, however often the chore runs.
+    assert!(app.state.store.reopen_due(until.pred_opt().unwrap(), app.state.clock.now()).await.unwrap().is_empty());
+    // Two instances on the day: the station reopens once.
+    let first = spawn_on(app.database_url.clone(), at("2025-11-20 08:00")).await;
+    let second = spawn_on(app.database_url.clone(), at("2025-11-20 08:00")).await;
+    let mut waited = 0;
+    while !matches!(app.state.store.station(id).await.unwrap().unwrap().status, Status::Open) {
+        assert!(waited < 50, "not reopened");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert!(second.state.store.reopen_due(until, second.state.clock.now()).await.unwrap().is_empty());
+    let (_, log) = app.state.store.audit_log(Some(id), 0).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "reopen_due").count(), 1);
+    // The public page follows.
+    first.reload().await;
+    let (_, page) = first.page(&format!("/stations/{id}")).await;
+    assert_eq!(count(&page, ".banner-closed"), 0);
+}
