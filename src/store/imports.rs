@@ -54,14 +54,14 @@ impl Store {
         for chunk in rows.chunks(AUDIT_BATCH) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let b = i * 4;
+                    let b = i * 5;
                     format!(
                         "(${}, ${}, 'station', ${}, ${}, 'import_add', '{{}}', ${})",
                         b + 1,
                         b + 2,
                         b + 3,
-                        b + 3,
-                        b + 4
+                        b + 4,
+                        b + 5
                     )
                 })
                 .collect();
@@ -71,7 +71,7 @@ impl Store {
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, after) in chunk {
-                query = query.bind(now).bind(record.staff_id).bind(id.to_string()).bind(after.clone());
+                query = query.bind(now).bind(record.staff_id).bind(id.to_string()).bind(*id).bind(after.clone());
             }
             query.execute(&mut *tx).await?;
         }

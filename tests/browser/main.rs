@@ -1005,3 +1005,62 @@ async fn warning_cards_fit_a_phone() {
     })
     .await;
 }
+
+/// A district's staff member imports a GBK CSV on a phone (360×740) and on a desk
+/// (1280×800): choose the file, read the dry run, import.
+#[tokio::test]
+async fn a_ledger_comes_in_on_a_phone_and_on_a_desk() {
+    let Some(chromedriver) = chromedriver("a_ledger_comes_in_on_a_phone_and_on_a_desk") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let state = bench.app.state.clone();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    let fengtai =
+        yizhan::domain::staff::Role::DistrictStaff(yizhan::domain::district::District::parse("110106").expect("丰台"));
+    state.store.create_staff("wang", "王丽", &hash, fengtai, state.clock.now()).await.expect("staff").expect("new");
+    let dir = std::env::temp_dir().join(format!("yizhan-ledger-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let header = "站点编号,站点名称,所属区,详细地址,经度,纬度,坐标系,开放时间,节假日开放,设施";
+    let files: Vec<String> = [("phone", "手机导入驿站", "39.83"), ("desk", "电脑导入驿站", "39.84")]
+        .iter()
+        .map(|(tag, name, lat)| {
+            let text = format!("{header}\r\nB-{tag},{name},丰台区,丰台区某路1号,116.30,{lat},高德,周一至周五 8:00-18:00,否,饮水、厕所\r\n");
+            let path = dir.join(format!("{tag}.csv"));
+            std::fs::write(&path, encoding_rs::GBK.encode(&text).0).expect("file");
+            path.display().to_string()
+        })
+        .collect();
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
+        goto(&c, &format!("{base}/admin/login")).await;
+        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
+        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
+        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
+        wait_for(&c, ".admin-bar").await;
+        for (i, (file, name)) in files.iter().zip(["手机导入驿站", "电脑导入驿站"]).enumerate() {
+            if i == 1 {
+                c.set_window_size(1280, 800).await.expect("desk size");
+            }
+            goto(&c, &format!("{base}/admin/ledger")).await;
+            find(&c, "#lg-file").await.send_keys(file).await.expect("file");
+            find(&c, "form.ledger-form button[type=submit]").await.click().await.expect("dry run");
+            wait_for(&c, ".ledger-counts").await;
+            assert_eq!(text(&c, ".count-added").await, "新增 1 个");
+            assert_eq!(text(&c, ".line-added strong").await, name);
+            keep_screenshot(&c, if i == 0 { "ledger-dry-run-phone" } else { "ledger-dry-run-desk" }).await;
+            let v = c
+                .execute(NARROW_CHECK_JS, vec!["form.ledger-apply button, .ledger-line a, .admin-bar a".into()])
+                .await
+                .expect("measure");
+            let width = if i == 0 { 360 } else { 1280 };
+            assert!(v["scroll"].as_u64().unwrap_or(9999) <= width, "the dry run scrolls sideways: {v}");
+            find(&c, "form.ledger-apply button").await.click().await.expect("import");
+            wait_for(&c, ".flash").await;
+            assert_eq!(text(&c, ".flash").await, "台账已导入。");
+        }
+    })
+    .await;
+    assert_eq!(state.store.station_ids_named("手机导入驿站").await.expect("stored").len(), 1);
+    assert_eq!(state.store.station_ids_named("电脑导入驿站").await.expect("stored").len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
