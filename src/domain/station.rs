@@ -105,6 +105,9 @@ pub struct Honour {
     pub title: String,
 }
 
+/// Days after its last check that a station is flagged to staff as not verified.
+pub const STALE_DAYS: i64 = 180;
+
 /// One station of the ledger.
 #[derive(Debug, Clone)]
 pub struct Station {
@@ -167,6 +170,11 @@ impl Station {
     /// Listed publicly (revoked stations are not).
     pub fn is_public(&self) -> bool {
         self.status != Status::Revoked
+    }
+
+    /// A public station nobody has checked for [`STALE_DAYS`] (or ever): flagged to staff.
+    pub fn is_stale(&self, today: NaiveDate) -> bool {
+        self.is_public() && self.verified_on.is_none_or(|d| (today - d).num_days() > STALE_DAYS)
     }
 }
 

@@ -312,3 +312,33 @@ async fn a_station_closed_until_a_day_reopens_by_itself_on_that_day_once() {
     let (_, page) = first.page(&format!("/stations/{id}")).await;
     assert_eq!(count(&page, ".banner-closed"), 0);
 }
+
+#[tokio::test]
+async fn stations_not_checked_for_180_days_are_flagged_to_staff() {
+    let app = spawn_app().await;
+    let mut fresh = station("丰台新核实", 110106, "24/7", &[]);
+    fresh.verified_on = Some("2025-11-01".parse().unwrap());
+    let mut old = station("丰台久未核实", 110106, "24/7", &[]);
+    old.verified_on = Some("2025-05-01".parse().unwrap());
+    app.add(vec![fresh, old]).await;
+    let staff = signed_in_fengtai(&app).await;
+    let today = app.state.clock.today();
+    let expected = app
+        .state
+        .snapshot
+        .load()
+        .entries()
+        .iter()
+        .filter(|e| e.station.district.code == 110106 && e.station.is_stale(today))
+        .count();
+    let (_, home) = staff.page("/admin/feedback").await;
+    assert_eq!(
+        text(&home, ".stale-count"),
+        format!("{expected} 个驿站超过180天没有核实（或从未核实），请安排实地查看。")
+    );
+    let (_, list) = staff.page("/admin/stations?stale=1").await;
+    let names = texts(&list, "table td a, .station-row a");
+    assert!(names.iter().any(|n| n == "丰台久未核实"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "丰台新核实"), "{names:?}");
+    assert_eq!(staff.page("/admin/stations?stale=yes").await.0, 400);
+}

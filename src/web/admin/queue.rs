@@ -131,6 +131,8 @@ struct QueuePage {
     overdue: Option<String>,
     /// "2 warning cards open, 1 red", when any are.
     cards: Option<String>,
+    /// "12 stations not checked for 180 days", when any are.
+    stale: Option<String>,
 }
 
 #[get("/admin/feedback")]
@@ -221,6 +223,7 @@ pub async fn list(
         back: strip_done(&here(&req)),
         overdue: super::followups::overdue_line(&state, lang, signed.staff.role, state.clock.today()).await?,
         cards: super::cards::open_line(&state, lang, signed.staff.role).await?,
+        stale: super::stations::stale_line(&state, lang, signed.staff.role),
     };
     Ok(csrf.apply(page))
 }

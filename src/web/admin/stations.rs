@@ -44,10 +44,20 @@ struct ListPage {
     ctx: PageCtx,
     admin: AdminCtx,
     q: String,
+    /// Only stations not checked for 180 days.
+    stale: bool,
     districts: Vec<Choice>,
     rows: Vec<StationRow>,
     total: usize,
     limit: usize,
+}
+
+/// "12 个驿站超过180天没有核实", when any are: for the staff home.
+pub fn stale_line(state: &AppState, lang: Lang, role: Role) -> Option<String> {
+    let today = state.clock.today();
+    let snapshot = state.snapshot.load();
+    let n = snapshot.entries().iter().filter(|e| role.covers(e.station.district) && e.station.is_stale(today)).count();
+    (n > 0).then(|| lang.tf("admin.stations.stale_banner", &[("n", &n.to_string())]))
 }
 
 #[get("/admin/stations")]
@@ -68,12 +78,26 @@ pub async fn list(
             crate::domain::filter::ParamError::new("district", raw, crate::domain::filter::Problem::UnknownDistrict)
         })?),
     };
+    let stale = match param(&pairs, "stale") {
+        "" => false,
+        "1" => true,
+        other => {
+            return Err(crate::domain::filter::ParamError::new(
+                "stale",
+                other,
+                crate::domain::filter::Problem::BadValue,
+            )
+            .into());
+        }
+    };
+    let today = state.clock.today();
     let role = signed.staff.role;
     let snapshot = state.snapshot.load();
     let matches: Vec<_> = snapshot
         .entries()
         .iter()
         .filter(|e| role.covers(e.station.district))
+        .filter(|e| !stale || e.station.is_stale(today))
         .filter(|e| district.is_none_or(|d| d.code == e.station.district.code))
         .filter(|e| {
             q.as_ref().is_none_or(|q| {
@@ -100,6 +124,7 @@ pub async fn list(
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
         q: q_raw.to_string(),
+        stale,
         districts: district_choices(lang, role, district_raw),
         rows,
         total: matches.len(),
