@@ -422,8 +422,17 @@ pub fn write_xlsx(rows: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, She
     let write = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
     let too_big = |_| SheetError::Write("more rows or columns than Excel has".to_owned());
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
+    // Rows go to a temporary file as they are written: widths and the frozen header
+    // are set first, then the rows in order.
+    let sheet = book.add_worksheet_with_constant_memory().map_err(write)?;
     sheet.set_name(sheet_title(sheet_name)).map_err(write)?;
+    for (c, width) in column_widths(rows).into_iter().enumerate() {
+        let c = u16::try_from(c).map_err(too_big)?;
+        sheet.set_column_width(c, width as f64).map_err(write)?;
+    }
+    if !rows.is_empty() {
+        sheet.set_freeze_panes(1, 0).map_err(write)?;
+    }
     let bold = rust_xlsxwriter::Format::new().set_bold();
     for (r, row) in rows.iter().enumerate() {
         let r = u32::try_from(r).map_err(too_big)?;
@@ -435,13 +444,6 @@ pub fn write_xlsx(rows: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, She
                 sheet.write_string(r, c, cell).map_err(write)?;
             }
         }
-    }
-    for (c, width) in column_widths(rows).into_iter().enumerate() {
-        let c = u16::try_from(c).map_err(too_big)?;
-        sheet.set_column_width(c, width as f64).map_err(write)?;
-    }
-    if !rows.is_empty() {
-        sheet.set_freeze_panes(1, 0).map_err(write)?;
     }
     book.save_to_buffer().map_err(write)
 }
