@@ -196,8 +196,8 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
     Ok(Plan { header, rows: planned })
 }
 
-/// A station of no one yet, for a new row to fill in.
-fn blank(now: i64) -> Station {
+/// A station of no one yet, for a new row (or a proposal) to fill in.
+pub fn blank(now: i64) -> Station {
     Station {
         id: 0,
         code: String::new(),

@@ -9,6 +9,7 @@ mod followups;
 mod imports;
 mod inspections;
 mod photos;
+mod proposals;
 mod reference;
 mod staff;
 mod stations;
@@ -24,6 +25,7 @@ pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{
     DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, PhotoSource, REPORT_PHOTOS, ReportPhoto, StationPhoto,
 };
+pub use proposals::{NewProposal, PROPOSAL_PAGE, Proposal};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};

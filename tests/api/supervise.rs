@@ -968,3 +968,82 @@ async fn a_photo_of_an_accepted_report_becomes_the_door_photo() {
     let res = staff.post(&use_path, &[("csrf", csrf.as_str()), ("kind", "door")]).await;
     assert_eq!(location(&res), format!("/admin/reports/{id}?done=photo_already"));
 }
+
+#[tokio::test]
+async fn a_proposed_station_is_added_by_district_staff_or_turned_down() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "zhang.san").await;
+    let (status, html) = supervisor.page("/supervise/propose").await;
+    assert_eq!(status, 200);
+    assert_clean_frame(&html);
+    let mut pairs = form_pairs(&html, "form.propose-form");
+    for (k, v) in [
+        ("name", "花乡新驿站"),
+        ("address", "丰台区花乡路9号"),
+        ("lat", "200"),
+        ("lon", "116.30"),
+        ("hours", "周一至周五 9:00-17:30"),
+        ("note", "在加油站便利店里面"),
+    ] {
+        set(&mut pairs, k, v);
+    }
+    pairs.push(("facility".into(), "water".into()));
+    pairs.push(("facility".into(), "toilet".into()));
+    // A bad position: the form comes back filled in, nothing stored.
+    let (status, back) = html_of(post_pairs(&supervisor, "/supervise/propose", &pairs).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(attr(&back, "#pp-name", "value"), "花乡新驿站");
+    assert_eq!(count(&back, "input[name=facility][checked]"), 2);
+    assert!(app.state.store.pending_proposals(Role::CityAdmin).await.unwrap().is_empty());
+    set(&mut pairs, "lat", "39.83");
+    let res = post_pairs(&supervisor, "/supervise/propose", &pairs).await;
+    assert_eq!(location(&res), "/supervise?done=proposed");
+    // Sent twice (the answer lost): stored once.
+    assert_eq!(location(&post_pairs(&supervisor, "/supervise/propose", &pairs).await), "/supervise?done=proposed");
+    let pending = app.state.store.pending_proposals(Role::CityAdmin).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].hours, "Mo-Fr 09:00-17:30");
+    let id = pending[0].id;
+    let (_, home) = supervisor.page("/supervise?done=proposed").await;
+    assert_eq!(texts(&home, ".proposal-list .proposal-state"), vec!["待核实"]);
+
+    // Another district's staff neither see nor open it.
+    let daxing = signed_in_daxing(&app).await;
+    let (_, list) = daxing.page("/admin/proposals").await;
+    assert_eq!(count(&list, "li.proposal"), 0);
+    assert_eq!(daxing.page(&format!("/admin/new-station?proposal={id}")).await.0, 404);
+    // The district's staff open the station form from it, filled in, and save it.
+    let (_, list) = staff.page("/admin/proposals").await;
+    assert_eq!(attr(&list, "a.add-proposal", "href"), format!("/admin/new-station?proposal={id}"));
+    let (status, form) = staff.page(&format!("/admin/new-station?proposal={id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(attr(&form, "#s-name", "value"), "花乡新驿站");
+    assert_eq!(text(&form, ".from-proposal"), "来自义务监督员的提议：张三");
+    let saved = post_pairs(&staff, "/admin/new-station", &form_pairs(&form, "form.station-form")).await;
+    assert_eq!(saved.status().as_u16(), 303, "{}", location(&saved));
+    let station = app.state.store.station_ids_named("花乡新驿站").await.unwrap();
+    assert_eq!(station.len(), 1);
+    assert!(app.state.store.pending_proposals(Role::CityAdmin).await.unwrap().is_empty());
+    let (_, home) = supervisor.page("/supervise").await;
+    assert_eq!(texts(&home, ".proposal-list .proposal-state"), vec!["已加入目录"]);
+    assert_eq!(attr(&home, ".proposal-list a", "href"), format!("/stations/{}", station[0]));
+
+    // A second one, turned down: a comment is needed, and the author sees it.
+    let (_, html) = supervisor.page("/supervise/propose").await;
+    let mut again = form_pairs(&html, "form.propose-form");
+    for (k, v) in [("name", "重复的驿站"), ("address", "丰台区某路"), ("lat", "39.84"), ("lon", "116.31")] {
+        set(&mut again, k, v);
+    }
+    assert_eq!(post_pairs(&supervisor, "/supervise/propose", &again).await.status().as_u16(), 303);
+    let second = app.state.store.pending_proposals(Role::CityAdmin).await.unwrap()[0].id;
+    let csrf = staff.csrf("/admin/proposals").await;
+    let path = format!("/admin/proposals/{second}/reject");
+    assert_eq!(staff.post(&path, &[("csrf", csrf.as_str()), ("comment", " ")]).await.status().as_u16(), 400);
+    let res = staff.post(&path, &[("csrf", csrf.as_str()), ("comment", "与槐房万达驿站是同一处")]).await;
+    assert_eq!(location(&res), "/admin/proposals?done=proposal_rejected");
+    assert_eq!(staff.post(&path, &[("csrf", csrf.as_str()), ("comment", "再次")]).await.status().as_u16(), 404);
+    let (_, home) = supervisor.page("/supervise").await;
+    assert_eq!(texts(&home, ".proposal-list .proposal-state"), vec!["未采纳", "已加入目录"]);
+    assert_eq!(text(&home, ".proposal-list .report-comment"), "与槐房万达驿站是同一处");
+}

@@ -13,6 +13,7 @@ pub mod figures;
 pub mod followups;
 pub mod ledger;
 pub mod photos;
+pub mod proposals;
 pub mod queue;
 pub mod reports;
 pub mod staff;
@@ -58,6 +59,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(ledger::rejected)
         .service(ledger::export)
         .service(ledger::template)
+        .service(proposals::list)
+        .service(proposals::reject)
         .service(figures::page)
         .service(figures::csv)
         .service(photos::add)
@@ -120,6 +123,7 @@ const FLASHES: &[&str] = &[
     "answered",
     "card_lifted",
     "imported",
+    "proposal_rejected",
 ];
 
 /// What every staff page shows around its content.

@@ -179,6 +179,8 @@ struct EditPage {
     admin: AdminCtx,
     /// `None`: a new station.
     id: Option<i64>,
+    /// A new station from a supervisor's proposal: its id and "proposed by …".
+    proposal: Option<(i64, String)>,
     title: String,
     form: StationFields,
     errors: Vec<(&'static str, String)>,
@@ -240,6 +242,7 @@ async fn edit_page(
         ctx: PageCtx::new(req, lang, state),
         admin: AdminCtx::new(req, lang, state, signed, csrf),
         id: station.map(|s| s.id),
+        proposal: None,
         title: station.map(|s| s.name.clone()).unwrap_or_else(|| lang.t("admin.station.new").into_owned()),
         errors: errors.iter().map(|(f, p)| (*f, lang.t(&format!("admin.error.{p}")).into_owned())).collect(),
         districts: district_choices(lang, role, &form.district),
@@ -367,15 +370,29 @@ async fn new_page(
     signed: &SignedIn,
 ) -> Result<HttpResponse, AppError> {
     let csrf = Csrf::for_request(req, state);
-    let district = signed.staff.role.district().map(|d| d.code.to_string()).unwrap_or_default();
-    let form = StationFields {
-        district,
-        precision: "approximate".into(),
-        host: "other".into(),
-        datum: "wgs84".into(),
-        ..Default::default()
+    let pairs = query_pairs(req)?;
+    // From a supervisor's proposal: its fields, and the proposal closed on save.
+    let proposal = match param(&pairs, "proposal") {
+        "" => None,
+        raw => {
+            let id = raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+            Some(state.store.pending_proposal(id, signed.staff.role).await?.ok_or(AppError::NotFound)?)
+        }
     };
-    let page = edit_page(req, lang, state, signed, &csrf, None, form, Vec::new()).await?;
+    let form = match &proposal {
+        Some(p) => super::proposals::fields_of(p),
+        None => StationFields {
+            district: signed.staff.role.district().map(|d| d.code.to_string()).unwrap_or_default(),
+            precision: "approximate".into(),
+            host: "other".into(),
+            datum: "wgs84".into(),
+            ..Default::default()
+        },
+    };
+    let mut page = edit_page(req, lang, state, signed, &csrf, None, form, Vec::new()).await?;
+    if let Some(p) = proposal {
+        page.proposal = Some((p.id, lang.tf("admin.proposals.from", &[("name", &p.supervisor_name)])));
+    }
     Ok(csrf.apply(page).respond_to(req).map_into_boxed_body())
 }
 
@@ -399,6 +416,13 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let fields = fields_from_form(&form);
     let now = state.clock.now();
+    let proposal = match form.get("proposal") {
+        "" => None,
+        raw => {
+            let id = raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+            Some(state.store.pending_proposal(id, signed.staff.role).await?.ok_or(AppError::NotFound)?)
+        }
+    };
     let blank = blank_station(signed.staff.role, now);
     let checked = {
         let snapshot = state.snapshot.load();
@@ -407,15 +431,19 @@ pub async fn create(
     match checked {
         Ok(station) => {
             let id = state.store.create_station(&station, Some(signed.staff.id), now).await?;
+            if let Some(p) = &proposal {
+                state.store.close_proposal(p, Some(id), "", &signed.staff, now).await?;
+            }
             state.reload_station(id).await?;
             Ok(see_other(&format!("/admin/stations/{id}?done=created")))
         }
         Err(errors) => {
             let csrf = Csrf::for_request(&req, &state);
-            html_page(
-                StatusCode::BAD_REQUEST,
-                &edit_page(&req, lang, &state, &signed, &csrf, None, fields, errors).await?,
-            )
+            let mut page = edit_page(&req, lang, &state, &signed, &csrf, None, fields, errors).await?;
+            if let Some(p) = proposal {
+                page.proposal = Some((p.id, lang.tf("admin.proposals.from", &[("name", &p.supervisor_name)])));
+            }
+            html_page(StatusCode::BAD_REQUEST, &page)
         }
     }
 }

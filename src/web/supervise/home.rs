@@ -74,6 +74,8 @@ struct HomePage {
     /// The follow-ups born of their reports.
     followups: Vec<FollowupView>,
     suggestions: Vec<SuggestionView>,
+    /// Their proposed stations: (name, state in words, staff's comment, the station when added).
+    proposals: Vec<(String, String, String, Option<i64>)>,
 }
 
 #[get("/supervise")]
@@ -125,6 +127,13 @@ pub async fn page(
         .collect();
     // Pages keep the position, so distances stay on the next page.
     let at = position.map(|p| format!("&lat={:.6}&lon={:.6}", p.lat, p.lon)).unwrap_or_default();
+    let proposals = state
+        .store
+        .own_proposals(me.supervisor.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.name, lang.label("supervise.propose.state", &p.state).into_owned(), p.comment, p.station_id))
+        .collect();
     let link = |p: usize| format!("/supervise?page={}{at}", p + 1);
     let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
@@ -140,6 +149,7 @@ pub async fn page(
         reports,
         followups,
         suggestions,
+        proposals,
     };
     Ok(csrf.apply(page))
 }

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod followup;
 pub mod home;
+pub mod proposal;
 pub mod report;
 pub mod suggestion;
 
@@ -31,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(report::submit)
         .service(report::show)
         .service(report::photo)
+        .service(proposal::new_form)
+        .service(proposal::submit)
         .service(suggestion::new_form)
         .service(suggestion::submit)
         .service(suggestion::show)
@@ -39,7 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
-const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested", "password"];
+const FLASHES: &[&str] = &["welcome", "followup_updated", "followup_conflict", "suggested", "password", "proposed"];
 
 /// What every supervisor page shows around its content.
 pub struct SuperviseCtx {
