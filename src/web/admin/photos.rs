@@ -15,6 +15,19 @@ use crate::web::error::AppError;
 use crate::web::forms::Posted;
 use crate::web::photos::{read_upload, refused};
 
+/// What adding a photo did, as the flash key of the page sent to; a photo shown
+/// anew appears on the public pages at once.
+async fn answer(state: &AppState, added: PhotoAdded) -> Result<&'static str, AppError> {
+    if added == PhotoAdded::Added {
+        state.reload_snapshot().await?;
+    }
+    Ok(match added {
+        PhotoAdded::Added => "photo_added",
+        PhotoAdded::AlreadyThere => "photo_already",
+        PhotoAdded::Full => "photo_full",
+    })
+}
+
 /// `POST /admin/stations/{id}/photos` (multipart): `kind` (door or inside) and `photo`.
 #[post("/admin/stations/{id}/photos")]
 pub async fn add(
@@ -36,15 +49,7 @@ pub async fn add(
         .store
         .add_station_photo(station.id, PhotoSource::Upload(&processed), kind, signed.staff.id, state.clock.now())
         .await?;
-    let done = match added {
-        PhotoAdded::Added => "photo_added",
-        PhotoAdded::AlreadyThere => "photo_already",
-        PhotoAdded::Full => "photo_full",
-    };
-    if added == PhotoAdded::Added {
-        state.reload_snapshot().await?;
-    }
-    Ok(see_other(&format!("/admin/stations/{}?done={done}#photos", station.id)))
+    Ok(see_other(&format!("/admin/stations/{}?done={}#photos", station.id, answer(&state, added).await?)))
 }
 
 /// `POST /admin/reports/{id}/photos/{hash}/use`: a photo of an accepted report is
@@ -72,15 +77,7 @@ pub async fn from_report(
         .store
         .add_station_photo(station.id, PhotoSource::Stored(&hash), kind, signed.staff.id, state.clock.now())
         .await?;
-    let done = match added {
-        PhotoAdded::Added => "photo_added",
-        PhotoAdded::AlreadyThere => "photo_already",
-        PhotoAdded::Full => "photo_full",
-    };
-    if added == PhotoAdded::Added {
-        state.reload_snapshot().await?;
-    }
-    Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
+    Ok(see_other(&format!("/admin/reports/{id}?done={}", answer(&state, added).await?)))
 }
 
 /// `POST /admin/stations/{id}/photos/{hash}/remove`: the station stops showing it.
