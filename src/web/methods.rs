@@ -66,6 +66,7 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/supervise/photos/{hash}/{file}", Takes::Get),
     ("/supervise/password", Takes::GetPost),
     ("/s/{code}", Takes::Get),
+    ("/stats", Takes::Get),
     ("/admin/cards", Takes::Get),
     ("/admin/ledger", Takes::Get),
     ("/admin/proposals", Takes::Get),

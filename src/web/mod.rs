@@ -256,6 +256,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::stations::list)
         .service(public::station::page)
         .service(public::station::by_code)
+        .service(public::stats::page)
         .service(public::lang::switch)
         .service(public::map::page)
         .service(public::near::page)

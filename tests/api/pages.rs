@@ -285,3 +285,63 @@ async fn health_and_compression() {
         app.client.get(format!("{}/stations", app.address)).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(res.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn stats_equal_the_figures_of_a_known_set_of_stations() {
+    let app = spawn_app().await;
+    // 延庆 has no seed station: four stations, three meeting the basic standard.
+    let basic = ["seats", "water", "microwave", "charging"];
+    let mut added = vec![
+        station("延庆一", 110119, "24/7", &basic),
+        station("延庆二", 110119, "Mo-Su 08:00-20:00", &basic),
+        station("延庆三", 110119, "Mo-Fr 09:00-17:00; PH off", &basic),
+        station("延庆四", 110119, "Mo-Su 08:00-20:00", &["water"]),
+    ];
+    added[0].verified_on = Some("2025-11-01".parse().unwrap());
+    added[3].verified_on = Some("2025-01-01".parse().unwrap());
+    app.add(added).await;
+    let (status, html) = app.page("/stats").await;
+    assert_eq!(status, 200);
+    assert_clean_frame(&html);
+    let row = |css: &str| {
+        html.select(&sel("tr[data-district='110119'] td")).map(|td| td.text().collect::<String>()).collect::<Vec<_>>()
+            [match css {
+                "stations" => 0,
+                "open" => 1,
+                "h24" => 2,
+                "holiday" => 3,
+                "basic" => 4,
+                "share" => 5,
+                _ => 6,
+            }]
+        .clone()
+    };
+    // Monday 10:00: all four are open; one 24 hours; three open on holidays.
+    assert_eq!(row("stations"), "4");
+    assert_eq!(row("open"), "4");
+    assert_eq!(row("h24"), "1");
+    assert_eq!(row("holiday"), "3");
+    assert_eq!(row("basic"), "3");
+    assert_eq!(row("share"), "75.0%");
+    assert_eq!(row("checked"), "1", "checked within 90 days");
+    // The chart says the same in words, and the city line adds up every district.
+    assert!(text(&html, "svg desc").contains("延庆区 75.0% (3/4)"), "{}", text(&html, "svg desc"));
+    let total: usize = app.state.snapshot.load().entries().iter().filter(|e| e.station.is_public()).count();
+    assert_eq!(text(&html, ".city-stations"), total.to_string());
+    let res = app.client.get(format!("{}/stats", app.address)).header("Cookie", "lang=en").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let en = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(text(&en, "h1"), "Station figures");
+    assert!(text(&en, "svg desc").contains("Yanqing 75.0% (3/4)"), "{}", text(&en, "svg desc"));
+}
+
+#[test]
+fn a_share_is_rounded_half_up_to_a_tenth_of_a_per_cent() {
+    use yizhan::web::public::stats::Figures;
+    let share = |basic, stations| Figures { basic, stations, ..Figures::default() }.basic_share();
+    assert_eq!(share(3, 4), "75.0%");
+    assert_eq!(share(2, 3), "66.7%");
+    assert_eq!(share(1, 7), "14.3%");
+    assert_eq!(share(1056, 1419), "74.4%");
+    assert_eq!(share(0, 0), "0.0%");
+}

@@ -8,5 +8,6 @@ pub mod open_data;
 pub mod revoked;
 pub mod station;
 pub mod stations;
+pub mod stats;
 pub mod suggestions;
 pub mod view;

@@ -1,0 +1,138 @@
+//! `/stats`: the network's figures from the ledger, city-wide and per district —
+//! stations, open now, 24 hours, open on public holidays, meeting the basic standard
+//! (at least 4 of the nine services) with its share, and checked in the last 90 days —
+//! with a chart drawn on the server (SVG, no JavaScript) and the table beside it.
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::domain::district::DISTRICTS;
+use crate::domain::filter::StationFilter;
+use crate::snapshot::Snapshot;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+/// Days within which a check counts as recent.
+pub const CHECKED_DAYS: u64 = 90;
+
+/// One line of figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub name: String,
+    pub code: String,
+    pub stations: usize,
+    pub open_now: usize,
+    pub h24: usize,
+    pub holiday: usize,
+    pub basic: usize,
+    pub checked: usize,
+}
+
+impl Figures {
+    /// The share meeting the basic standard, in tenths of a per cent, rounded
+    /// half up (3 of 4 = 750, i.e. 75.0%; 2 of 3 = 667).
+    pub fn basic_permille(&self) -> usize {
+        (self.basic * 1000 + self.stations / 2).checked_div(self.stations).unwrap_or(0)
+    }
+
+    pub fn basic_share(&self) -> String {
+        let p = self.basic_permille();
+        format!("{}.{}%", p / 10, p % 10)
+    }
+
+    fn add(&mut self, other: &Figures) {
+        self.stations += other.stations;
+        self.open_now += other.open_now;
+        self.h24 += other.h24;
+        self.holiday += other.holiday;
+        self.basic += other.basic;
+        self.checked += other.checked;
+    }
+}
+
+/// Each district's figures (districts without a station left out) and the city's, at `now`.
+pub fn figures(snapshot: &Snapshot, lang: Lang, now: i64, today: chrono::NaiveDate) -> (Vec<Figures>, Figures) {
+    let since = today.checked_sub_days(chrono::Days::new(CHECKED_DAYS)).unwrap_or(today);
+    let mut city = Figures { name: lang.t("stats.city").into_owned(), ..Figures::default() };
+    let mut lines = Vec::new();
+    for d in &DISTRICTS {
+        let count = |f: StationFilter| snapshot.filter(&StationFilter { district: Some(d), page: 1, ..f }, now).count();
+        let base = StationFilter::default();
+        let stations = count(base.clone());
+        if stations == 0 {
+            continue;
+        }
+        let checked = snapshot
+            .filter(&StationFilter { district: Some(d), page: 1, ..StationFilter::default() }, now)
+            .filter(|e| e.station.verified_on.is_some_and(|v| v >= since))
+            .count();
+        let line = Figures {
+            name: d.name(lang.is_zh()).to_string(),
+            code: d.code.to_string(),
+            stations,
+            open_now: count(StationFilter { open_now: true, ..base.clone() }),
+            h24: count(StationFilter { h24: true, ..base.clone() }),
+            holiday: count(StationFilter { holiday: true, ..base.clone() }),
+            basic: count(StationFilter { basic: true, ..base.clone() }),
+            checked,
+        };
+        city.add(&line);
+        lines.push(line);
+    }
+    (lines, city)
+}
+
+/// A bar of the chart: its label, length in the chart's units, and the text at its end.
+pub struct Bar {
+    pub label: String,
+    pub y: usize,
+    pub width: usize,
+    pub text: String,
+}
+
+/// Chart geometry: the label column and the bars' full length, in SVG units.
+const LABEL_WIDTH: usize = 70;
+const BAR_SPAN: usize = 160;
+const ROW: usize = 26;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/stats.html")]
+struct StatsPage {
+    ctx: PageCtx,
+    lines: Vec<Figures>,
+    city: Figures,
+    bars: Vec<Bar>,
+    chart_height: usize,
+    label_width: usize,
+    bar_span: usize,
+    days: u64,
+}
+
+#[get("/stats")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let snapshot = state.snapshot.load();
+    let (lines, city) = figures(&snapshot, lang, state.clock.now(), state.clock.today());
+    let bars = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Bar {
+            label: l.name.clone(),
+            y: i * ROW,
+            width: l.basic_permille() * BAR_SPAN / 1000,
+            text: format!("{} ({}/{})", l.basic_share(), l.basic, l.stations),
+        })
+        .collect();
+    Ok(StatsPage {
+        ctx: PageCtx::new(&req, lang, &state),
+        chart_height: lines.len() * ROW,
+        lines,
+        city,
+        bars,
+        label_width: LABEL_WIDTH,
+        bar_span: BAR_SPAN,
+        days: CHECKED_DAYS,
+    })
+}
