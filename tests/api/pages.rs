@@ -328,6 +328,10 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     assert!(text(&html, "svg desc").contains("延庆区 75.0% (3/4)"), "{}", text(&html, "svg desc"));
     let total: usize = app.state.snapshot.load().entries().iter().filter(|e| e.station.is_public()).count();
     assert_eq!(text(&html, ".city-stations"), total.to_string());
+    // As reported, beside the ledger, with the article it came from.
+    let said = texts(&html, "li.reported");
+    assert!(said.iter().any(|t| t.contains("报道 1056（74.4%）") && t.contains("三融合")), "{said:?}");
+    assert!(said.iter().any(|t| t.contains("报道 1360") && t.contains("东城区总工会")), "{said:?}");
     let res = app.client.get(format!("{}/stats", app.address)).header("Cookie", "lang=en").send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let en = scraper::Html::parse_document(&res.text().await.unwrap());

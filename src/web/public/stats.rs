@@ -109,6 +109,8 @@ struct StatsPage {
     label_width: usize,
     bar_span: usize,
     days: u64,
+    /// (district, what, as reported, as the ledger says now, source title).
+    reported: Vec<(String, String, String, String, String)>,
 }
 
 #[get("/stats")]
@@ -125,7 +127,39 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             text: format!("{} ({}/{})", l.basic_share(), l.basic, l.stations),
         })
         .collect();
+    let reported = reported()
+        .into_iter()
+        .filter_map(|r| {
+            let d = crate::domain::district::District::by_code(r.district_code)?;
+            let ours = lines.iter().find(|l| l.code == d.code.to_string()).cloned().unwrap_or_default();
+            let now = match r.figure.as_str() {
+                "stations" => ours.stations.to_string(),
+                "basic" => format!("{}（{}）", ours.basic, ours.basic_share()),
+                "holiday" => ours.holiday.to_string(),
+                _ => return None,
+            };
+            let said = match r.figure.as_str() {
+                "basic" => {
+                    let stations = reported()
+                        .into_iter()
+                        .find(|o| o.district_code == r.district_code && o.figure == "stations")
+                        .map_or(0, |o| o.value);
+                    let share = Figures { basic: r.value, stations, ..Figures::default() }.basic_share();
+                    format!("{}（{share}）", r.value)
+                }
+                _ => r.value.to_string(),
+            };
+            Some((
+                d.name(lang.is_zh()).to_string(),
+                lang.label("stats.figure", &r.figure).into_owned(),
+                said,
+                now,
+                r.title,
+            ))
+        })
+        .collect();
     Ok(StatsPage {
+        reported,
         ctx: PageCtx::new(&req, lang, &state),
         chart_height: lines.len() * ROW,
         lines,
@@ -135,4 +169,33 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         bar_span: BAR_SPAN,
         days: CHECKED_DAYS,
     })
+}
+
+/// A figure an article reported for a district.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub district_code: u32,
+    /// `stations`, `basic` or `holiday`.
+    pub figure: String,
+    pub value: usize,
+    pub title: String,
+}
+
+/// The figures of `data/reported.csv` (bundled); a malformed line is left out.
+pub fn reported() -> Vec<Reported> {
+    include_str!("../../../data/reported.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cells = line.splitn(5, ',');
+            let (code, figure, value, _source, title) =
+                (cells.next()?, cells.next()?, cells.next()?, cells.next()?, cells.next()?);
+            Some(Reported {
+                district_code: code.parse().ok()?,
+                figure: figure.to_string(),
+                value: value.parse().ok()?,
+                title: title.to_string(),
+            })
+        })
+        .collect()
 }
