@@ -328,6 +328,15 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     assert!(text(&html, "svg desc").contains("延庆区 75.0% (3/4)"), "{}", text(&html, "svg desc"));
     let total: usize = app.state.snapshot.load().entries().iter().filter(|e| e.station.is_public()).count();
     assert_eq!(text(&html, ".city-stations"), total.to_string());
+    // Facility coverage, city-wide, counted here independently.
+    let snapshot = app.state.snapshot.load();
+    let with_water = snapshot
+        .entries()
+        .iter()
+        .filter(|e| e.station.is_public() && e.station.working().contains(yizhan::domain::facility::Facility::Water))
+        .count();
+    assert_eq!(text(&html, "li[data-facility=water] .coverage-n"), with_water.to_string());
+    assert_eq!(count(&html, "li[data-facility]"), yizhan::domain::facility::ALL_FACILITIES.len());
     // As reported, beside the ledger, with the article it came from.
     let said = texts(&html, "li.reported");
     assert!(said.iter().any(|t| t.contains("报道 1056（74.4%）") && t.contains("三融合")), "{said:?}");

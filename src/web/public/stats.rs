@@ -18,6 +18,17 @@ use crate::web::page::PageCtx;
 /// Days within which a check counts as recent.
 pub const CHECKED_DAYS: u64 = 90;
 
+/// `part` of `whole` in tenths of a per cent, rounded half up (3 of 4 = 750; 2 of 3 = 667; 0 of 0 = 0).
+pub fn permille(part: usize, whole: usize) -> usize {
+    (part * 1000 + whole / 2).checked_div(whole).unwrap_or(0)
+}
+
+/// `part` of `whole` as "75.0%".
+pub fn share(part: usize, whole: usize) -> String {
+    let p = permille(part, whole);
+    format!("{}.{}%", p / 10, p % 10)
+}
+
 /// One line of figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {
@@ -32,15 +43,13 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// The share meeting the basic standard, in tenths of a per cent, rounded
-    /// half up (3 of 4 = 750, i.e. 75.0%; 2 of 3 = 667).
+    /// The share meeting the basic standard, in tenths of a per cent (see [`permille`]).
     pub fn basic_permille(&self) -> usize {
-        (self.basic * 1000 + self.stations / 2).checked_div(self.stations).unwrap_or(0)
+        permille(self.basic, self.stations)
     }
 
     pub fn basic_share(&self) -> String {
-        let p = self.basic_permille();
-        format!("{}.{}%", p / 10, p % 10)
+        share(self.basic, self.stations)
     }
 
     fn add(&mut self, other: &Figures) {
@@ -111,6 +120,17 @@ struct StatsPage {
     days: u64,
     /// (district, what, as reported, as the ledger says now, source title).
     reported: Vec<(String, String, String, String, String)>,
+    /// City-wide, each facility: (key, name, stations where it works, share).
+    coverage: Vec<(&'static str, String, usize, String)>,
+}
+
+/// How many public stations have each facility working, city-wide.
+pub fn coverage(snapshot: &Snapshot) -> Vec<(crate::domain::facility::Facility, usize)> {
+    let public: Vec<_> = snapshot.entries().iter().filter(|e| e.station.is_public()).collect();
+    crate::domain::facility::ALL_FACILITIES
+        .iter()
+        .map(|f| (*f, public.iter().filter(|e| e.station.working().contains(*f)).count()))
+        .collect()
 }
 
 #[get("/stats")]
@@ -144,8 +164,7 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                         .into_iter()
                         .find(|o| o.district_code == r.district_code && o.figure == "stations")
                         .map_or(0, |o| o.value);
-                    let share = Figures { basic: r.value, stations, ..Figures::default() }.basic_share();
-                    format!("{}（{share}）", r.value)
+                    format!("{}（{}）", r.value, share(r.value, stations))
                 }
                 _ => r.value.to_string(),
             };
@@ -158,7 +177,12 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             ))
         })
         .collect();
+    let coverage = coverage(&snapshot)
+        .into_iter()
+        .map(|(f, n)| (f.key(), lang.label("facility", f.key()).into_owned(), n, share(n, city.stations)))
+        .collect();
     Ok(StatsPage {
+        coverage,
         reported,
         ctx: PageCtx::new(&req, lang, &state),
         chart_height: lines.len() * ROW,
