@@ -12,7 +12,7 @@ use crate::domain::geo::distance_m;
 use crate::domain::ledger::{
     CellProblem, Header, LedgerRow, StatusWord, Vocabulary, header_row, read_row, station_row,
 };
-use crate::domain::station::{Revocation, Station, Status, Verifier};
+use crate::domain::station::{Revocation, Station, Status};
 use crate::domain::station_fields::StationFields;
 use crate::snapshot::Snapshot;
 use crate::store::{ImportRecord, Imported, Store, StoreError};
@@ -196,40 +196,6 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
     Ok(Plan { header, rows: planned })
 }
 
-/// A station of no one yet, for a new row (or a proposal) to fill in.
-pub fn blank(now: i64) -> Station {
-    Station {
-        id: 0,
-        code: String::new(),
-        ledger_id: None,
-        name: String::new(),
-        district: &crate::domain::district::DISTRICTS[0],
-        street_code: None,
-        address: String::new(),
-        position: crate::domain::coords::LatLon { lat: 39.9, lon: 116.4 },
-        precision: crate::domain::coords::Precision::Exact,
-        host: HostType::Other,
-        hours: None,
-        works_makeup_days: false,
-        contact_name: None,
-        phone: None,
-        area_m2: None,
-        facilities: Default::default(),
-        unavailable: Default::default(),
-        audiences: Vec::new(),
-        services: String::new(),
-        status: Status::Open,
-        revocation: None,
-        description: String::new(),
-        verified_on: None,
-        verified_by: Verifier::Staff,
-        synthetic: false,
-        honours: Vec::new(),
-        created_at: now,
-        updated_at: now,
-    }
-}
-
 /// `known`: the station the row's public code names (an export of this site).
 fn outcome(
     read: LedgerRow,
@@ -265,7 +231,7 @@ fn outcome(
             fields.unavailable = s.unavailable.iter().map(|f| f.key().to_string()).collect();
             s.clone()
         }
-        None => blank(now),
+        None => Station::blank(&crate::domain::district::DISTRICTS[0], now),
     };
     let street_district = |code: &str| snapshot.street(code).map(|s| s.district_code);
     let mut after = match fields_parse(&fields, &base, scope, &street_district) {
@@ -350,8 +316,8 @@ fn fields_parse(
     })
 }
 
-/// The ledger's word for a problem the station form reports.
-fn field_problem(problem: &'static str) -> &'static str {
+/// The ledger's word (`ledger.problem.KEY`) for a problem the station form reports.
+pub fn field_problem(problem: &'static str) -> &'static str {
     match problem {
         "district" => "other_district",
         "outside_beijing" | "coordinates" | "holiday_text_closed" | "holiday_text_open" | "street" | "hours" => problem,

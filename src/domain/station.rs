@@ -152,6 +152,41 @@ pub struct Station {
 }
 
 impl Station {
+    /// A station of no one yet, in `district`, for a form, a ledger row or a proposal
+    /// to fill in (their fields are checked onto it by `StationFields::parse`).
+    pub fn blank(district: &'static District, now: i64) -> Station {
+        Station {
+            id: 0,
+            code: String::new(),
+            ledger_id: None,
+            name: String::new(),
+            district,
+            street_code: None,
+            address: String::new(),
+            position: LatLon { lat: 39.9042, lon: 116.4074 },
+            precision: Precision::Approximate,
+            host: HostType::Other,
+            hours: None,
+            works_makeup_days: HostType::Other.follows_makeup_by_default(),
+            contact_name: None,
+            phone: None,
+            area_m2: None,
+            facilities: FacilitySet::default(),
+            unavailable: FacilitySet::default(),
+            audiences: Vec::new(),
+            services: String::new(),
+            status: Status::Open,
+            revocation: None,
+            description: String::new(),
+            verified_on: None,
+            verified_by: Verifier::default(),
+            synthetic: false,
+            honours: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Meets the "4 of 9" basic-service standard.
     pub fn meets_basic(&self) -> bool {
         self.working().meets_basic()

@@ -9,9 +9,8 @@ use chrono::NaiveDate;
 
 use super::audit::{AuditLine, audit_lines};
 use super::{AdminCtx, district_choices, param, query_pairs, see_other};
-use crate::domain::coords::{LatLon, Precision};
 use crate::domain::district::{DISTRICTS, District};
-use crate::domain::facility::{ALL_FACILITIES, Audience, FacilitySet, HostType};
+use crate::domain::facility::{ALL_FACILITIES, Audience, HostType};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
 use crate::domain::station_fields::{FieldProblem, StationFields};
@@ -423,7 +422,7 @@ pub async fn create(
             Some(state.store.pending_proposal(id, signed.staff.role).await?.ok_or(AppError::NotFound)?)
         }
     };
-    let blank = blank_station(signed.staff.role, now);
+    let blank = Station::blank(signed.staff.role.district().unwrap_or(&DISTRICTS[0]), now);
     let checked = {
         let snapshot = state.snapshot.load();
         parse_fields(&fields, &blank, signed.staff.role, &snapshot)
@@ -445,39 +444,6 @@ pub async fn create(
             }
             html_page(StatusCode::BAD_REQUEST, &page)
         }
-    }
-}
-
-fn blank_station(role: Role, now: i64) -> Station {
-    Station {
-        id: 0,
-        code: String::new(),
-        ledger_id: None,
-        name: String::new(),
-        district: role.district().unwrap_or(&DISTRICTS[0]),
-        street_code: None,
-        address: String::new(),
-        position: LatLon { lat: 39.9042, lon: 116.4074 },
-        precision: Precision::Approximate,
-        host: HostType::Other,
-        hours: None,
-        works_makeup_days: HostType::Other.follows_makeup_by_default(),
-        contact_name: None,
-        phone: None,
-        area_m2: None,
-        facilities: FacilitySet::default(),
-        unavailable: FacilitySet::default(),
-        audiences: Vec::new(),
-        services: String::new(),
-        status: Status::Open,
-        revocation: None,
-        description: String::new(),
-        verified_on: None,
-        verified_by: Default::default(),
-        synthetic: false,
-        honours: Vec::new(),
-        created_at: now,
-        updated_at: now,
     }
 }
 

@@ -147,8 +147,9 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             text: format!("{} ({}/{})", l.basic_share(), l.basic, l.stations),
         })
         .collect();
-    let reported = reported()
-        .into_iter()
+    let as_reported = reported();
+    let reported = as_reported
+        .iter()
         .filter_map(|r| {
             let d = crate::domain::district::District::by_code(r.district_code)?;
             let ours = lines.iter().find(|l| l.code == d.code.to_string()).cloned().unwrap_or_default();
@@ -160,8 +161,8 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             };
             let said = match r.figure.as_str() {
                 "basic" => {
-                    let stations = reported()
-                        .into_iter()
+                    let stations = as_reported
+                        .iter()
                         .find(|o| o.district_code == r.district_code && o.figure == "stations")
                         .map_or(0, |o| o.value);
                     format!("{}（{}）", r.value, share(r.value, stations))
@@ -173,7 +174,7 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                 lang.label("stats.figure", &r.figure).into_owned(),
                 said,
                 now,
-                r.title,
+                r.title.clone(),
             ))
         })
         .collect();

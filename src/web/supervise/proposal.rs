@@ -14,8 +14,10 @@ use crate::domain::feedback::multi_line;
 use crate::domain::hours::Hours;
 use crate::domain::hours_zh::parse_zh_hours;
 use crate::domain::staff::{is_token, new_token};
+use crate::domain::station::Station;
 use crate::domain::station_fields::StationFields;
 use crate::domain::text::TextError;
+use crate::ledger::field_problem;
 use crate::store::NewProposal;
 use crate::web::AppState;
 use crate::web::admin::see_other;
@@ -158,13 +160,13 @@ pub async fn submit(
         facilities: facilities.clone(),
         ..StationFields::default()
     };
-    let blank = crate::ledger::blank(state.clock.now());
+    let blank = Station::blank(&DISTRICTS[0], state.clock.now());
     let snapshot = state.snapshot.load();
     if let Err(problems) =
         fields.parse(&blank, |d| me.supervisor.covers(d), |code| snapshot.street(code).map(|s| s.district_code))
     {
         for (field, problem) in problems {
-            errors.push((field, lang.t(&format!("ledger.problem.{}", problem_key(problem))).into_owned()));
+            errors.push((field, lang.t(&format!("ledger.problem.{}", field_problem(problem))).into_owned()));
         }
     }
     if !errors.is_empty() {
@@ -185,14 +187,4 @@ pub async fn submit(
     };
     state.store.propose_station(me.supervisor.id, submission, &new, state.clock.now()).await?;
     Ok(see_other("/supervise?done=proposed"))
-}
-
-/// The ledger's words for the station form's problems (shared texts).
-fn problem_key(problem: &str) -> &str {
-    match problem {
-        "district" => "other_district",
-        "empty" => "required",
-        "outside_beijing" | "coordinates" | "too_long" | "control" => problem,
-        _ => "invalid",
-    }
 }
