@@ -213,9 +213,6 @@ fn outcome(
     {
         return reject("所属区", &fields.district, "other_district");
     }
-    if fields.lat.is_empty() {
-        return reject("经度", "", "position_needed");
-    }
     let existing = known.or_else(|| match (district, ledger_id.as_deref()) {
         (Some(d), Some(id)) => by_ledger.get(&(d.code, id)).copied(),
         _ => None,
@@ -229,6 +226,12 @@ fn outcome(
             fields.precision = s.precision.key().into();
             fields.description = s.description.clone();
             fields.unavailable = s.unavailable.iter().map(|f| f.key().to_string()).collect();
+            // Empty coordinates keep a known position: a ledger without them never erases it.
+            if let (Some(p), true) = (s.position, fields.lat.is_empty() && fields.lon.is_empty()) {
+                fields.lat = format!("{:.6}", p.lat);
+                fields.lon = format!("{:.6}", p.lon);
+                fields.datum = "wgs84".into();
+            }
             s.clone()
         }
         None => Station::blank(&crate::domain::district::DISTRICTS[0], now),
@@ -273,7 +276,11 @@ fn outcome(
         None => {
             let duplicate_of = by_name.get(after.name.as_str()).and_then(|same| {
                 same.iter()
-                    .find(|s| distance_m(s.position, after.position) <= DUPLICATE_METRES)
+                    .find(|s| match (s.position, after.position) {
+                        (Some(a), Some(b)) => distance_m(a, b) <= DUPLICATE_METRES,
+                        // Without a position on either side, the same name in the district.
+                        _ => s.district.code == after.district.code,
+                    })
                     .map(|s| (s.id, s.code.clone()))
             });
             Outcome::Added { station: Box::new(after), duplicate_of }

@@ -148,7 +148,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
                 pick(&mut rng, &words.address_suffix),
                 rng.random_range(1..300)
             ),
-            position,
+            position: Some(position),
             precision: if rng.random_bool(0.8) { Precision::Exact } else { Precision::Approximate },
             host,
             hours: hours_pick,
@@ -163,6 +163,7 @@ pub fn generate(count: usize, seed: u64, streets: &[Street], now: i64) -> Result
             status,
             revocation: None,
             description: String::new(),
+            story: String::new(),
             verified_on: None,
             verified_by: Default::default(),
             synthetic: true,

@@ -121,7 +121,10 @@ pub struct Station {
     pub district: &'static District,
     pub street_code: Option<String>,
     pub address: String,
-    pub position: LatLon,
+    /// `None` while the position is not known ("location unknown", e.g. a ledger row
+    /// without coordinates): listed, but not on the map, in "nearest" or in navigation.
+    pub position: Option<LatLon>,
+    /// How sure the position is (meaningless without one).
     pub precision: Precision,
     pub host: HostType,
     /// `None` when the stored text does not parse: the page says hours are unknown.
@@ -142,6 +145,9 @@ pub struct Station {
     /// Set while the station is revoked; `None` for stations revoked before reasons were kept.
     pub revocation: Option<Revocation>,
     pub description: String,
+    /// The story of a model station for its showcase page, written by staff: plain
+    /// text, paragraphs separated by blank lines; "" for none.
+    pub story: String,
     pub verified_on: Option<NaiveDate>,
     /// Who checked it on `verified_on`.
     pub verified_by: Verifier,
@@ -163,7 +169,7 @@ impl Station {
             district,
             street_code: None,
             address: String::new(),
-            position: LatLon { lat: 39.9042, lon: 116.4074 },
+            position: None,
             precision: Precision::Approximate,
             host: HostType::Other,
             hours: None,
@@ -178,6 +184,7 @@ impl Station {
             status: Status::Open,
             revocation: None,
             description: String::new(),
+            story: String::new(),
             verified_on: None,
             verified_by: Verifier::default(),
             synthetic: false,
@@ -214,6 +221,11 @@ impl Station {
 }
 
 impl Station {
+    /// The story's paragraphs (split at blank lines).
+    pub fn story_paragraphs(&self) -> Vec<&str> {
+        self.story.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+    }
+
     /// Every field staff can edit, as (key, text) pairs: what the audit log compares.
     pub fn ledger_fields(&self) -> Vec<(&'static str, String)> {
         let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -227,8 +239,8 @@ impl Station {
             ("district", self.district.code.to_string()),
             ("street", self.street_code.clone().unwrap_or_default()),
             ("address", self.address.clone()),
-            ("lat", format!("{:.6}", self.position.lat)),
-            ("lon", format!("{:.6}", self.position.lon)),
+            ("lat", self.position.map(|p| format!("{:.6}", p.lat)).unwrap_or_default()),
+            ("lon", self.position.map(|p| format!("{:.6}", p.lon)).unwrap_or_default()),
             ("precision", self.precision.key().into()),
             ("host", self.host.key().into()),
             ("hours", self.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default()),
@@ -252,6 +264,7 @@ impl Station {
                     .unwrap_or_default(),
             ),
             ("description", self.description.clone()),
+            ("story", self.story.clone()),
             ("verified_on", date(self.verified_on)),
             ("verified_by", self.verified_by.key().into()),
             ("verified_name", self.verified_by.name().unwrap_or_default().to_string()),

@@ -59,8 +59,8 @@ impl StationFields {
             district: s.district.code.to_string(),
             street: s.street_code.clone().unwrap_or_default(),
             address: s.address.clone(),
-            lat: format!("{:.6}", s.position.lat),
-            lon: format!("{:.6}", s.position.lon),
+            lat: s.position.map(|p| format!("{:.6}", p.lat)).unwrap_or_default(),
+            lon: s.position.map(|p| format!("{:.6}", p.lon)).unwrap_or_default(),
             datum: "wgs84".into(),
             precision: s.precision.key().into(),
             host: s.host.key().into(),
@@ -118,25 +118,31 @@ impl StationFields {
             Err(e) => errors.push(("address", e.key())),
         }
         let datum = Datum::parse(&self.datum).unwrap_or(Datum::Wgs84);
-        match (self.lat.trim().parse::<f64>(), self.lon.trim().parse::<f64>()) {
-            (Ok(lat), Ok(lon)) => match LatLon::new(lat, lon) {
-                Ok(p) => {
-                    let p = to_wgs84(p, datum);
-                    let (s_, w, n, e) = BEIJING;
-                    if (s_..=n).contains(&p.lat) && (w..=e).contains(&p.lon) {
-                        // Unchanged text keeps the stored value exactly (no rounding drift).
-                        if format!("{:.6}", p.lat) != format!("{:.6}", base.position.lat)
-                            || format!("{:.6}", p.lon) != format!("{:.6}", base.position.lon)
-                        {
-                            s.position = p;
+        match (self.lat.trim(), self.lon.trim()) {
+            // Neither: the position is not known yet (listed, not on the map).
+            ("", "") => s.position = None,
+            (lat, lon) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
+                (Ok(lat), Ok(lon)) => match LatLon::new(lat, lon) {
+                    Ok(p) => {
+                        let p = to_wgs84(p, datum);
+                        let (s_, w, n, e) = BEIJING;
+                        if (s_..=n).contains(&p.lat) && (w..=e).contains(&p.lon) {
+                            // Unchanged text keeps the stored value exactly (no rounding drift).
+                            let same = base.position.is_some_and(|b| {
+                                format!("{:.6}", p.lat) == format!("{:.6}", b.lat)
+                                    && format!("{:.6}", p.lon) == format!("{:.6}", b.lon)
+                            });
+                            if !same {
+                                s.position = Some(p);
+                            }
+                        } else {
+                            errors.push(("lat", "outside_beijing"));
                         }
-                    } else {
-                        errors.push(("lat", "outside_beijing"));
                     }
-                }
-                Err(_) => errors.push(("lat", "coordinates")),
+                    Err(_) => errors.push(("lat", "coordinates")),
+                },
+                _ => errors.push(("lat", "coordinates")),
             },
-            _ => errors.push(("lat", "coordinates")),
         }
         match Precision::parse(&self.precision) {
             Some(p) => s.precision = p,

@@ -260,8 +260,13 @@ impl Snapshot {
         // Entries keep this order, so a station's index here is its entry index. The
         // spatial indexes need only positions: they are built on a second thread
         // while this one builds the entries.
-        let public: Vec<(u32, LatLon)> =
-            stations.iter().enumerate().filter(|(_, s)| s.is_public()).map(|(i, s)| (i as u32, s.position)).collect();
+        // A station whose position is not known is listed but has no place on the map.
+        let public: Vec<(u32, LatLon)> = stations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_public())
+            .filter_map(|(i, s)| Some((i as u32, s.position?)))
+            .collect();
         std::thread::scope(|scope| {
             let spatial = scope.spawn(|| {
                 let points = public.iter().map(|(i, p)| GeomWithData::new([p.lon, p.lat], *i)).collect();

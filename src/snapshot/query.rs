@@ -118,7 +118,8 @@ impl Snapshot {
             .filter(|p| district.contains(&(p.data as usize)) && self.matches(p.data as usize, &q))
             .map(|p| self.entry(p.data))
             .take(limit * 3)
-            .map(|e| (e, distance_m(from, e.station.position)))
+            // Only stations with a position are in the tree.
+            .filter_map(|e| Some((e, distance_m(from, e.station.position?))))
             .collect();
         found.sort_by(|a, b| a.1.total_cmp(&b.1));
         found.truncate(limit);

@@ -20,7 +20,39 @@ pub struct DistrictWork {
     pub red_cards: i64,
 }
 
+/// Workers' feedback of one district since a moment: how much came, and how long
+/// each answered one waited for staff's first step (published, turned down, replied
+/// or an outcome), in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedbackWaits {
+    pub received: usize,
+    pub waits: Vec<i64>,
+}
+
 impl Store {
+    /// Feedback received at or after `since` (Unix seconds; spam caught by the trap left
+    /// out), by district code, with the wait for staff's first step on each answered one.
+    pub async fn feedback_waits(&self, since: i64) -> Result<HashMap<String, FeedbackWaits>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.district_code, f.created_at, \
+             (SELECT MIN(e.at) FROM feedback_events e WHERE e.feedback_id = f.id AND e.staff_id IS NOT NULL) \
+             FROM feedback f WHERE f.trapped = 0 AND f.created_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: HashMap<String, FeedbackWaits> = HashMap::new();
+        for r in rows {
+            let line = out.entry(r.try_get(0)?).or_default();
+            line.received += 1;
+            let created: i64 = r.try_get(1)?;
+            if let Some(first) = r.try_get::<Option<i64>, _>(2)? {
+                line.waits.push((first - created).max(0));
+            }
+        }
+        Ok(out)
+    }
+
     /// Inspections visited at or after `since` (Unix seconds), and open and overdue
     /// follow-ups (`today` as YYYY-MM-DD in Beijing), by district code.
     pub async fn district_work(&self, since: i64, today: &str) -> Result<HashMap<String, DistrictWork>, StoreError> {

@@ -21,7 +21,7 @@ use crate::domain::text::Phone;
 /// stations (`Store::all_stations`). Floats travel as text written with 17
 /// significant digits, which reads back to the same `f64`; JSON numbers from
 /// some SQLite versions keep only 15.
-const PACKED: [&str; 33] = [
+const PACKED: [&str; 34] = [
     "lat",
     "lon",
     "area_m2",
@@ -55,13 +55,14 @@ const PACKED: [&str; 33] = [
     "unavailable",
     "ledger_id",
     "code",
+    "story",
 ];
 
 /// The columns of [`PACKED`], in its order.
 #[derive(serde::Deserialize)]
 struct Packed(
-    String,
-    String,
+    Option<String>,
+    Option<String>,
     Option<String>,
     i64,
     String,
@@ -93,6 +94,7 @@ struct Packed(
     i64,
     Option<String>,
     Option<String>,
+    String,
 );
 
 /// Stations per query (one JSON text) when loading the whole ledger.
@@ -102,7 +104,7 @@ const LOAD_BATCH: i64 = 512;
 const LOAD_PARTS: i64 = 4;
 
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 31;
+const INSERT_COLUMNS: usize = 32;
 
 /// Rows a multi-row INSERT carries. The cost of one statement grows faster than its
 /// bound values through sqlx's `Any` driver: 10,000 stations took 6.9 s on SQLite in
@@ -110,16 +112,18 @@ const INSERT_COLUMNS: usize = 31;
 /// the whole import command).
 const INSERT_BATCH: usize = 20;
 
-/// The place of `area_m2` among the columns an INSERT binds (1-based).
-const AREA_COLUMN: usize = 13;
+/// The places of `lat`, `lon` and `area_m2` among the columns an INSERT binds
+/// (1-based): the floats that may be missing, bound as text (see [`float_text`]).
+const FLOAT_COLUMNS: [usize; 3] = [5, 6, 13];
 
-/// The area as text for a `CAST(… AS DOUBLE PRECISION)`: sqlx's `Any` binds a missing
-/// `f64` as a 4-byte float (sqlx-core 0.9.0, `AnyArguments::convert_into` maps
-/// `Null(Double)` to `Option<f32>`), and a PostgreSQL statement first prepared with
-/// that NULL then refuses an 8-byte value. Text is the same type either way, and
-/// Rust's float formatting reads back to the same `f64`.
-fn area_text(area: f64) -> String {
-    format!("{area}")
+/// A float that may be missing, as text for a `CAST(… AS DOUBLE PRECISION)`: sqlx's
+/// `Any` binds a missing `f64` as a 4-byte float (sqlx-core 0.9.0,
+/// `AnyArguments::convert_into` maps `Null(Double)` to `Option<f32>`), and a
+/// PostgreSQL statement first prepared with that NULL then refuses an 8-byte value.
+/// Text is the same type either way, and Rust's float formatting reads back to the
+/// same `f64`.
+fn float_text(value: f64) -> String {
+    format!("{value}")
 }
 
 fn date(raw: Option<String>) -> Option<NaiveDate> {
@@ -129,9 +133,10 @@ fn date(raw: Option<String>) -> Option<NaiveDate> {
 /// The JSON array of one station's columns (see [`PACKED`]), as SQL of this backend.
 fn packed_expr(backend: Backend) -> String {
     let column = |c: &str| match (backend, c) {
-        (Backend::Sqlite, "lat" | "lon") => format!("printf('%!.17g', {c})"),
-        // printf gives '' for NULL: the area is kept NULL.
-        (Backend::Sqlite, "area_m2") => format!("CASE WHEN {c} IS NULL THEN NULL ELSE printf('%!.17g', {c}) END"),
+        // printf gives '' for NULL: an unknown position or area is kept NULL.
+        (Backend::Sqlite, "lat" | "lon" | "area_m2") => {
+            format!("CASE WHEN {c} IS NULL THEN NULL ELSE printf('%!.17g', {c}) END")
+        }
         (Backend::Postgres, "lat" | "lon" | "area_m2") => format!("{c}::text"),
         _ => c.to_string(),
     };
@@ -182,19 +187,26 @@ fn station_from_packed(
         unavailable,
         ledger_id,
         code,
+        story,
     ) = packed;
     let float = |text: &str| {
         text.parse::<f64>().map_err(|e| StoreError::Data("stations".into(), format!("station {id}: {text}: {e}")))
     };
-    let (lat, lon) = (float(&lat)?, float(&lon)?);
+    let (lat, lon) = (lat.as_deref().map(float).transpose()?, lon.as_deref().map(float).transpose()?);
     let area_m2 = area_m2.as_deref().map(float).transpose()?;
     let Some(district) = District::parse(&district_code) else {
         tracing::warn!(id, district_code, "station with an unknown district skipped");
         return Ok(None);
     };
-    let Ok(position) = LatLon::new(lat, lon) else {
-        tracing::warn!(id, lat, lon, "station with impossible coordinates skipped");
-        return Ok(None);
+    let position = match (lat, lon) {
+        (Some(lat), Some(lon)) => match LatLon::new(lat, lon) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                tracing::warn!(id, lat, lon, "station with impossible coordinates skipped");
+                return Ok(None);
+            }
+        },
+        _ => None,
     };
     // An empty text means the hours are not known yet.
     let hours = hours_cache
@@ -240,6 +252,7 @@ fn station_from_packed(
         status,
         revocation,
         description,
+        story,
         verified_on: date(verified_on),
         verified_by: Verifier::from_parts(&verified_by, verified_name),
         synthetic: synthetic != 0,
@@ -264,9 +277,9 @@ pub(super) async fn insert_in(
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
                 let cols: Vec<String> = (1..=INSERT_COLUMNS)
-                    .map(|c| match c {
-                        AREA_COLUMN => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
-                        _ => format!("${}", r * INSERT_COLUMNS + c),
+                    .map(|c| match FLOAT_COLUMNS.contains(&c) {
+                        true => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
+                        false => format!("${}", r * INSERT_COLUMNS + c),
                     })
                     .collect();
                 format!("({})", cols.join(", "))
@@ -276,7 +289,7 @@ pub(super) async fn insert_in(
             "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
              host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
              services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-             works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable, ledger_id) \
+             works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable, ledger_id, story) \
              VALUES {} RETURNING id",
             rows.join(", ")
         );
@@ -298,15 +311,15 @@ pub(super) async fn insert_in(
                 .bind(s.district.code.to_string())
                 .bind(s.street_code.clone())
                 .bind(s.address.clone())
-                .bind(s.position.lat)
-                .bind(s.position.lon)
+                .bind(s.position.map(|p| float_text(p.lat)))
+                .bind(s.position.map(|p| float_text(p.lon)))
                 .bind(s.precision.key())
                 .bind(s.host.key())
                 .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
                 .bind(i64::from(holiday_open))
                 .bind(s.contact_name.clone())
                 .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-                .bind(s.area_m2.map(area_text))
+                .bind(s.area_m2.map(float_text))
                 .bind(s.facilities.bits())
                 .bind(Audience::to_bits(&s.audiences))
                 .bind(s.services.clone())
@@ -324,7 +337,8 @@ pub(super) async fn insert_in(
                 .bind(s.verified_by.key())
                 .bind(s.verified_by.name().map(str::to_string))
                 .bind(s.unavailable.bits())
-                .bind(s.ledger_id.clone());
+                .bind(s.ledger_id.clone())
+                .bind(s.story.clone());
         }
         for row in query.fetch_all(&mut **tx).await? {
             ids.push(row.try_get::<i64, _>(0)?);
@@ -668,12 +682,12 @@ pub(super) async fn update_in(
             _ => (None, None),
         };
         let updated = sqlx::query(
-            "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = $7, lon = $8, \
+            "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = CAST($7 AS DOUBLE PRECISION), lon = CAST($8 AS DOUBLE PRECISION), \
              location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
              phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
              closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
              works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29, unavailable = $30, \
-             ledger_id = $31 WHERE id = $1 AND updated_at = $2 RETURNING id",
+             ledger_id = $31, story = $32 WHERE id = $1 AND updated_at = $2 RETURNING id",
         )
         .bind(before.id)
         .bind(before.updated_at)
@@ -681,15 +695,15 @@ pub(super) async fn update_in(
         .bind(after.district.code.to_string())
         .bind(after.street_code.clone())
         .bind(after.address.clone())
-        .bind(after.position.lat)
-        .bind(after.position.lon)
+        .bind(after.position.map(|p| float_text(p.lat)))
+        .bind(after.position.map(|p| float_text(p.lon)))
         .bind(after.precision.key())
         .bind(after.host.key())
         .bind(after.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
         .bind(i64::from(after.opens_on_holidays()))
         .bind(after.contact_name.clone())
         .bind(after.phone.as_ref().map(|p| p.as_str().to_string()))
-        .bind(after.area_m2.map(area_text))
+        .bind(after.area_m2.map(float_text))
         .bind(after.facilities.bits())
         .bind(Audience::to_bits(&after.audiences))
         .bind(after.services.clone())
@@ -707,6 +721,7 @@ pub(super) async fn update_in(
         .bind(after.verified_by.name().map(str::to_string))
         .bind(after.unavailable.bits())
         .bind(after.ledger_id.clone())
+        .bind(after.story.clone())
         .fetch_optional(&mut **tx)
         .await?;
         if updated.is_none() {

@@ -257,6 +257,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::station::page)
         .service(public::station::by_code)
         .service(public::stats::page)
+        .service(public::showcase::list)
+        .service(public::showcase::station)
         .service(public::lang::switch)
         .service(public::map::page)
         .service(public::near::page)

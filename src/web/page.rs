@@ -24,6 +24,27 @@ pub struct PageCtx {
     pub shrink_js: String,
     /// Link that switches language and comes back here.
     pub switch_lang: String,
+    /// What a link to this page shows when shared (Open Graph and Twitter card tags);
+    /// `None`: the site's tagline as the description, no card.
+    pub share: Option<Share>,
+}
+
+/// A shared page's card: absolute URLs, from `YIZHAN_PUBLIC_URL`.
+pub struct Share {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    /// A photo (the door photo, large), if there is one.
+    pub image: Option<String>,
+}
+
+/// At most `max` characters of `text`, with "…" when cut (for a card's description).
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
 }
 
 impl PageCtx {
@@ -36,7 +57,14 @@ impl PageCtx {
             locate_js: state.assets.url("locate.js").to_string(),
             shrink_js: state.assets.url("shrink.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
+            share: None,
         }
+    }
+
+    /// This page as a card when shared.
+    pub fn with_share(mut self, share: Share) -> PageCtx {
+        self.share = Some(share);
+        self
     }
 
     pub fn t(&self, key: &str) -> Cow<'static, str> {

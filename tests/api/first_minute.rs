@@ -39,9 +39,9 @@ async fn home_leads_to_the_nearest_open_station_with_one_tap() {
 async fn near_takes_the_list_filters() {
     let app = spawn_app().await;
     let mut with_toilet = station("有厕所的驿站", 110106, "24/7", &["toilet", "shower"]);
-    with_toilet.position = LatLon::new(39.8065, 116.3825).unwrap();
+    with_toilet.position = Some(LatLon::new(39.8065, 116.3825).unwrap());
     let mut without = station("没有厕所的驿站", 110106, "24/7", &["water"]);
-    without.position = LatLon::new(39.8061, 116.3821).unwrap();
+    without.position = Some(LatLon::new(39.8061, 116.3821).unwrap());
     app.add(vec![with_toilet, without]).await;
     let (status, html) = app.page("/near?lat=39.806&lon=116.382&facility=toilet").await;
     assert_eq!(status, 200);
@@ -125,11 +125,11 @@ async fn station_first_screen_has_what_a_worker_looks_for() {
 async fn a_temporarily_closed_station_suggests_open_ones_instead_of_navigation() {
     let app = spawn_app().await;
     let mut closed = station("装修中的驿站", 110106, "24/7", &["water"]);
-    closed.position = LatLon::new(39.8063, 116.3823).unwrap();
+    closed.position = Some(LatLon::new(39.8063, 116.3823).unwrap());
     closed.status =
         Status::TemporarilyClosed { reason: "装修".into(), until: chrono::NaiveDate::from_ymd_opt(2030, 1, 1) };
     let mut open = station("隔壁营业的驿站", 110106, "24/7", &["water"]);
-    open.position = LatLon::new(39.8066, 116.3826).unwrap();
+    open.position = Some(LatLon::new(39.8066, 116.3826).unwrap());
     let ids = app.add(vec![closed, open]).await;
     let (status, html) = app.page(&format!("/stations/{}", ids[0])).await;
     assert_eq!(status, 200);

@@ -101,7 +101,7 @@ async fn a_gbk_csv_comes_in_after_a_dry_run_and_again_changes_nothing() {
     assert_eq!(huaxiang.hours.as_ref().unwrap().raw(), "Mo-Su 08:00-18:00");
     assert!(huaxiang.opens_on_holidays());
     assert_eq!(huaxiang.host.key(), "petrol_station");
-    assert!((huaxiang.position.lon - 116.30).abs() > 1e-4, "GCJ-02 was turned into WGS-84");
+    assert!((huaxiang.position.unwrap().lon - 116.30).abs() > 1e-4, "GCJ-02 was turned into WGS-84");
     assert_eq!(huaxiang.code, format!("BJ-110106-{:04}", huaxiang.id));
     let lugou = station_named(&app, "卢沟桥社区驿站").await;
     assert_eq!(lugou.hours.as_ref().unwrap().raw(), "Mo-Fr 09:00-17:30; PH off");
@@ -176,6 +176,73 @@ async fn an_export_imported_again_changes_nothing_and_an_edit_shows_field_by_fie
     assert!(text(&page, ".line-changed .line-details").contains("→ 13912345678"), "{}", text(&page, ".line-changed"));
     assert_eq!(apply(&staff, &page).await.status().as_u16(), 303);
     assert_eq!(station_named(&app, &old_name).await.phone.unwrap().as_str(), "13912345678");
+}
+
+#[tokio::test]
+async fn a_row_without_coordinates_is_listed_but_not_on_the_map_and_never_erases_a_position() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let file = gbk_csv(&[
+        "YQ-1,无坐标驿站,延庆区,延庆区某路1号,,,,8:00-18:00,是,饮水、厕所,,,",
+        "YQ-2,有坐标驿站,延庆区,延庆区某路2号,115.97,40.46,,8:00-18:00,是,饮水,,,",
+        "YQ-3,半个坐标驿站,延庆区,延庆区某路3号,115.97,,,8:00-18:00,是,饮水,,,",
+    ]);
+    let (_, page) = dry_run(&admin, "延庆.csv", &file, &[]).await;
+    assert_eq!(text(&page, ".count-rejected"), "不能导入 1 行");
+    assert!(text(&page, ".line-rejected .line-details").contains("纬度"), "{}", text(&page, ".line-rejected"));
+    // The half pair out, the rest in.
+    let file = gbk_csv(&[
+        "YQ-1,无坐标驿站,延庆区,延庆区某路1号,,,,8:00-18:00,是,饮水、厕所,,,",
+        "YQ-2,有坐标驿站,延庆区,延庆区某路2号,115.97,40.46,,8:00-18:00,是,饮水,,,",
+    ]);
+    let (_, page) = dry_run(&admin, "延庆.csv", &file, &[]).await;
+    assert_eq!(counts(&page), vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行"]);
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    let unknown = station_named(&app, "无坐标驿站").await;
+    assert_eq!(unknown.position, None);
+    let known = station_named(&app, "有坐标驿站").await;
+    assert!(known.position.is_some());
+
+    // Listed, with its page saying so and no navigation.
+    let (_, list) = app.page("/stations?district=110119").await;
+    assert!(texts(&list, ".station-name").contains(&"无坐标驿站".to_string()));
+    let (status, station) = app.page(&format!("/stations/{}", unknown.id)).await;
+    assert_eq!(status, 200);
+    assert_clean_frame(&station);
+    assert!(text(&station, ".precision-unknown").starts_with("位置待核实"));
+    assert_eq!(count(&station, "#nav"), 0);
+    assert_eq!(count(&station, ".location-unknown-note"), 1);
+    let (_, english) = app.page(&format!("/stations/{}?lang=en", unknown.id)).await;
+    assert!(text(&english, ".precision-unknown").starts_with("Position not known yet"));
+    // Not on the map, not near anything; in the open data without a geometry.
+    let (_, map) = app.json("/api/map?bbox=115.4,39.4,117.6,41.1&zoom=18&district=110119").await;
+    let on_map: Vec<i64> = map["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["id"].as_i64()).collect();
+    assert!(on_map.contains(&known.id) && !on_map.contains(&unknown.id), "{on_map:?}");
+    let (_, near) = app.page("/near?lat=40.46&lon=115.97").await;
+    let near_names = texts(&near, ".station-name");
+    assert!(near_names.contains(&"有坐标驿站".to_string()), "{near_names:?}");
+    assert!(!near_names.contains(&"无坐标驿站".to_string()), "{near_names:?}");
+    let (_, api) = app.json("/api/stations?district=110119").await;
+    let row = api["items"].as_array().unwrap().iter().find(|i| i["id"] == unknown.id).expect("listed in the API");
+    assert!(row["lat"].is_null() && row["lon"].is_null(), "{row}");
+    let (_, geojson) = app.json("/api/stations.geojson").await;
+    let feature = geojson["features"].as_array().unwrap().iter().find(|f| f["properties"]["id"] == unknown.id).unwrap();
+    assert!(feature["geometry"].is_null());
+    assert_eq!(feature["properties"]["location_precision"], "unknown");
+
+    // A ledger without coordinates does not erase a known position: unchanged.
+    let file = gbk_csv(&["YQ-2,有坐标驿站,延庆区,延庆区某路2号,,,,8:00-18:00,是,饮水,,,"]);
+    let (_, page) = dry_run(&admin, "延庆.csv", &file, &[]).await;
+    assert_eq!(counts(&page), vec!["新增 0 个", "修改 0 个", "没有变化 1 个", "不能导入 0 行"]);
+    // Coordinates given later put the station on the map.
+    let file = gbk_csv(&["YQ-1,无坐标驿站,延庆区,延庆区某路1号,115.98,40.47,,8:00-18:00,是,饮水、厕所,,,"]);
+    let (_, page) = dry_run(&admin, "延庆.csv", &file, &[]).await;
+    assert_eq!(counts(&page), vec!["新增 0 个", "修改 1 个", "没有变化 0 个", "不能导入 0 行"]);
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    let located = station_named(&app, "无坐标驿站").await;
+    assert_eq!(located.position.map(|p| (p.lat, p.lon)), Some((40.47, 115.98)));
+    let (_, near) = app.page("/near?lat=40.46&lon=115.97").await;
+    assert!(texts(&near, ".station-name").contains(&"无坐标驿站".to_string()));
 }
 
 #[tokio::test]

@@ -350,7 +350,7 @@ async fn revoking_needs_a_reason_and_the_page_says_why() {
     assert_eq!(distances.len(), nearby.len());
     assert!(distances.iter().all(|d| d.ends_with(" 米") || d.ends_with(" 公里")), "{distances:?}");
     // The same answer as the snapshot's own nearest open stations.
-    let me = snapshot.get(id).unwrap().station.position;
+    let me = snapshot.get(id).unwrap().station.position.unwrap();
     let expected: Vec<String> = snapshot
         .nearest_open(me, now, 3, Some(id))
         .iter()

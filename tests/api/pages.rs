@@ -299,7 +299,35 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     ];
     added[0].verified_on = Some("2025-11-01".parse().unwrap());
     added[3].verified_on = Some("2025-01-01".parse().unwrap());
-    app.add(added).await;
+    let ids = app.add(added).await;
+    // Feedback in 延庆: three answered after 1 h, 3 h and 2 days (median 3 h), one not
+    // yet, one older than 90 days, one caught by the spam trap; one open follow-up.
+    {
+        use yizhan::domain::feedback::{FeedbackKind, NewFeedback};
+        use yizhan::store::Moderation;
+        let store = &app.state.store;
+        crate::admin::signed_in_admin(&app).await;
+        let admin = store.all_staff().await.unwrap().into_iter().next().expect("the administrator");
+        let now = app.state.clock.now();
+        let new = NewFeedback { kind: FeedbackKind::Suggestion, rating: None, body: "好".into(), reporter: None, phone: None };
+        for (ago, wait, trapped) in
+            [(10 * 86_400, Some(3_600), false), (9 * 86_400, Some(3 * 3_600), false), (8 * 86_400, Some(2 * 86_400), false),
+             (3_600, None, false), (100 * 86_400, Some(60), false), (5 * 86_400, None, true)]
+        {
+            store.submit_feedback(ids[0], "110119", &new, &yizhan::domain::staff::new_token(), trapped, now - ago).await.unwrap();
+            let queue = store.feedback_queue(&Default::default(), admin.role).await.unwrap().1;
+            if let Some(wait) = wait {
+                let id = queue.iter().map(|f| f.id).max().unwrap();
+                store.moderate(&[id], &[Moderation::Publish], &admin, now - ago + wait, false).await.unwrap();
+            }
+        }
+        let followup = yizhan::domain::followup::NewFollowup {
+            problem: "缺少饮水机".into(),
+            assignee: yizhan::domain::followup::Assignee::Host,
+            due_on: app.state.clock.today(),
+        };
+        store.open_followup(ids[1], yizhan::domain::followup::Source::Station, &followup, &admin, now).await.unwrap();
+    }
     let (status, html) = app.page("/stats").await;
     assert_eq!(status, 200);
     assert_clean_frame(&html);
@@ -324,6 +352,10 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     assert_eq!(row("basic"), "3");
     assert_eq!(row("share"), "75.0%");
     assert_eq!(row("checked"), "1", "checked within 90 days");
+    let cell = |css: &str| text(&html, &format!("tr[data-district='110119'] td.{css}"));
+    assert_eq!(cell("feedback"), "4", "the trapped one and the one of 100 days ago left out");
+    assert_eq!(cell("wait"), "3.0 小时");
+    assert_eq!(cell("followups"), "1");
     // The chart says the same in words, and the city line adds up every district.
     assert!(text(&html, "svg desc").contains("延庆区 75.0% (3/4)"), "{}", text(&html, "svg desc"));
     let total: usize = app.state.snapshot.load().entries().iter().filter(|e| e.station.is_public()).count();
@@ -357,4 +389,18 @@ fn a_share_is_rounded_half_up_to_a_tenth_of_a_per_cent() {
     assert_eq!(share(1, 7), "14.3%");
     assert_eq!(share(1056, 1419), "74.4%");
     assert_eq!(share(0, 0), "0.0%");
+}
+
+#[test]
+fn a_median_wait_is_told_in_minutes_hours_or_days() {
+    use yizhan::web::i18n::Lang;
+    use yizhan::web::public::stats::{median, wait_text};
+    assert_eq!(median(&mut []), None);
+    assert_eq!(median(&mut [7_200, 60, 172_800]), Some(7_200));
+    assert_eq!(median(&mut [3, 1, 4, 2]), Some(2), "the mean of the middle two, rounded down");
+    assert_eq!(wait_text(Lang::Zh, 0), "1 分钟");
+    assert_eq!(wait_text(Lang::Zh, 59 * 60), "59 分钟");
+    assert_eq!(wait_text(Lang::Zh, 3 * 3_600 + 180), "3.1 小时");
+    assert_eq!(wait_text(Lang::Zh, 2 * 86_400), "2.0 天");
+    assert_eq!(wait_text(Lang::En, 90 * 60), "1.5 h");
 }

@@ -50,7 +50,7 @@ async fn synthetic_stations_spread_over_beijing() {
     let snapshot = app.state.snapshot.load();
     assert!(snapshot.district_counts.iter().all(|c| c.stations > 0), "every district gets some");
     assert!(snapshot.entries().iter().filter(|e| e.station.synthetic).all(|e| {
-        let p = e.station.position;
+        let p = e.station.position.unwrap();
         (39.3..41.1).contains(&p.lat) && (115.4..117.6).contains(&p.lon)
     }));
     let id = snapshot.entries().iter().find(|e| e.station.synthetic && e.station.is_public()).unwrap().station.id;
@@ -95,7 +95,7 @@ async fn the_ledger_reads_back_exactly() {
         .iter()
         .map(|(lat, lon, area)| {
             let mut s = station("精确驿站", 110105, "Mo-Fr 08:00-18:00", &["water"]);
-            s.position = yizhan::domain::coords::LatLon::new(*lat, *lon).unwrap();
+            s.position = Some(yizhan::domain::coords::LatLon::new(*lat, *lon).unwrap());
             s.area_m2 = *area;
             s.description = "含 \"引号\"、\\ 反斜杠、<b>、换行\n和 emoji 🚲".to_string();
             s
@@ -107,8 +107,8 @@ async fn the_ledger_reads_back_exactly() {
         let one = store.station(*id).await.unwrap().expect("stored");
         let listed = all.iter().find(|s| s.id == *id).expect("in the full read");
         for read in [&one, listed] {
-            assert_eq!(read.position.lat.to_bits(), wrote.position.lat.to_bits(), "lat of {id}");
-            assert_eq!(read.position.lon.to_bits(), wrote.position.lon.to_bits(), "lon of {id}");
+            assert_eq!(read.position.unwrap().lat.to_bits(), wrote.position.unwrap().lat.to_bits(), "lat of {id}");
+            assert_eq!(read.position.unwrap().lon.to_bits(), wrote.position.unwrap().lon.to_bits(), "lon of {id}");
             assert_eq!(read.area_m2.map(f64::to_bits), wrote.area_m2.map(f64::to_bits), "area of {id}");
             assert_eq!(read.description, wrote.description);
             assert_eq!(read.name, wrote.name);

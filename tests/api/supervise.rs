@@ -902,7 +902,7 @@ async fn the_home_shows_distances_when_the_phone_gives_a_position() {
     assert_clean_frame(&html);
     assert_eq!(count(&html, ".sv-distance"), 0);
     assert_eq!(attr(&html, "a.show-distance", "data-locate-to"), "/supervise");
-    let position = app.state.snapshot.load().get(near).unwrap().station.position;
+    let position = app.state.snapshot.load().get(near).unwrap().station.position.unwrap();
     // 0.01° of latitude north of the station: about 1.1 km.
     let path = format!("/supervise?lat={:.6}&lon={:.6}", position.lat + 0.01, position.lon);
     let (status, html) = supervisor.page(&path).await;

@@ -53,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stations::save)
         .service(stations::set_status)
         .service(stations::honour)
+        .service(stations::story)
         .service(ledger::home)
         .service(ledger::dry_run)
         .service(ledger::apply)
@@ -106,6 +107,7 @@ const FLASHES: &[&str] = &[
     "revoked",
     "verified",
     "honour",
+    "story",
     "password",
     "conflict",
     "calendar",

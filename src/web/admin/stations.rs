@@ -201,6 +201,8 @@ struct EditPage {
     /// The revoke form's reason as typed (after a refusal).
     revoke_reason: String,
     honours: Vec<String>,
+    /// The showcase story as stored, for its form.
+    story: String,
     levels: Vec<Choice>,
     history: Vec<AuditLine>,
     /// Photos shown: hash, label, and the small version's width and height.
@@ -306,6 +308,7 @@ async fn edit_page(
         revoked: station.and_then(|s| s.revocation.as_ref()).map(|r| (r.reason.clone(), date_time(r.at))),
         revoke_reason: String::new(),
         honours: station.map(|s| s.honours.iter().map(|h| honour_line(lang, h)).collect()).unwrap_or_default(),
+        story: station.map(|s| s.story.clone()).unwrap_or_default(),
         levels: [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
             .iter()
             .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: false })
@@ -563,6 +566,32 @@ pub async fn set_status(
         other => return Err(bad("action", other)),
     };
     commit(&state, &signed.staff, &before, &after, action, done).await
+}
+
+/// Longest showcase story, in characters.
+pub const STORY_MAX: usize = 5_000;
+
+#[post("/admin/stations/{id}/story")]
+pub async fn story(
+    state: web::Data<AppState>,
+    signed: SignedIn,
+    id: web::Path<String>,
+    form: Posted,
+) -> Result<HttpResponse, AppError> {
+    let before = station_for(&state, &signed.staff, &id).await?;
+    let raw = form.get("story");
+    // Empty clears the story; otherwise plain text checked like feedback (no control
+    // characters, trimmed); markup stays text and is escaped wherever it is shown.
+    let text = match raw.trim() {
+        "" => String::new(),
+        _ => crate::domain::feedback::multi_line(raw, STORY_MAX).map_err(|_| bad("story", raw))?,
+    };
+    if text == before.story {
+        return Ok(see_other(&format!("/admin/stations/{}?done=nothing", before.id)));
+    }
+    let mut after = before.clone();
+    after.story = text;
+    commit(&state, &signed.staff, &before, &after, "story", "story").await
 }
 
 #[post("/admin/stations/{id}/honours")]

@@ -180,10 +180,12 @@ pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) 
             MapItem::Station { index } => {
                 let e = snapshot.entry(index);
                 let s = &e.station;
+                // The map index holds only stations with a position.
+                let Some(position) = s.position else { continue };
                 let (state, state_text) = availability_line(lang, e, &snapshot.calendar, now);
                 let door = snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| p.hash.as_str());
                 json.station(Pin {
-                    position: s.position,
+                    position,
                     id: s.id,
                     name: &s.name,
                     state,

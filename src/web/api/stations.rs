@@ -19,8 +19,9 @@ struct Item<'a> {
     district_code: String,
     street_code: Option<&'a str>,
     address: &'a str,
-    lat: f64,
-    lon: f64,
+    /// `null` while the position is not known.
+    lat: Option<f64>,
+    lon: Option<f64>,
     /// `null` when it cannot be told (no hours, or a holiday calendar not loaded).
     open_now: Option<bool>,
     /// "open", "closed", "out_of_service" or "unknown".
@@ -58,8 +59,8 @@ impl<'a> Item<'a> {
             district_code: s.district.code.to_string(),
             street_code: s.street_code.as_deref(),
             address: &s.address,
-            lat: s.position.lat,
-            lon: s.position.lon,
+            lat: s.position.map(|p| p.lat),
+            lon: s.position.map(|p| p.lon),
             open_now: state.open_now(),
             state: state.key(),
             h24: e.h24,

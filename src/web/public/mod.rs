@@ -6,6 +6,7 @@ pub mod map;
 pub mod near;
 pub mod open_data;
 pub mod revoked;
+pub mod showcase;
 pub mod station;
 pub mod stations;
 pub mod stats;

@@ -101,10 +101,12 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             snapshot
                 .nearest(from, &filter, now, NEAR_LIMIT)
                 .into_iter()
-                .map(|(e, m)| {
+                .filter_map(|(e, m)| {
+                    // Only stations with a position are found near a place.
+                    let to = e.station.position?;
                     nearest_m.get_or_insert(m);
                     let (walk, ride) = travel_minutes(m);
-                    NearRow {
+                    Some(NearRow {
                         row: StationRow::new(e, lang, &snapshot.calendar, now).with_matched_first(filter.facilities),
                         distance: distance_text(lang, m),
                         // Nobody walks 10 km to a rest stop: far stations give the riding time only.
@@ -113,8 +115,8 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                         } else {
                             lang.tf("near.minutes_ride", &[("ride", &ride.to_string())])
                         },
-                        nav: NavLinks::new(e.station.position, &e.station.name, TravelMode::Ride),
-                    }
+                        nav: NavLinks::new(to, &e.station.name, TravelMode::Ride),
+                    })
                 })
                 .collect()
         })

@@ -34,15 +34,17 @@ struct RevokedPage {
     revoked_at: Option<String>,
     reason: Option<String>,
     nearby: Vec<Nearby>,
-    lat: String,
-    lon: String,
+    /// Where it was, for "more stations near here"; `None` if that was never known.
+    coords: Option<(String, String)>,
 }
 
 /// The 410 answer for the revoked station `entry`: its page, ready to send.
 pub fn gone(req: &HttpRequest, lang: Lang, state: &AppState, snapshot: &Snapshot, entry: &Entry) -> AppError {
     let s = &entry.station;
-    let nearby = snapshot
-        .nearest_open(s.position, state.clock.now(), ALTERNATIVES, Some(s.id))
+    let nearby = s
+        .position
+        .map(|p| snapshot.nearest_open(p, state.clock.now(), ALTERNATIVES, Some(s.id)))
+        .unwrap_or_default()
         .into_iter()
         .map(|(e, metres)| Nearby {
             id: e.station.id,
@@ -59,8 +61,7 @@ pub fn gone(req: &HttpRequest, lang: Lang, state: &AppState, snapshot: &Snapshot
         revoked_at: s.revocation.as_ref().map(|r| date_time(r.at)),
         reason: s.revocation.as_ref().map(|r| r.reason.clone()).filter(|r| !r.is_empty()),
         nearby,
-        lat: format!("{:.5}", s.position.lat),
-        lon: format!("{:.5}", s.position.lon),
+        coords: s.position.map(|p| (format!("{:.5}", p.lat), format!("{:.5}", p.lon))),
     };
     match page.render() {
         Ok(html) => AppError::Rendered(StatusCode::GONE, html),

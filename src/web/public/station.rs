@@ -36,6 +36,12 @@ pub struct HoursLine {
     pub today: bool,
 }
 
+/// The navigation links of a station page.
+pub struct Nav {
+    walk: NavLinks,
+    ride: NavLinks,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "public/station.html")]
 pub struct StationPage {
@@ -77,12 +83,12 @@ pub struct StationPage {
     honours: Vec<String>,
     verified_on: Option<String>,
     approximate: bool,
-    lat: String,
-    lon: String,
+    /// Latitude and longitude as shown; `None` while the position is not known.
+    coords: Option<(String, String)>,
     description: String,
     synthetic: bool,
-    nav_walk: NavLinks,
-    nav_ride: NavLinks,
+    /// Walking and riding links; none without a position.
+    nav: Option<Nav>,
     /// What a worker looks for first, and whether the station has it.
     key_facilities: Vec<(&'static str, Cow<'static, str>, bool)>,
     /// The nine services of the basic standard, and whether the station has each.
@@ -235,7 +241,10 @@ pub fn build(
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
     let label = |prefix: &str, key: &str| lang.label(prefix, key);
-    let [nav_walk, nav_ride] = NavLinks::both(s.position, &s.name);
+    let nav = s.position.map(|p| {
+        let [walk, ride] = NavLinks::both(p, &s.name);
+        Nav { walk, ride }
+    });
     let board = state.board.load();
     let station_notes = board.notes(id);
     let closed_warning = station_notes.and_then(|n| n.closed_since(now)).map(|(n, last)| {
@@ -276,12 +285,10 @@ pub fn build(
         honours: s.honours.iter().map(|h| honour_line(lang, h)).collect(),
         verified_on: s.verified_on.map(|d| crate::web::admin::reports::verified_line(lang, &s.verified_by, d)),
         approximate: s.precision == Precision::Approximate,
-        lat: format!("{:.5}", s.position.lat),
-        lon: format!("{:.5}", s.position.lon),
+        coords: s.position.map(|p| (format!("{:.5}", p.lat), format!("{:.5}", p.lon))),
         description: s.description.clone(),
         synthetic: s.synthetic,
-        nav_walk,
-        nav_ride,
+        nav,
         key_facilities: FIRST_LOOK
             .iter()
             .map(|f| (f.key(), label("facility", f.key()), s.working().contains(*f)))
@@ -305,7 +312,7 @@ pub fn build(
             .collect(),
         closed: matches!(s.status, Status::TemporarilyClosed { .. }),
         alternatives: if matches!(s.status, Status::TemporarilyClosed { .. }) {
-            open_alternatives(&snapshot, lang, s.position, s.id, now)
+            s.position.map(|p| open_alternatives(&snapshot, lang, p, s.id, now)).unwrap_or_default()
         } else {
             Vec::new()
         },

@@ -23,6 +23,31 @@ pub fn permille(part: usize, whole: usize) -> usize {
     (part * 1000 + whole / 2).checked_div(whole).unwrap_or(0)
 }
 
+/// The median of `values` (the mean of the middle two for an even count, rounded
+/// down); `None` for none.
+pub fn median(values: &mut [i64]) -> Option<i64> {
+    values.sort_unstable();
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]).div_euclid(2)),
+    }
+}
+
+/// A wait in words: minutes under an hour, hours to a tenth under two days, else days.
+pub fn wait_text(lang: Lang, seconds: i64) -> String {
+    let tenths = |unit: i64| {
+        let t = (seconds * 10 + unit / 2) / unit;
+        format!("{}.{}", t / 10, t % 10)
+    };
+    match seconds {
+        s if s < 3_600 => lang.tf("stats.wait.minutes", &[("n", &(s / 60).max(1).to_string())]),
+        s if s < 48 * 3_600 => lang.tf("stats.wait.hours", &[("n", &tenths(3_600))]),
+        _ => lang.tf("stats.wait.days", &[("n", &tenths(86_400))]),
+    }
+}
+
 /// `part` of `whole` as "75.0%".
 pub fn share(part: usize, whole: usize) -> String {
     let p = permille(part, whole);
@@ -40,6 +65,14 @@ pub struct Figures {
     pub holiday: usize,
     pub basic: usize,
     pub checked: usize,
+    /// Workers' feedback received in the last [`CHECKED_DAYS`] days, and of it the
+    /// feedback staff answered.
+    pub feedback: usize,
+    pub answered: usize,
+    /// The median wait for staff's first answer, in seconds (none answered: `None`).
+    pub median_wait: Option<i64>,
+    /// Follow-ups not fixed yet (open or in progress).
+    pub open_followups: usize,
 }
 
 impl Figures {
@@ -50,6 +83,11 @@ impl Figures {
 
     pub fn basic_share(&self) -> String {
         share(self.basic, self.stations)
+    }
+
+    /// The median wait in words, or "—".
+    pub fn wait(&self, lang: &Lang) -> String {
+        self.median_wait.map(|w| wait_text(*lang, w)).unwrap_or_else(|| "—".into())
     }
 
     fn add(&mut self, other: &Figures) {
@@ -87,6 +125,7 @@ pub fn figures(snapshot: &Snapshot, lang: Lang, now: i64, today: chrono::NaiveDa
             holiday: count(StationFilter { holiday: true, ..base.clone() }),
             basic: count(StationFilter { basic: true, ..base.clone() }),
             checked,
+            ..Figures::default()
         };
         city.add(&line);
         lines.push(line);
@@ -136,7 +175,24 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<(crate::domain::facility::Facility, 
 #[get("/stats")]
 pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
     let snapshot = state.snapshot.load();
-    let (lines, city) = figures(&snapshot, lang, state.clock.now(), state.clock.today());
+    let (now, today) = (state.clock.now(), state.clock.today());
+    let (mut lines, mut city) = figures(&snapshot, lang, now, today);
+    let since = now - CHECKED_DAYS as i64 * 86_400;
+    let mut waits = state.store.feedback_waits(since).await?;
+    let work = state.store.district_work(since, &today.format("%Y-%m-%d").to_string()).await?;
+    let mut all_waits = Vec::new();
+    for l in &mut lines {
+        let mut w = waits.remove(&l.code).unwrap_or_default();
+        l.feedback = w.received;
+        l.answered = w.waits.len();
+        l.median_wait = median(&mut w.waits);
+        l.open_followups = work.get(&l.code).map_or(0, |w| w.open_followups.max(0) as usize);
+        all_waits.extend(w.waits);
+        city.feedback += l.feedback;
+        city.answered += l.answered;
+        city.open_followups += l.open_followups;
+    }
+    city.median_wait = median(&mut all_waits);
     let bars = lines
         .iter()
         .enumerate()

@@ -105,7 +105,7 @@ pub async fn page(
                 place: format!("{} · {}", s.district.name(lang.is_zh()), s.address),
                 checked: checked_text(lang, today, s.verified_on),
                 never: s.verified_on.is_none(),
-                distance: position.map(|p| distance_text(lang, distance_m(p, s.position))),
+                distance: position.zip(s.position).map(|(p, at)| distance_text(lang, distance_m(p, at))),
             }
         })
         .collect();

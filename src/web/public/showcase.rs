@@ -1,0 +1,247 @@
+//! `/showcase`: model stations (最美驿站) by the level and year of their honours,
+//! filterable by district and level, each with its door photo; and `/showcase/{id}`,
+//! one station's story (written by staff), photos, honours, facilities and services.
+//! Both carry a card for when they are shared (Open Graph, Twitter).
+
+use actix_web::{HttpRequest, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::station::parse_id;
+use super::stations::Choice;
+use crate::domain::district::{DISTRICTS, District};
+use crate::domain::filter::{ParamError, Problem};
+use crate::store::PhotoKind;
+use crate::domain::station::{HonourLevel, Status};
+use crate::snapshot::{Entry, Snapshot};
+use crate::web::AppState;
+use crate::web::admin::{page_param, param, query_pairs};
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, Share, excerpt, honour_line};
+use crate::web::photos::small_size;
+
+/// Stations per showcase page.
+pub const SHOWCASE_PAGE: usize = 30;
+
+/// Characters of the story a shared card shows.
+const CARD_TEXT: usize = 110;
+
+/// One honoured station in the list.
+pub struct Card {
+    pub id: i64,
+    pub name: String,
+    pub district: String,
+    /// Its honours, highest level first, newest first.
+    pub honours: Vec<String>,
+    /// The door photo: (hash, width, height) of its small size.
+    pub door: Option<(String, u32, u32)>,
+    pub has_story: bool,
+}
+
+/// A group of the list: one level of honour.
+pub struct Group {
+    pub level: &'static str,
+    pub title: String,
+    pub cards: Vec<Card>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/showcase.html")]
+struct ShowcasePage {
+    ctx: PageCtx,
+    groups: Vec<Group>,
+    total: usize,
+    districts: Vec<Choice>,
+    levels: Vec<Choice>,
+    page: usize,
+    pages: usize,
+    /// The query of this list without its page, for the paging links.
+    query: String,
+}
+
+/// The best (lowest) level of a station's honours, and its newest year at that level.
+fn rank(e: &Entry) -> Option<(HonourLevel, i32)> {
+    let best = e.station.honours.iter().map(|h| h.level).min()?;
+    let year = e.station.honours.iter().filter(|h| h.level == best).map(|h| h.year).max()?;
+    Some((best, year))
+}
+
+/// The door photo of a station, small.
+fn door(snapshot: &Snapshot, id: i64) -> Option<(String, u32, u32)> {
+    snapshot.photos(id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| {
+        let (w, h) = small_size(p.width, p.height);
+        (p.hash.clone(), w, h)
+    })
+}
+
+/// A station's honours in one line each, highest level first, newest first.
+fn honour_lines(lang: Lang, e: &Entry) -> Vec<String> {
+    let mut honours = e.station.honours.clone();
+    honours.sort_by(|a, b| a.level.cmp(&b.level).then(b.year.cmp(&a.year)));
+    honours.iter().map(|h| honour_line(lang, h)).collect()
+}
+
+#[get("/showcase")]
+pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let pairs = query_pairs(&req)?;
+    let district = match param(&pairs, "district") {
+        "" => None,
+        raw => Some(District::parse(raw).ok_or_else(|| ParamError::new("district", raw, Problem::UnknownDistrict))?),
+    };
+    let level = match param(&pairs, "level") {
+        "" => None,
+        raw => Some(HonourLevel::parse(raw).ok_or_else(|| ParamError::new("level", raw, Problem::BadValue))?),
+    };
+    let page = page_param(&pairs)? as usize;
+    let snapshot = state.snapshot.load();
+    // Honoured public stations at the level asked for, best level first, then newest
+    // honour, then name.
+    let mut ranked: Vec<(HonourLevel, i32, &Entry)> = snapshot
+        .entries()
+        .iter()
+        .filter(|e| e.station.is_public())
+        .filter(|e| district.is_none_or(|d| e.station.district.code == d.code))
+        .filter(|e| level.is_none_or(|l| e.station.honours.iter().any(|h| h.level == l)))
+        .filter_map(|e| rank(e).map(|(l, y)| (level.unwrap_or(l), y, e)))
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.station.name.cmp(&b.2.station.name)));
+    let total = ranked.len();
+    let pages = total.div_ceil(SHOWCASE_PAGE).max(1);
+    let mut groups: Vec<Group> = Vec::new();
+    for (l, _, e) in ranked.into_iter().skip(page * SHOWCASE_PAGE).take(SHOWCASE_PAGE) {
+        let card = Card {
+            id: e.station.id,
+            name: e.station.name.clone(),
+            district: e.station.district.name(lang.is_zh()).to_string(),
+            honours: honour_lines(lang, e),
+            door: door(&snapshot, e.station.id),
+            has_story: !e.station.story.trim().is_empty(),
+        };
+        match groups.last_mut() {
+            Some(g) if g.level == l.key() => g.cards.push(card),
+            _ => groups.push(Group {
+                level: l.key(),
+                title: lang.label("showcase.level", l.key()).into_owned(),
+                cards: vec![card],
+            }),
+        }
+    }
+    let code = district.map(|d| d.code.to_string()).unwrap_or_default();
+    let districts = DISTRICTS
+        .iter()
+        .map(|d| Choice {
+            value: d.code.to_string().into(),
+            label: d.name(lang.is_zh()).into(),
+            selected: d.code.to_string() == code,
+        })
+        .collect();
+    let levels = [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
+        .iter()
+        .map(|l| Choice {
+            value: l.key().into(),
+            label: lang.label("honour", l.key()),
+            selected: level == Some(*l),
+        })
+        .collect();
+    let mut query: Vec<String> = Vec::new();
+    if let Some(d) = district {
+        query.push(format!("district={}", d.code));
+    }
+    if let Some(l) = level {
+        query.push(format!("level={}", l.key()));
+    }
+    let title = lang.t("showcase.title").into_owned();
+    let share = Share {
+        description: lang.tf("showcase.card", &[("n", &total.to_string())]),
+        url: format!("{}/showcase", state.public_url),
+        image: None,
+        title,
+    };
+    Ok(ShowcasePage {
+        ctx: PageCtx::new(&req, lang, &state).with_share(share),
+        groups,
+        total,
+        districts,
+        levels,
+        page: page + 1,
+        pages,
+        query: query.join("&"),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/showcase_station.html")]
+struct StationShowcase {
+    ctx: PageCtx,
+    id: i64,
+    name: String,
+    district: String,
+    address: String,
+    honours: Vec<String>,
+    paragraphs: Vec<String>,
+    /// Door photo first, then the inside ones: (hash, width, height).
+    photos: Vec<(String, u32, u32)>,
+    facilities: Vec<(&'static str, String)>,
+    services: Vec<String>,
+    closed: bool,
+}
+
+#[get("/showcase/{id}")]
+pub async fn station(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<impl Responder, AppError> {
+    let id = parse_id(&id)?;
+    let snapshot = state.snapshot.load();
+    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    let s = &entry.station;
+    if s.status == Status::Revoked {
+        return Err(super::revoked::gone(&req, lang, &state, &snapshot, entry));
+    }
+    // A station with neither honours nor a story has nothing to show here.
+    let paragraphs: Vec<String> = s.story_paragraphs().into_iter().map(String::from).collect();
+    if s.honours.is_empty() && paragraphs.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let photos: Vec<(String, u32, u32)> = {
+        let mut all: Vec<_> = snapshot.photos(id).iter().collect();
+        all.sort_by_key(|p| p.kind != PhotoKind::Door);
+        all.iter()
+            .map(|p| {
+                let (w, h) = small_size(p.width, p.height);
+                (p.hash.clone(), w, h)
+            })
+            .collect()
+    };
+    let honours = honour_lines(lang, entry);
+    let description = match paragraphs.first() {
+        Some(p) => excerpt(p, CARD_TEXT),
+        None => honours.join("；"),
+    };
+    let share = Share {
+        title: lang.tf("showcase.station_title", &[("name", &s.name)]),
+        description,
+        url: format!("{}/showcase/{id}", state.public_url),
+        image: snapshot
+            .photos(id)
+            .iter()
+            .find(|p| p.kind == PhotoKind::Door)
+            .map(|p| format!("{}/photos/{}/large.jpg", state.public_url, p.hash)),
+    };
+    Ok(StationShowcase {
+        ctx: PageCtx::new(&req, lang, &state).with_share(share),
+        id,
+        name: s.name.clone(),
+        district: s.district.name(lang.is_zh()).to_string(),
+        address: s.address.clone(),
+        honours,
+        paragraphs,
+        photos,
+        facilities: s.working().iter().map(|f| (f.key(), lang.label("facility", f.key()).into_owned())).collect(),
+        services: s.services.split(['；', ';']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
+        closed: matches!(s.status, Status::TemporarilyClosed { .. }),
+    })
+}
