@@ -958,6 +958,19 @@ async fn new_station_appears_and_is_audited() {
     assert_eq!(status, 400);
     assert_eq!(texts(&html, ".field-error"), vec!["请选择你负责的区。"]);
 
+    // Half a position is refused; none at all is a station whose position is not known yet.
+    let mut half = form.clone();
+    set(&mut half, "lon", "");
+    assert_eq!(post_pairs(&staff, "/admin/new-station", &half).await.status().as_u16(), 400);
+    let mut unplaced = form.clone();
+    set(&mut unplaced, "name", "丰台位置待核实驿站");
+    set(&mut unplaced, "lat", "");
+    set(&mut unplaced, "lon", "");
+    let res = post_pairs(&staff, "/admin/new-station", &unplaced).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let ids = app.state.store.station_ids_named("丰台位置待核实驿站").await.unwrap();
+    assert_eq!(app.state.store.station(ids[0]).await.unwrap().unwrap().position, None);
+
     let res = post_pairs(&staff, "/admin/new-station", &form).await;
     assert_eq!(
         res.status().as_u16(),

@@ -212,11 +212,19 @@ async fn a_row_without_coordinates_is_listed_but_not_on_the_map_and_never_erases
     assert!(text(&station, ".precision-unknown").starts_with("位置待核实"));
     assert_eq!(count(&station, "#nav"), 0);
     assert_eq!(count(&station, ".location-unknown-note"), 1);
-    let (_, english) = app.page(&format!("/stations/{}?lang=en", unknown.id)).await;
+    let res = app
+        .client
+        .get(format!("{}/stations/{}", app.address, unknown.id))
+        .header("Cookie", "lang=en")
+        .send()
+        .await
+        .unwrap();
+    let english = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(text(&english, ".precision-unknown").starts_with("Position not known yet"));
     // Not on the map, not near anything; in the open data without a geometry.
     let (_, map) = app.json("/api/map?bbox=115.4,39.4,117.6,41.1&zoom=18&district=110119").await;
-    let on_map: Vec<i64> = map["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["id"].as_i64()).collect();
+    let on_map: Vec<i64> =
+        map["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["id"].as_i64()).collect();
     assert!(on_map.contains(&known.id) && !on_map.contains(&unknown.id), "{on_map:?}");
     let (_, near) = app.page("/near?lat=40.46&lon=115.97").await;
     let near_names = texts(&near, ".station-name");
@@ -309,6 +317,23 @@ async fn bad_rows_are_named_and_nothing_is_half_applied() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
     assert_eq!(Browser::new(&app).get("/admin/ledger").await.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_file_of_more_than_100000_rows_is_refused_whole() {
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let before = app.state.snapshot.load().entries().len();
+    // 100,001 rows of 丰台 stations (3 MB: under the size limit, over the row limit).
+    let rows: Vec<String> =
+        (0..100_001).map(|i| format!("B{i},驿站{i},丰台区,丰台区某路{i}号,116.30,39.83,,24小时,是,饮水,,,")).collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let file = gbk_csv(&rows);
+    assert!(file.len() < 20 * 1024 * 1024);
+    let (status, page) = dry_run(&staff, "十万行.csv", &file, &[]).await;
+    assert_eq!((status, text(&page, "h1")), (413, "行数太多".to_string()));
+    assert!(text(&page, "main").contains("100000"), "{}", text(&page, "main"));
+    assert_eq!(app.state.snapshot.load().entries().len(), before);
 }
 
 #[tokio::test]

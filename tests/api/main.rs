@@ -18,5 +18,6 @@ mod moderation;
 mod pages;
 mod photos;
 mod seed;
+mod showcase;
 mod snapshot;
 mod supervise;

@@ -11,9 +11,9 @@ use super::station::parse_id;
 use super::stations::Choice;
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::filter::{ParamError, Problem};
-use crate::store::PhotoKind;
 use crate::domain::station::{HonourLevel, Status};
 use crate::snapshot::{Entry, Snapshot};
+use crate::store::PhotoKind;
 use crate::web::AppState;
 use crate::web::admin::{page_param, param, query_pairs};
 use crate::web::error::AppError;
@@ -60,11 +60,12 @@ struct ShowcasePage {
     query: String,
 }
 
-/// The best (lowest) level of a station's honours, and its newest year at that level.
-fn rank(e: &Entry) -> Option<(HonourLevel, i32)> {
-    let best = e.station.honours.iter().map(|h| h.level).min()?;
-    let year = e.station.honours.iter().filter(|h| h.level == best).map(|h| h.year).max()?;
-    Some((best, year))
+/// The level a station is listed under (`only`, or its best honour's) and its newest
+/// year at that level; `None` without an honour there.
+fn rank(e: &Entry, only: Option<HonourLevel>) -> Option<(HonourLevel, i32)> {
+    let level = only.or_else(|| e.station.honours.iter().map(|h| h.level).min())?;
+    let year = e.station.honours.iter().filter(|h| h.level == level).map(|h| h.year).max()?;
+    Some((level, year))
 }
 
 /// The door photo of a station, small.
@@ -102,8 +103,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         .iter()
         .filter(|e| e.station.is_public())
         .filter(|e| district.is_none_or(|d| e.station.district.code == d.code))
-        .filter(|e| level.is_none_or(|l| e.station.honours.iter().any(|h| h.level == l)))
-        .filter_map(|e| rank(e).map(|(l, y)| (level.unwrap_or(l), y, e)))
+        .filter_map(|e| rank(e, level).map(|(l, y)| (l, y, e)))
         .collect();
     ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.station.name.cmp(&b.2.station.name)));
     let total = ranked.len();
@@ -122,7 +122,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             Some(g) if g.level == l.key() => g.cards.push(card),
             _ => groups.push(Group {
                 level: l.key(),
-                title: lang.label("showcase.level", l.key()).into_owned(),
+                title: lang.label("honour", l.key()).into_owned(),
                 cards: vec![card],
             }),
         }
@@ -138,11 +138,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         .collect();
     let levels = [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
         .iter()
-        .map(|l| Choice {
-            value: l.key().into(),
-            label: lang.label("honour", l.key()),
-            selected: level == Some(*l),
-        })
+        .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: level == Some(*l) })
         .collect();
     let mut query: Vec<String> = Vec::new();
     if let Some(d) = district {
