@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod accounts;
+mod bulletin;
 mod cards;
 mod feedback;
 mod figures;

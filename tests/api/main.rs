@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod bad_input;
+mod bulletin;
 mod cards;
 mod feedback;
 mod first_minute;

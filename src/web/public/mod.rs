@@ -1,5 +1,6 @@
 //! Public pages: home, station list, station page, language switch.
 
+pub mod bulletin;
 pub mod home;
 pub mod lang;
 pub mod map;

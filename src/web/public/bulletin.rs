@@ -1,0 +1,238 @@
+//! The monthly bulletin (每月通报), city-wide and per district: `/bulletin` lists the
+//! months, `/bulletin/{YYYY-MM}` and `/bulletin/{YYYY-MM}/{district}` show one, and
+//! the same paths ending in `.csv` give its figures as a spreadsheet. Figures come
+//! from the history as it stood at the month's end (`domain::bulletin`); the current
+//! month is shown as provisional.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::domain::bulletin::{Line, Month, compute};
+use crate::domain::district::{DISTRICTS, District};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::page::{PageCtx, Share};
+
+/// Months listed on `/bulletin`, newest first.
+const LISTED_MONTHS: usize = 12;
+
+/// The figures in groups, for the page: (group key, figure keys).
+const GROUPS: [(&str, &[&str]); 5] = [
+    ("stations", &["stations", "closed_now", "added", "revoked", "closed", "reopened"]),
+    ("inspections", &["inspections", "failed"]),
+    ("feedback", &["feedback", "answered", "unanswered"]),
+    ("followups", &["followups_opened", "followups_fixed", "followups_verified", "followups_overdue"]),
+    ("cards", &["cards_given", "cards_red", "cards_closed", "cards_open"]),
+];
+
+/// "2025年10月" / "October 2025".
+fn month_name(lang: Lang, m: Month) -> String {
+    lang.tf("bulletin.month", &[("y", &m.year.to_string()), ("m", &m.month.to_string())])
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/bulletins.html")]
+struct MonthsPage {
+    ctx: PageCtx,
+    /// (key, name), newest first.
+    months: Vec<(String, String)>,
+}
+
+#[get("/bulletin")]
+pub async fn months(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let mut m = Month::of(state.clock.today());
+    let mut months = Vec::new();
+    for _ in 0..LISTED_MONTHS {
+        months.push((m.key(), month_name(lang, m)));
+        m = m.prev();
+    }
+    Ok(MonthsPage { ctx: PageCtx::new(&req, lang, &state), months })
+}
+
+/// A group of figures as shown: its title and (figure key, label, value).
+pub struct Group {
+    pub key: &'static str,
+    pub title: String,
+    pub figures: Vec<(&'static str, String, usize)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/bulletin.html")]
+struct BulletinPage {
+    ctx: PageCtx,
+    title: String,
+    month: String,
+    /// The district's code, or "" city-wide.
+    district: String,
+    provisional: bool,
+    groups: Vec<Group>,
+    /// City-wide: (code, name, figures in `Line::figures` order).
+    districts: Vec<(String, String, Vec<usize>)>,
+    /// The labels of `Line::figures`, for the table head.
+    heads: Vec<String>,
+    prev: String,
+    next: Option<String>,
+}
+
+/// The month of a path segment, and whether it asks for CSV.
+fn month_param(raw: &str) -> Result<(Month, bool), AppError> {
+    let (key, csv) = match raw.strip_suffix(".csv") {
+        Some(k) => (k, true),
+        None => (raw, false),
+    };
+    let month = Month::parse(key).ok_or_else(|| bad("month", raw))?;
+    Ok((month, csv))
+}
+
+fn bad(param: &str, raw: &str) -> AppError {
+    crate::domain::filter::ParamError::new(param, raw, crate::domain::filter::Problem::BadValue).into()
+}
+
+/// The month's lines, or 404 for a month that has not begun.
+async fn lines_of(
+    state: &AppState,
+    month: Month,
+) -> Result<(std::collections::BTreeMap<String, Line>, bool), AppError> {
+    let (start, end) = month.span();
+    let now = state.clock.now();
+    if start > now {
+        return Err(AppError::NotFound);
+    }
+    let facts = state.store.bulletin_facts(end.min(now + 1)).await?;
+    Ok((compute(&facts, month), end > now))
+}
+
+#[get("/bulletin/{month}")]
+pub async fn city(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    month: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (month, csv) = month_param(&month)?;
+    show(&req, lang, &state, month, None, csv).await
+}
+
+#[get("/bulletin/{month}/{district}")]
+pub async fn district(
+    req: HttpRequest,
+    lang: Lang,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (month, district) = path.into_inner();
+    let (month, csv_m) = month_param(&month)?;
+    let (code, csv_d) = match district.strip_suffix(".csv") {
+        Some(c) => (c, true),
+        None => (district.as_str(), false),
+    };
+    let d = District::parse(code).filter(|d| d.code.to_string() == code).ok_or_else(|| bad("district", &district))?;
+    if csv_m {
+        return Err(bad("month", &month.key()));
+    }
+    show(&req, lang, &state, month, Some(d), csv_d).await
+}
+
+async fn show(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    month: Month,
+    only: Option<&'static District>,
+    csv: bool,
+) -> Result<HttpResponse, AppError> {
+    let (lines, provisional) = lines_of(state, month).await?;
+    let mut total = Line::default();
+    let mut districts = Vec::new();
+    for d in &DISTRICTS {
+        let code = d.code.to_string();
+        let line = lines.get(&code).cloned().unwrap_or_default();
+        if only.is_none_or(|o| o.code == d.code) {
+            total.add(&line);
+        }
+        if only.is_none() && line != Line::default() {
+            districts.push((code, d.name(lang.is_zh()).to_string(), line.figures().iter().map(|f| f.1).collect()));
+        }
+    }
+    let label = |key: &str| lang.t(&format!("bulletin.row.{key}")).into_owned();
+    let scope = match only {
+        Some(d) => d.name(lang.is_zh()).to_string(),
+        None => lang.t("stats.city").into_owned(),
+    };
+    if csv {
+        return csv_answer(lang, month, only, &scope, &total, &districts, provisional);
+    }
+    let values: std::collections::HashMap<&str, usize> = total.figures().into_iter().collect();
+    let groups = GROUPS
+        .iter()
+        .map(|(key, figures)| Group {
+            key,
+            title: lang.t(&format!("bulletin.group.{key}")).into_owned(),
+            figures: figures.iter().map(|f| (*f, label(f), values.get(f).copied().unwrap_or(0))).collect(),
+        })
+        .collect();
+    let title = lang.tf("bulletin.title", &[("month", &month_name(lang, month)), ("scope", &scope)]);
+    let suffix = only.map(|d| format!("/{}", d.code)).unwrap_or_default();
+    let now_month = Month::of(state.clock.today());
+    let share = Share {
+        title: title.clone(),
+        description: lang
+            .tf("bulletin.card", &[("stations", &total.stations.to_string()), ("added", &total.added.to_string())]),
+        url: format!("{}/bulletin/{}{suffix}", state.public_url, month.key()),
+        image: None,
+    };
+    let page = BulletinPage {
+        ctx: PageCtx::new(req, lang, state).with_share(share),
+        title,
+        month: month.key(),
+        district: only.map(|d| d.code.to_string()).unwrap_or_default(),
+        provisional,
+        groups,
+        districts,
+        heads: total.figures().iter().map(|(k, _)| label(k)).collect(),
+        prev: format!("/bulletin/{}{suffix}", month.prev().key()),
+        next: (month < now_month).then(|| format!("/bulletin/{}{suffix}", month.next().key())),
+    };
+    crate::web::page::html_page(actix_web::http::StatusCode::OK, &page)
+}
+
+/// The bulletin as CSV (UTF-8 with a BOM, for Excel): one row per district and the total.
+fn csv_answer(
+    lang: Lang,
+    month: Month,
+    only: Option<&'static District>,
+    scope: &str,
+    total: &Line,
+    districts: &[(String, String, Vec<usize>)],
+    provisional: bool,
+) -> Result<HttpResponse, AppError> {
+    let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+    let mut head = vec![lang.t("bulletin.csv.month").into_owned(), lang.t("bulletin.csv.scope").into_owned()];
+    head.extend(total.figures().iter().map(|(k, _)| lang.t(&format!("bulletin.row.{k}")).into_owned()));
+    head.push(lang.t("bulletin.csv.provisional").into_owned());
+    out.write_record(&head).map_err(internal)?;
+    let flag = lang.t(if provisional { "export.yes" } else { "export.no" }).into_owned();
+    let mut row = |name: &str, values: Vec<usize>| {
+        let mut r = vec![month.key(), name.to_string()];
+        r.extend(values.iter().map(|v| v.to_string()));
+        r.push(flag.clone());
+        out.write_record(&r)
+    };
+    for (_, name, values) in districts {
+        row(name, values.clone()).map_err(internal)?;
+    }
+    row(scope, total.figures().iter().map(|f| f.1).collect()).map_err(internal)?;
+    let body = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let file = match only {
+        Some(d) => format!("bulletin-{}-{}.csv", month.key(), d.code),
+        None => format!("bulletin-{}.csv", month.key()),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))
+        .body(body))
+}
