@@ -186,29 +186,53 @@ impl Line {
         self.cards_open += o.cards_open;
     }
 
+    /// The keys of [`Line::figures`], in its order.
+    pub const KEYS: [&'static str; 19] = [
+        "stations",
+        "closed_now",
+        "added",
+        "revoked",
+        "closed",
+        "reopened",
+        "inspections",
+        "failed",
+        "feedback",
+        "answered",
+        "unanswered",
+        "followups_opened",
+        "followups_fixed",
+        "followups_verified",
+        "followups_overdue",
+        "cards_given",
+        "cards_red",
+        "cards_closed",
+        "cards_open",
+    ];
+
     /// Each figure with its locale key (under `bulletin.row.`), in the order shown.
     pub fn figures(&self) -> [(&'static str, usize); 19] {
-        [
-            ("stations", self.stations),
-            ("closed_now", self.closed_now),
-            ("added", self.added),
-            ("revoked", self.revoked),
-            ("closed", self.closed),
-            ("reopened", self.reopened),
-            ("inspections", self.inspections),
-            ("failed", self.failed),
-            ("feedback", self.feedback),
-            ("answered", self.answered),
-            ("unanswered", self.unanswered),
-            ("followups_opened", self.followups_opened),
-            ("followups_fixed", self.followups_fixed),
-            ("followups_verified", self.followups_verified),
-            ("followups_overdue", self.followups_overdue),
-            ("cards_given", self.cards_given),
-            ("cards_red", self.cards_red),
-            ("cards_closed", self.cards_closed),
-            ("cards_open", self.cards_open),
-        ]
+        let values = [
+            self.stations,
+            self.closed_now,
+            self.added,
+            self.revoked,
+            self.closed,
+            self.reopened,
+            self.inspections,
+            self.failed,
+            self.feedback,
+            self.answered,
+            self.unanswered,
+            self.followups_opened,
+            self.followups_fixed,
+            self.followups_verified,
+            self.followups_overdue,
+            self.cards_given,
+            self.cards_red,
+            self.cards_closed,
+            self.cards_open,
+        ];
+        std::array::from_fn(|i| (Line::KEYS[i], values[i]))
     }
 }
 

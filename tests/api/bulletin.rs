@@ -113,7 +113,7 @@ async fn a_past_month_is_counted_as_it_stood_and_never_changes() {
     assert_eq!(figure(&november, "answered"), "1", "feedback counts where it was sent from (延庆)");
     let (_, city) = app.page("/bulletin/2025-11").await;
     assert_eq!(figure(&city, "answered"), "1");
-    assert_eq!(count(&city, "tr[data-district='110106']"), 1);
+    assert_eq!(count(&city, "tr[data-district='110106']"), 5, "a row in each group's table");
     assert_eq!(attr(&city, "a[rel=prev]", "href"), "/bulletin/2025-10");
     assert_eq!(count(&city, "a[rel=next]"), 0, "no month after the current one");
 

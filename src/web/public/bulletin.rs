@@ -52,6 +52,13 @@ pub async fn months(req: HttpRequest, lang: Lang, state: web::Data<AppState>) ->
     Ok(MonthsPage { ctx: PageCtx::new(&req, lang, &state), months })
 }
 
+/// One group's figures for every district: narrow enough for A4 paper and a phone.
+pub struct DistrictTable {
+    pub title: String,
+    pub heads: Vec<String>,
+    pub rows: Vec<(String, String, Vec<usize>)>,
+}
+
 /// A group of figures as shown: its title and (figure key, label, value).
 pub struct Group {
     pub key: &'static str,
@@ -69,10 +76,10 @@ struct BulletinPage {
     district: String,
     provisional: bool,
     groups: Vec<Group>,
-    /// City-wide: (code, name, figures in `Line::figures` order).
-    districts: Vec<(String, String, Vec<usize>)>,
-    /// The labels of `Line::figures`, for the table head.
-    heads: Vec<String>,
+    /// City-wide: (code, name) of the districts with figures.
+    districts: Vec<(String, String)>,
+    /// City-wide, a table per group: (title, heads, rows of (code, name, values)).
+    tables: Vec<DistrictTable>,
     prev: String,
     next: Option<String>,
 }
@@ -166,6 +173,20 @@ async fn show(
         return csv_answer(lang, month, only, &scope, &total, &districts, provisional);
     }
     let values: std::collections::HashMap<&str, usize> = total.figures().into_iter().collect();
+    let tables = GROUPS
+        .iter()
+        .map(|(key, figures)| DistrictTable {
+            title: lang.t(&format!("bulletin.group.{key}")).into_owned(),
+            heads: figures.iter().map(|f| label(f)).collect(),
+            rows: districts
+                .iter()
+                .map(|(code, name, values)| {
+                    let of = |f: &&str| Line::KEYS.iter().position(|k| k == f).map_or(0, |i| values[i]);
+                    (code.clone(), name.clone(), figures.iter().map(of).collect())
+                })
+                .collect(),
+        })
+        .collect();
     let groups = GROUPS
         .iter()
         .map(|(key, figures)| Group {
@@ -191,8 +212,8 @@ async fn show(
         district: only.map(|d| d.code.to_string()).unwrap_or_default(),
         provisional,
         groups,
-        districts,
-        heads: total.figures().iter().map(|(k, _)| label(k)).collect(),
+        districts: districts.iter().map(|(code, name, _)| (code.clone(), name.clone())).collect(),
+        tables,
         prev: format!("/bulletin/{}{suffix}", month.prev().key()),
         next: (month < now_month).then(|| format!("/bulletin/{}{suffix}", month.next().key())),
     };
