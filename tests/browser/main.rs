@@ -383,7 +383,21 @@ async fn accessibility_scan() {
     gone.revocation =
         Some(yizhan::domain::station::Revocation { reason: "场地收回".into(), at: monday_morning() - 86_400 });
     let gone = bench.app.add(vec![gone]).await[0];
+    // A model station with a story, for its showcase page.
+    let (model, _, _, _) = bench.app.seed("南苑街道");
+    let store = &bench.app.state.store;
+    let before = store.station(model).await.expect("read").expect("seed station");
+    let mut after = before.clone();
+    after.story = "驿站设在街道政务服务中心一层。\n\n冬天有热水，夏天有空调，快递小哥常来歇脚。".into();
+    assert!(store.save_station(&before, &after, "story", None, monday_morning()).await.expect("save"));
+    bench.app.state.reload_station(model).await.expect("reload");
     let pages = [
+        "/showcase".to_string(),
+        format!("/showcase/{model}"),
+        "/stats".to_string(),
+        "/bulletin".to_string(),
+        "/bulletin/2025-11".to_string(),
+        "/bulletin/2025-11/110106".to_string(),
         "/".to_string(),
         "/stations".to_string(),
         format!("/stations/{id}"),
