@@ -131,6 +131,8 @@ pub struct AppState {
     pub photos: Arc<photos::Converter>,
     /// Ledger imports and exports in progress (see `admin::ledger::AT_ONCE`).
     pub ledger: Arc<tokio::sync::Semaphore>,
+    /// Monthly bulletins computed (see `public::bulletin::Cache`).
+    pub bulletins: Arc<public::bulletin::Cache>,
     pub head_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -165,6 +167,7 @@ impl AppState {
             panics: Arc::new(panics::Panics::default()),
             photos: Arc::default(),
             ledger: admin::ledger::permits(),
+            bulletins: Arc::default(),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,
         }

@@ -102,7 +102,9 @@ async fn a_past_month_is_counted_as_it_stood_and_never_changes() {
     })
     .await;
     store.moderate(&[fb[1]], &[Moderation::Publish], &admin, at("2025-11-17 09:45"), false).await.unwrap();
-    let (_, again) = app.page("/bulletin/2025-10/110119").await;
+    // Computed afresh (another instance, nothing kept) from the history as it is now.
+    let fresh = spawn_on(app.database_url.clone(), app.state.clock.now()).await;
+    let (_, again) = fresh.page("/bulletin/2025-10/110119").await;
     assert_eq!(figures(&again), before, "a past month does not change");
     // The current month is provisional and counts the changes.
     let (status, november) = app.page("/bulletin/2025-11/110119").await;

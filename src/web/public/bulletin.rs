@@ -4,6 +4,8 @@
 //! from the history as it stood at the month's end (`domain::bulletin`); the current
 //! month is shown as provisional.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
 use askama::Template;
@@ -98,18 +100,68 @@ fn bad(param: &str, raw: &str) -> AppError {
     crate::domain::filter::ParamError::new(param, raw, crate::domain::filter::Problem::BadValue).into()
 }
 
-/// The month's lines, or 404 for a month that has not begun.
-async fn lines_of(
-    state: &AppState,
-    month: Month,
-) -> Result<(std::collections::BTreeMap<String, Line>, bool), AppError> {
+/// A month's lines by district code.
+type Lines = std::collections::BTreeMap<String, Line>;
+
+/// Months kept at most; past that, the kept ones are dropped and computed again.
+const KEPT_MONTHS: usize = 120;
+
+/// Bulletins computed, one at a time (each reads the whole history). A month that has
+/// ended never changes, so it is kept; the current month is kept for a minute.
+#[derive(Default)]
+pub struct Cache {
+    ended: std::sync::Mutex<std::collections::HashMap<Month, Arc<Lines>>>,
+    current: std::sync::Mutex<Option<(Month, i64, Arc<Lines>)>>,
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl Cache {
+    fn kept(&self, month: Month, minute: i64) -> Option<Arc<Lines>> {
+        if let Some(lines) = self.ended.lock().ok()?.get(&month) {
+            return Some(lines.clone());
+        }
+        match &*self.current.lock().ok()? {
+            Some((m, at, lines)) if *m == month && *at == minute => Some(lines.clone()),
+            _ => None,
+        }
+    }
+
+    fn keep(&self, month: Month, minute: i64, ended: bool, lines: Arc<Lines>) {
+        if ended {
+            if let Ok(mut kept) = self.ended.lock() {
+                if kept.len() >= KEPT_MONTHS {
+                    kept.clear();
+                }
+                kept.insert(month, lines);
+            }
+        } else if let Ok(mut current) = self.current.lock() {
+            *current = Some((month, minute, lines));
+        }
+    }
+}
+
+/// The month's lines and whether the month is still running; 404 for a month that
+/// has not begun.
+async fn lines_of(state: &AppState, month: Month) -> Result<(Arc<Lines>, bool), AppError> {
     let (start, end) = month.span();
     let now = state.clock.now();
     if start > now {
         return Err(AppError::NotFound);
     }
+    let running = end > now;
+    let minute = now.div_euclid(60);
+    let cache = &state.bulletins;
+    if let Some(lines) = cache.kept(month, minute) {
+        return Ok((lines, running));
+    }
+    let _turn = cache.computing.lock().await;
+    if let Some(lines) = cache.kept(month, minute) {
+        return Ok((lines, running));
+    }
     let facts = state.store.bulletin_facts(end.min(now + 1)).await?;
-    Ok((compute(&facts, month), end > now))
+    let lines = Arc::new(compute(&facts, month));
+    cache.keep(month, minute, !running, lines.clone());
+    Ok((lines, running))
 }
 
 #[get("/bulletin/{month}")]
