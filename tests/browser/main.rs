@@ -1078,3 +1078,49 @@ async fn a_ledger_comes_in_on_a_phone_and_on_a_desk() {
     assert_eq!(state.store.station_ids_named("电脑导入驿站").await.expect("stored").len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The pages for the public and the press at 360 px with the text at twice its size
+/// (WCAG 1.4.4): nothing makes the page scroll sideways (wide tables scroll inside
+/// their own box).
+#[tokio::test]
+async fn figure_pages_fit_a_phone_at_twice_the_text_size() {
+    let Some(chromedriver) = chromedriver("figure_pages_fit_a_phone_at_twice_the_text_size") else { return };
+    let bench = Bench::start(&chromedriver).await;
+    let (model, _, _, _) = bench.app.seed("南苑街道");
+    let pages = [
+        "/showcase".to_string(),
+        format!("/showcase/{model}"),
+        "/stats".to_string(),
+        "/bulletin/2025-11".to_string(),
+        "/bulletin/2025-11/110106".to_string(),
+    ];
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        for page in &pages {
+            goto(&c, &format!("{base}{page}")).await;
+            let widths: Value = c
+                .execute(
+                    "const before = document.documentElement.getBoundingClientRect().height;\
+                     const phone = window.innerWidth;\
+                     document.documentElement.style.fontSize = '200%';\
+                     const out = [...document.querySelectorAll('a, button, select, input, h1, h2')]\
+                       .filter(e => !e.closest('.table-wrap, .showcase-photos, .skip'))\
+                       .filter(e => { const r = e.getBoundingClientRect();\
+                                      return r.width > 0 && (r.left < -1 || r.right > phone + 1); })\
+                       .map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 20) + ' ' + Math.round(e.getBoundingClientRect().right));\
+                     return [document.scrollingElement.scrollWidth, phone, before,\
+                             document.documentElement.getBoundingClientRect().height, out];",
+                    vec![],
+                )
+                .await
+                .expect("measure");
+            let (scroll, inner) = (widths[0].as_u64().unwrap_or(u64::MAX), widths[1].as_u64().unwrap_or(0));
+            assert!(scroll <= inner, "{page} scrolls sideways at 200% text: {widths}");
+            assert_eq!(widths[4], Value::Array(vec![]), "{page}: cut off at the side at 200% text");
+            // The text really grew: the page is taller.
+            assert!(widths[3].as_f64() > widths[2].as_f64(), "{page}: text did not grow: {widths}");
+            keep_screenshot(&c, &format!("text200{}", page.replace('/', "_"))).await;
+        }
+    })
+    .await;
+}
