@@ -133,6 +133,8 @@ pub struct AppState {
     pub ledger: Arc<tokio::sync::Semaphore>,
     /// Monthly bulletins computed (see `public::bulletin::Cache`).
     pub bulletins: Arc<public::bulletin::Cache>,
+    /// The figures of `/stats` (see `public::stats::Cache`).
+    pub stats: Arc<public::stats::Cache>,
     pub head_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -168,6 +170,7 @@ impl AppState {
             photos: Arc::default(),
             ledger: admin::ledger::permits(),
             bulletins: Arc::default(),
+            stats: Arc::default(),
             head_timeout: options.head_timeout,
             body_timeout: options.body_timeout,
         }

@@ -3,6 +3,8 @@
 //! (at least 4 of the nine services) with its share, and checked in the last 90 days —
 //! with a chart drawn on the server (SVG, no JavaScript) and the table beside it.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, Responder, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -172,10 +174,49 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<(crate::domain::facility::Facility, 
         .collect()
 }
 
-#[get("/stats")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+/// The page's figures: each district's, the city's, and each facility's coverage.
+pub struct Computed {
+    pub lines: Vec<Figures>,
+    pub city: Figures,
+    pub coverage: Vec<(crate::domain::facility::Facility, usize)>,
+}
+
+/// The figures computed, one at a time (they count the whole ledger and read the
+/// feedback of 90 days), kept per language for the snapshot version and minute
+/// they were computed at ("open now" changes on whole minutes).
+#[derive(Default)]
+pub struct Cache {
+    kept: std::sync::Mutex<Vec<(Lang, i64, i64, Arc<Computed>)>>,
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl Cache {
+    fn kept(&self, lang: Lang, version: i64, minute: i64) -> Option<Arc<Computed>> {
+        let kept = self.kept.lock().ok()?;
+        kept.iter().find(|k| k.0 == lang && k.1 == version && k.2 == minute).map(|k| k.3.clone())
+    }
+
+    fn keep(&self, lang: Lang, version: i64, minute: i64, computed: Arc<Computed>) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.retain(|k| k.0 != lang);
+            kept.push((lang, version, minute, computed));
+        }
+    }
+}
+
+/// The figures now, from the cache or computed.
+async fn computed(state: &AppState, lang: Lang) -> Result<Arc<Computed>, AppError> {
     let snapshot = state.snapshot.load();
     let (now, today) = (state.clock.now(), state.clock.today());
+    let minute = now.div_euclid(60);
+    let cache = &state.stats;
+    if let Some(c) = cache.kept(lang, snapshot.version, minute) {
+        return Ok(c);
+    }
+    let _turn = cache.computing.lock().await;
+    if let Some(c) = cache.kept(lang, snapshot.version, minute) {
+        return Ok(c);
+    }
     let (mut lines, mut city) = figures(&snapshot, lang, now, today);
     let since = now - CHECKED_DAYS as i64 * 86_400;
     let mut waits = state.store.feedback_waits(since).await?;
@@ -193,6 +234,15 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         city.open_followups += l.open_followups;
     }
     city.median_wait = median(&mut all_waits);
+    let done = Arc::new(Computed { lines, city, coverage: coverage(&snapshot) });
+    cache.keep(lang, snapshot.version, minute, done.clone());
+    Ok(done)
+}
+
+#[get("/stats")]
+pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+    let figures = computed(&state, lang).await?;
+    let (lines, city) = (figures.lines.clone(), figures.city.clone());
     let bars = lines
         .iter()
         .enumerate()
@@ -234,9 +284,10 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             ))
         })
         .collect();
-    let coverage = coverage(&snapshot)
-        .into_iter()
-        .map(|(f, n)| (f.key(), lang.label("facility", f.key()).into_owned(), n, share(n, city.stations)))
+    let coverage = figures
+        .coverage
+        .iter()
+        .map(|(f, n)| (f.key(), lang.label("facility", f.key()).into_owned(), *n, share(*n, city.stations)))
         .collect();
     Ok(StatsPage {
         coverage,
