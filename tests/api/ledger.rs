@@ -212,6 +212,10 @@ async fn a_row_without_coordinates_is_listed_but_not_on_the_map_and_never_erases
     assert!(text(&station, ".precision-unknown").starts_with("位置待核实"));
     assert_eq!(count(&station, "#nav"), 0);
     assert_eq!(count(&station, ".location-unknown-note"), 1);
+    // Shared, the page's card names the station and where it is.
+    assert_eq!(attr(&station, "meta[property='og:title']", "content"), "无坐标驿站");
+    assert!(attr(&station, "meta[property='og:description']", "content").starts_with("延庆区 · 延庆区某路1号 · "));
+    assert!(attr(&station, "meta[property='og:url']", "content").ends_with(&format!("/stations/{}", unknown.id)));
     let res = app
         .client
         .get(format!("{}/stations/{}", app.address, unknown.id))

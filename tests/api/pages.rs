@@ -344,6 +344,8 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     let (status, html) = app.page("/stats").await;
     assert_eq!(status, 200);
     assert_clean_frame(&html);
+    assert_eq!(attr(&html, "meta[property='og:title']", "content"), "驿站数据");
+    assert!(attr(&html, "meta[name=description]", "content").starts_with("北京工会驿站 "));
     let row = |css: &str| {
         html.select(&sel("tr[data-district='110119'] td")).map(|td| td.text().collect::<String>()).collect::<Vec<_>>()
             [match css {

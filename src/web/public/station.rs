@@ -24,7 +24,8 @@ use crate::web::feedback::{FeedbackFormView, NoteView};
 use crate::web::forms::Csrf;
 use crate::web::i18n::Lang;
 use crate::web::page::{
-    PageCtx, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name, when,
+    PageCtx, Share, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name,
+    when,
 };
 use crate::web::photos::small_size;
 
@@ -251,7 +252,19 @@ pub fn build(
         lang.tf("feedback.closed_warning", &[("n", &n.to_string()), ("when", &when(lang, now, last))])
     });
     let built = StationPage {
-        ctx: PageCtx::new(req, lang, state),
+        ctx: PageCtx::new(req, lang, state).with_share(Share {
+            title: s.name.clone(),
+            description: lang.tf(
+                "station.card",
+                &[("district", s.district.name(lang.is_zh())), ("address", &s.address), ("state", &state_text)],
+            ),
+            url: format!("{}/stations/{}", state.public_url, s.id),
+            image: snapshot
+                .photos(s.id)
+                .iter()
+                .find(|p| p.kind == PhotoKind::Door)
+                .map(|p| format!("{}/photos/{}/large.jpg", state.public_url, p.hash)),
+        }),
         id,
         feedback,
         notes: station_notes.map(|n| n.published.iter().map(|f| NoteView::new(lang, f)).collect()).unwrap_or_default(),

@@ -292,7 +292,13 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
     Ok(StatsPage {
         coverage,
         reported,
-        ctx: PageCtx::new(&req, lang, &state),
+        ctx: PageCtx::new(&req, lang, &state).with_share(crate::web::page::Share {
+            title: lang.t("stats.title").into_owned(),
+            description: lang
+                .tf("stats.card", &[("stations", &city.stations.to_string()), ("share", &city.basic_share())]),
+            url: format!("{}/stats", state.public_url),
+            image: None,
+        }),
         chart_height: lines.len() * ROW,
         lines,
         city,
