@@ -29,7 +29,6 @@ import datetime
 import http.client
 import os
 import random
-import re
 import sqlite3
 import statistics
 import sys
@@ -39,7 +38,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hardening import ROOT, Watch, free_port, rss_mb, run, start_server  # noqa: E402
+from hardening import ROOT, Watch, free_port, rss_mb, run, start_server, write_section  # noqa: E402
 
 
 def fill(db_path, feedback, audits):
@@ -166,11 +165,7 @@ def main():
     section = "\n".join(lines) + "\n"
     print(section)
     if a.write:
-        path = os.path.join(ROOT, "bench/RESULTS.md")
-        text = open(path, encoding="utf-8").read()
-        pattern = re.compile(r"## Figure pages: bursts of 100\n.*?(?=\n## |\Z)", re.S)
-        text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-        open(path, "w", encoding="utf-8").write(text)
+        write_section("## Figure pages: bursts of 100", section)
 
 
 if __name__ == "__main__":

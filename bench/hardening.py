@@ -113,6 +113,19 @@ class Watch:
             time.sleep(0.05)
 
 
+def write_section(heading, section):
+    """Replaces the section of bench/RESULTS.md that starts with `heading` (a "## "
+    line) by `section`, or adds it at the end."""
+    path = os.path.join(ROOT, "bench/RESULTS.md")
+    text = open(path, encoding="utf-8").read()
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=\n## |\Z)", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    open(path, "w", encoding="utf-8").write(text)
+
+
 def run(cmd, env):
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -382,14 +395,7 @@ def main():
     section = "\n".join(lines)
     print(section)
     if args.write:
-        path = os.path.join(ROOT, "bench/RESULTS.md")
-        text = open(path).read()
-        pattern = re.compile(r"## Hardening: bursts against the release binary\n.*?(?=\n## |\Z)", re.S)
-        if pattern.search(text):
-            text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text)
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        open(path, "w").write(text)
+        write_section("## Hardening: bursts against the release binary", section)
 
 
 if __name__ == "__main__":

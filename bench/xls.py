@@ -17,11 +17,13 @@ added at the end).
 import argparse
 import csv
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hardening import write_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIMIT = 20 * 1024 * 1024
@@ -110,12 +112,7 @@ def main():
         ]
         for name, n, size, seconds, mib in results:
             lines.append(f"| {name} | {n:,} | {size / 1e6:.1f} MB | {seconds:.2f} s | {mib:.0f} MiB | {mib * 1024 / n:.1f} KiB |")
-        section = "\n".join(lines) + "\n"
-        path = os.path.join(ROOT, "bench/RESULTS.md")
-        text = open(path, encoding="utf-8").read()
-        pattern = re.compile(r"## Ledger import: \.xls at the size limit\n.*?(?=\n## |\Z)", re.S)
-        text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-        open(path, "w", encoding="utf-8").write(text)
+        write_section("## Ledger import: .xls at the size limit", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

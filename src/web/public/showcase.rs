@@ -192,11 +192,8 @@ pub async fn station(
 ) -> Result<impl Responder, AppError> {
     let id = parse_id(&id)?;
     let snapshot = state.snapshot.load();
-    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    let entry = super::station::listed(&req, lang, &state, &snapshot, id)?;
     let s = &entry.station;
-    if s.status == Status::Revoked {
-        return Err(super::revoked::gone(&req, lang, &state, &snapshot, entry));
-    }
     // A station with neither honours nor a story has nothing to show here.
     let paragraphs: Vec<String> = s.story_paragraphs().into_iter().map(String::from).collect();
     if s.honours.is_empty() && paragraphs.is_empty() {

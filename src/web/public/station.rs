@@ -132,6 +132,22 @@ pub fn open_alternatives(snapshot: &Snapshot, lang: Lang, from: LatLon, except: 
         .collect()
 }
 
+/// The station `id` while it is listed: unknown → 404; revoked → its 410 page with
+/// the open stations nearby.
+pub fn listed<'a>(
+    req: &HttpRequest,
+    lang: Lang,
+    state: &AppState,
+    snapshot: &'a Snapshot,
+    id: i64,
+) -> Result<&'a Entry, AppError> {
+    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    if entry.station.status == Status::Revoked {
+        return Err(super::revoked::gone(req, lang, state, snapshot, entry));
+    }
+    Ok(entry)
+}
+
 /// Parses a station id from the path: a positive integer.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::BadId(raw.to_string()))
@@ -221,11 +237,8 @@ pub fn build(
     feedback: FeedbackFormView,
 ) -> Result<StationPage, AppError> {
     let snapshot = state.snapshot.load();
-    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    let entry = listed(req, lang, state, &snapshot, id)?;
     let s = &entry.station;
-    if s.status == Status::Revoked {
-        return Err(super::revoked::gone(req, lang, state, &snapshot, entry));
-    }
     let now = state.clock.now();
     let (state_class, state_text) = availability_line(lang, entry, &snapshot.calendar, now);
     let closed_banner = match &s.status {
