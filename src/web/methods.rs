@@ -99,6 +99,11 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/staff", Takes::Get),
     ("/admin/invites", Takes::Post),
     ("/admin/audit", Takes::Get),
+    ("/print", Takes::Get),
+    ("/stations/{id}/poster", Takes::Get),
+    ("/stations/{id}/poster.svg", Takes::Get),
+    ("/districts/{code}/poster", Takes::Get),
+    ("/districts/{code}/poster.svg", Takes::Get),
 ];
 
 static PATTERNS: LazyLock<Vec<(ResourceDef, Takes)>> =

@@ -17,6 +17,7 @@ mod map;
 mod moderation;
 mod pages;
 mod photos;
+mod print;
 mod seed;
 mod snapshot;
 mod supervise;
