@@ -334,7 +334,7 @@ impl SvgSheet {
     fn paragraph(&mut self, text: &str, x: u32, y: u32, width: u32, font: Font) -> u32 {
         let mut y = y;
         let Font(size, bold, anchor) = font;
-        for line in wrap(text, width as f32 / size as f32) {
+        for line in balanced(text, width as f32 / size as f32) {
             self.texts.push(Text { x, y, size, bold, anchor, text: line });
             y += size * 5 / 4;
         }
@@ -358,10 +358,35 @@ impl SvgSheet {
     }
 }
 
+/// Width of a character in ems, near enough for line breaking.
+fn em(c: char) -> f32 {
+    match c {
+        ' ' => 0.3,
+        c if c.is_ascii() => 0.56,
+        _ => 1.0,
+    }
+}
+
+/// [`wrap`] into as few lines, of about equal length (no last line of one character).
+pub fn balanced(text: &str, width_em: f32) -> Vec<String> {
+    let lines = wrap(text, width_em);
+    if lines.len() < 2 {
+        return lines;
+    }
+    let mut width = text.chars().map(em).sum::<f32>() / lines.len() as f32;
+    while width < width_em {
+        let even = wrap(text, width);
+        if even.len() <= lines.len() {
+            return even;
+        }
+        width += 0.5;
+    }
+    lines
+}
+
 /// Breaks `text` into lines of at most `width_em` (a CJK character is one em, other
 /// characters about half); Latin words stay whole unless one alone is too long.
 pub fn wrap(text: &str, width_em: f32) -> Vec<String> {
-    let em = |c: char| if c.is_ascii() { if c == ' ' { 0.3 } else { 0.56 } } else { 1.0 };
     let mut tokens: Vec<String> = Vec::new();
     let mut word = String::new();
     for c in text.chars() {
@@ -570,17 +595,21 @@ pub async fn district_poster_svg(
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{balanced, wrap};
 
     #[test]
     fn lines_break_between_chinese_characters_and_between_words() {
         assert_eq!(wrap("朝阳区望京街道工会驿站", 4.0), vec!["朝阳区望", "京街道工", "会驿站"]);
-        assert_eq!(wrap("Union rest station", 8.0), vec!["Union", "rest", "station"]);
+        assert_eq!(wrap("Union rest station", 4.0), vec!["Union", "rest", "station"]);
         assert_eq!(wrap("Union rest station", 20.0), vec!["Union rest station"]);
         assert_eq!(
             wrap("https://yizhan.example.cn/s/BJ-110115-0001", 10.0).concat(),
             "https://yizhan.example.cn/s/BJ-110115-0001"
         );
         assert!(wrap("", 5.0).is_empty());
+        // A name one character too long for a line is split in the middle, not before its last character.
+        assert_eq!(wrap("刘村小哥之家户外劳动者暖心驿站", 14.0).last().map(String::as_str), Some("站"));
+        assert_eq!(balanced("刘村小哥之家户外劳动者暖心驿站", 14.0), vec!["刘村小哥之家户外", "劳动者暖心驿站"]);
+        assert_eq!(balanced("短名", 14.0), vec!["短名"]);
     }
 }
