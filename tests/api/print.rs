@@ -132,6 +132,15 @@ async fn a_district_list_shows_every_public_station_with_its_qr_code() {
     assert_eq!(count(&html, "article.entry svg.qr"), expected.len());
     assert!(texts(&html, ".entry dt").contains(&"Opening hours".to_string()));
     assert!(text(&html, ".unset").contains("YIZHAN_PUBLIC_URL"));
+
+    // The district's list links to its sheets, and a station page to its door poster.
+    let (_, html) = app.page("/stations?district=110115").await;
+    assert_eq!(attr(&html, ".print-link a", "href"), "/print?district=110115");
+    let (_, html) = app.page("/stations").await;
+    assert_eq!(count(&html, ".print-link a"), 0, "the city-wide list is too long to offer");
+    let id: i64 = codes[0].rsplit('-').next().and_then(|n| n.parse().ok()).expect("id in code");
+    let (_, html) = app.page(&format!("/stations/{id}")).await;
+    assert_eq!(attr(&html, "a.poster-link", "href"), format!("/stations/{id}/poster"));
 }
 
 #[tokio::test]
