@@ -216,8 +216,7 @@ async fn a_row_without_coordinates_is_listed_but_not_on_the_map_and_never_erases
     assert!(text(&english, ".precision-unknown").starts_with("Position not known yet"));
     // Not on the map, not near anything; in the open data without a geometry.
     let (_, map) = app.json("/api/map?bbox=115.4,39.4,117.6,41.1&zoom=18&district=110119").await;
-    let on_map: Vec<i64> =
-        map["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["id"].as_i64()).collect();
+    let on_map: Vec<i64> = map["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["id"].as_i64()).collect();
     assert!(on_map.contains(&known.id) && !on_map.contains(&unknown.id), "{on_map:?}");
     let (_, near) = app.page("/near?lat=40.46&lon=115.97").await;
     let near_names = texts(&near, ".station-name");

@@ -38,13 +38,11 @@ async fn map_filters_and_caps_features() {
         .map(|i| {
             let mut s =
                 station(&format!("密集驿站{i}"), 110105, "24/7", if i % 10 == 0 { &["shower"] } else { &["water"] });
-            s.position = Some(
-                yizhan::domain::coords::LatLon::new(
-                    39.85 + f64::from(i / 50) * 0.004,
-                    116.35 + f64::from(i % 50) * 0.004,
-                )
-                .unwrap(),
-            );
+            s.position = Some(yizhan::domain::coords::LatLon::new(
+                39.85 + f64::from(i / 50) * 0.004,
+                116.35 + f64::from(i % 50) * 0.004,
+            )
+            .unwrap());
             s
         })
         .collect();
@@ -211,13 +209,11 @@ async fn every_list_filter_applies_to_the_map_and_cluster_counts_sum_to_the_list
                 hours[(i % 4) as usize],
                 kits[(i / 4 % 4) as usize],
             );
-            s.position = Some(
-                yizhan::domain::coords::LatLon::new(
-                    39.80 + f64::from(i / 20) * 0.01,
-                    116.25 + f64::from(i % 20) * 0.01,
-                )
-                .unwrap(),
-            );
+            s.position = Some(yizhan::domain::coords::LatLon::new(
+                39.80 + f64::from(i / 20) * 0.01,
+                116.25 + f64::from(i % 20) * 0.01,
+            )
+            .unwrap());
             if i % 7 == 0 {
                 s.host = yizhan::domain::facility::HostType::Mall;
             }

@@ -309,25 +309,12 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
         crate::admin::signed_in_admin(&app).await;
         let admin = store.all_staff().await.unwrap().into_iter().next().expect("the administrator");
         let now = app.state.clock.now();
-        let new = NewFeedback {
-            kind: FeedbackKind::Suggestion,
-            rating: None,
-            body: "好".into(),
-            reporter: None,
-            phone: None,
-        };
-        for (ago, wait, trapped) in [
-            (10 * 86_400, Some(3_600), false),
-            (9 * 86_400, Some(3 * 3_600), false),
-            (8 * 86_400, Some(2 * 86_400), false),
-            (3_600, None, false),
-            (100 * 86_400, Some(60), false),
-            (5 * 86_400, None, true),
-        ] {
-            store
-                .submit_feedback(ids[0], "110119", &new, &yizhan::domain::staff::new_token(), trapped, now - ago)
-                .await
-                .unwrap();
+        let new = NewFeedback { kind: FeedbackKind::Suggestion, rating: None, body: "好".into(), reporter: None, phone: None };
+        for (ago, wait, trapped) in
+            [(10 * 86_400, Some(3_600), false), (9 * 86_400, Some(3 * 3_600), false), (8 * 86_400, Some(2 * 86_400), false),
+             (3_600, None, false), (100 * 86_400, Some(60), false), (5 * 86_400, None, true)]
+        {
+            store.submit_feedback(ids[0], "110119", &new, &yizhan::domain::staff::new_token(), trapped, now - ago).await.unwrap();
             let queue = store.feedback_queue(&Default::default(), admin.role).await.unwrap().1;
             if let Some(wait) = wait {
                 let id = queue.iter().map(|f| f.id).max().unwrap();

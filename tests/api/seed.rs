@@ -78,11 +78,7 @@ async fn liucun_lies_east_against_the_airport_expressway_article_003() {
     // 003: "黄村镇刘一村、刘二村东靠大兴机场高速，南靠南六环".
     let app = spawn_app().await;
     let s = seeded(&app, "刘村小哥之家户外劳动者暖心驿站");
-    assert!(
-        (s.position.unwrap().lat - 39.700).abs() < 0.001 && (s.position.unwrap().lon - 116.360).abs() < 0.001,
-        "{:?}",
-        s.position
-    );
+    assert!((s.position.unwrap().lat - 39.700).abs() < 0.001 && (s.position.unwrap().lon - 116.360).abs() < 0.001, "{:?}", s.position);
     assert_eq!(s.hours.as_ref().map(|h| h.raw()), Some("Mo-Su 08:00-18:00"), "003: 每天8:00-18:00");
 }
 

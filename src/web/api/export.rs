@@ -186,8 +186,7 @@ fn csv_record(snapshot: &Snapshot, e: &Entry) -> [String; 16] {
         csv_cell(&s.address),
         s.position.map(|p| format!("{:.6}", p.lat)).unwrap_or_default(),
         s.position.map(|p| format!("{:.6}", p.lon)).unwrap_or_default(),
-        lang.t(&format!("export.precision_{}", s.position.map(|_| s.precision.key()).unwrap_or("unknown")))
-            .into_owned(),
+        lang.t(&format!("export.precision_{}", s.position.map(|_| s.precision.key()).unwrap_or("unknown"))).into_owned(),
         lang.label("host", s.host.key()).into_owned(),
         csv_cell(s.hours.as_ref().map(|h| h.raw()).unwrap_or_default()),
         yes_no(s.opens_on_holidays()),

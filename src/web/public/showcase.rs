@@ -11,9 +11,9 @@ use super::station::parse_id;
 use super::stations::Choice;
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::filter::{ParamError, Problem};
+use crate::store::PhotoKind;
 use crate::domain::station::{HonourLevel, Status};
 use crate::snapshot::{Entry, Snapshot};
-use crate::store::PhotoKind;
 use crate::web::AppState;
 use crate::web::admin::{page_param, param, query_pairs};
 use crate::web::error::AppError;
@@ -138,7 +138,11 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         .collect();
     let levels = [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
         .iter()
-        .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: level == Some(*l) })
+        .map(|l| Choice {
+            value: l.key().into(),
+            label: lang.label("honour", l.key()),
+            selected: level == Some(*l),
+        })
         .collect();
     let mut query: Vec<String> = Vec::new();
     if let Some(d) = district {
