@@ -77,6 +77,7 @@ impl Application {
             trust_proxy: config.trust_proxy,
             trusted_proxies,
             public_url,
+            public_url_set: config.public_url.is_some(),
             feedback_per_hour: config.feedback_per_hour,
             login_per_15_min: config.login_per_15_min,
             head_timeout: Duration::from_secs(config.head_timeout_seconds.max(1)),

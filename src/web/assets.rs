@@ -12,6 +12,11 @@ use super::error::AppError;
 #[folder = "static/"]
 struct Static;
 
+/// The bytes of a file under `static/` (for drawings the server inlines).
+pub fn file(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Static::get(path).map(|f| f.data)
+}
+
 /// A file's content hash, first 16 hex digits.
 fn short_hash(path: &str) -> Option<String> {
     let file = Static::get(path)?;

@@ -105,6 +105,14 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/admin/staff", Takes::Get),
     ("/admin/invites", Takes::Post),
     ("/admin/audit", Takes::Get),
+    ("/showcase", Takes::Get),
+    ("/showcase/{id}", Takes::Get),
+    ("/admin/stations/{id}/story", Takes::Post),
+    ("/print", Takes::Get),
+    ("/stations/{id}/poster", Takes::Get),
+    ("/stations/{id}/poster.svg", Takes::Get),
+    ("/districts/{code}/poster", Takes::Get),
+    ("/districts/{code}/poster.svg", Takes::Get),
 ];
 
 static PATTERNS: LazyLock<Vec<(ResourceDef, Takes)>> =

@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod forms;
 pub mod health;
 pub mod i18n;
+pub mod icons;
 pub mod methods;
 pub mod page;
 pub mod panics;
@@ -17,6 +18,7 @@ pub mod passwords;
 pub mod photos;
 pub mod proxy;
 pub mod public;
+pub mod qr;
 pub mod redirect;
 pub mod request_log;
 pub mod supervise;
@@ -83,6 +85,9 @@ pub struct WebOptions {
     pub trusted_proxies: proxy::TrustedProxies,
     /// The site's address for links the app writes, without a trailing slash.
     pub public_url: String,
+    /// Whether `YIZHAN_PUBLIC_URL` was set; when not, `public_url` is the bind address
+    /// and printed QR codes would lead nowhere, which print pages and posters say.
+    pub public_url_set: bool,
     /// Feedback posts allowed per address and hour.
     pub feedback_per_hour: u32,
     /// Login attempts allowed per address in 15 minutes.
@@ -116,6 +121,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<proxy::TrustedProxies>,
     /// The site's address for links the app writes, without a trailing slash.
     pub public_url: Arc<str>,
+    /// Whether `YIZHAN_PUBLIC_URL` was set (see [`WebOptions::public_url_set`]).
+    pub public_url_set: bool,
     pub feedback_limiter: Arc<Limiter>,
     /// Login attempts per client address.
     pub login_limiter: Arc<Limiter>,
@@ -161,6 +168,7 @@ impl AppState {
             trust_proxy: options.trust_proxy,
             trusted_proxies: Arc::new(options.trusted_proxies),
             public_url: options.public_url.trim_end_matches('/').into(),
+            public_url_set: options.public_url_set,
             feedback_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour))),
             login_limiter: Arc::new(governor::RateLimiter::keyed(per_15_min(options.login_per_15_min))),
             unknown_logins: Arc::default(),
@@ -272,6 +280,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(public::map::page)
         .service(public::near::page)
         .service(public::open_data::page)
+        .configure(public::print::routes)
         .service(public::suggestions::page)
         .service(feedback::submit)
         .service(feedback::show_receipt)

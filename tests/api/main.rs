@@ -18,6 +18,7 @@ mod map;
 mod moderation;
 mod pages;
 mod photos;
+mod print;
 mod seed;
 mod showcase;
 mod snapshot;

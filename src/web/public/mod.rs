@@ -6,6 +6,7 @@ pub mod lang;
 pub mod map;
 pub mod near;
 pub mod open_data;
+pub mod print;
 pub mod revoked;
 pub mod showcase;
 pub mod station;

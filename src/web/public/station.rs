@@ -163,13 +163,12 @@ fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
     ranges.iter().map(|r| format_range(*r)).collect::<Vec<_>>().join(", ")
 }
 
-/// The regular week grouped into runs, and the next seven days with holidays marked,
-/// both precomputed in the snapshot.
-fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
-    let (Some(runs), Some(timeline)) = (&entry.week, &entry.timeline) else { return (Vec::new(), Vec::new()) };
+/// The regular week grouped into runs of days, in words ("周一至周五 08:00–18:00"),
+/// as precomputed in the snapshot; empty when the hours are not known.
+pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
+    let (Some(runs), Some(_)) = (&entry.week, &entry.timeline) else { return Vec::new() };
     let day = |w: chrono::Weekday| lang.label("weekday", WEEKDAY_KEYS[w.num_days_from_monday() as usize]).into_owned();
-    let week = runs
-        .iter()
+    runs.iter()
         .map(|run| {
             let label = if run.first == run.last {
                 day(run.first)
@@ -180,7 +179,17 @@ fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64)
             };
             HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
         })
-        .collect();
+        .collect()
+}
+
+/// The regular week grouped into runs, and the next seven days with holidays marked,
+/// both precomputed in the snapshot.
+fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
+    let Some(timeline) = &entry.timeline else { return (Vec::new(), Vec::new()) };
+    let week = week_lines(entry, lang);
+    if week.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let today = beijing_local(now).date();
     let days = (0..7)
         .filter_map(|i| timeline.day(today + chrono::Days::new(i)))

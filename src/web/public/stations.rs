@@ -124,6 +124,8 @@ struct StationsPage {
     prev_url: Option<String>,
     next_url: Option<String>,
     relax: Vec<Relax>,
+    /// The same stations as sheets to print, for a district's list.
+    print_url: Option<String>,
 }
 
 /// Parses the query and checks the street against the snapshot.
@@ -231,6 +233,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         prev_url: (result.page > 1).then(|| url(&filter, result.page.min(result.pages + 1) - 1)),
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
+        print_url: filter.district.map(|_| format!("/print?{}", filter.to_query(1))),
     };
     html_page(StatusCode::OK, &page)
 }

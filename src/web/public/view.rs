@@ -14,6 +14,13 @@ pub struct Chip {
     pub label: Cow<'static, str>,
 }
 
+impl Chip {
+    /// The facility's icon drawing (24×24, `currentColor`), for an inline `<svg>`.
+    pub fn icon(&self) -> &'static str {
+        Facility::parse(self.key).map(crate::web::icons::drawing).unwrap_or_default()
+    }
+}
+
 /// One station in a list.
 pub struct StationRow {
     pub id: i64,
