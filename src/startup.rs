@@ -67,7 +67,10 @@ impl Application {
             }
             None => {
                 let url = format!("http://{local}");
-                tracing::warn!(url, "YIZHAN_PUBLIC_URL is not set: invite links point at the bind address");
+                tracing::warn!(
+                    url,
+                    "YIZHAN_PUBLIC_URL is not set: invite links, QR codes on print pages and posters, and share cards point at the bind address"
+                );
                 url
             }
         };
