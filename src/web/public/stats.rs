@@ -186,20 +186,28 @@ pub struct Computed {
 /// they were computed at ("open now" changes on whole minutes).
 #[derive(Default)]
 pub struct Cache {
-    kept: std::sync::Mutex<Vec<(Lang, i64, i64, Arc<Computed>)>>,
+    kept: std::sync::Mutex<Vec<Kept>>,
     computing: tokio::sync::Mutex<()>,
+}
+
+/// Figures kept: for a language, snapshot version and minute.
+struct Kept {
+    lang: Lang,
+    version: i64,
+    minute: i64,
+    computed: Arc<Computed>,
 }
 
 impl Cache {
     fn kept(&self, lang: Lang, version: i64, minute: i64) -> Option<Arc<Computed>> {
         let kept = self.kept.lock().ok()?;
-        kept.iter().find(|k| k.0 == lang && k.1 == version && k.2 == minute).map(|k| k.3.clone())
+        kept.iter().find(|k| k.lang == lang && k.version == version && k.minute == minute).map(|k| k.computed.clone())
     }
 
     fn keep(&self, lang: Lang, version: i64, minute: i64, computed: Arc<Computed>) {
         if let Ok(mut kept) = self.kept.lock() {
-            kept.retain(|k| k.0 != lang);
-            kept.push((lang, version, minute, computed));
+            kept.retain(|k| k.lang != lang);
+            kept.push(Kept { lang, version, minute, computed });
         }
     }
 }
