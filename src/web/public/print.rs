@@ -9,7 +9,7 @@ use askama::Template;
 use super::stations::parse_filter;
 use super::view::Chip;
 use crate::domain::district::District;
-use crate::domain::facility::{ALL_FACILITIES, Facility, FacilitySet};
+use crate::domain::facility::{Facility, FacilitySet};
 use crate::domain::filter::{ParamError, Problem, StationFilter};
 use crate::domain::station::{Station, Status};
 use crate::snapshot::{Entry, Snapshot};
@@ -54,11 +54,7 @@ fn qr(url: &str) -> Result<Qr, AppError> {
 
 /// The icons of the given facilities with their names.
 fn chips(set: FacilitySet, lang: Lang) -> Vec<Chip> {
-    ALL_FACILITIES
-        .iter()
-        .filter(|f| set.contains(**f))
-        .map(|f| Chip { key: f.key(), label: lang.label("facility", f.key()) })
-        .collect()
+    set.iter().map(|f| Chip::of(f, lang)).collect()
 }
 
 /// The week's hours in words, one line per run of days ("周一至周五 08:00–18:00").
@@ -95,11 +91,7 @@ impl Sheet {
             ctx: PageCtx::new(req, lang, state),
             print_css: state.assets.url("print.css").to_string(),
             unset: unset_warning(state, lang),
-            sprite: ALL_FACILITIES
-                .iter()
-                .filter(|f| used.contains(**f))
-                .map(|f| (f.key(), icons::drawing(*f)))
-                .collect(),
+            sprite: used.iter().map(|f| (f.key(), icons::drawing(f))).collect(),
             stroke: icons::STROKE,
         }
     }
@@ -212,11 +204,8 @@ struct Door {
 fn door(req: &HttpRequest, lang: Lang, state: &AppState, raw_id: &str) -> Result<Door, AppError> {
     let id = super::station::parse_id(raw_id)?;
     let snapshot = state.snapshot.load();
-    let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
+    let entry = super::station::listed(req, lang, state, &snapshot, id)?;
     let s = &entry.station;
-    if s.status == Status::Revoked {
-        return Err(super::revoked::gone(req, lang, state, &snapshot, entry));
-    }
     let mut facilities = chips(s.working(), lang);
     let more = facilities.len().saturating_sub(POSTER_FACILITIES);
     facilities.truncate(POSTER_FACILITIES);
@@ -236,7 +225,7 @@ fn door(req: &HttpRequest, lang: Lang, state: &AppState, raw_id: &str) -> Result
 }
 
 fn facility_set(chips: &[Chip]) -> FacilitySet {
-    chips.iter().filter_map(|c| Facility::parse(c.key)).collect()
+    chips.iter().map(|c| c.facility).collect()
 }
 
 #[derive(Template)]
@@ -467,7 +456,7 @@ pub async fn station_poster_svg(
         let (col, row) = ((i % 4) as u32, (i / 4) as u32);
         let x = margin + col * cell;
         let top = y + row * 230;
-        let drawing = Facility::parse(chip.key).map(icons::drawing).unwrap_or_default();
+        let drawing = icons::drawing(chip.facility);
         sheet.icons.push(Icon { x: x + (cell - 130) / 2, y: top, size: 130, drawing });
         sheet.paragraph(&chip.label, x + cell / 2, top + 185, cell, Font(38, false, "middle"));
     }
@@ -548,8 +537,7 @@ pub async fn district_poster(
 ) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
     let district = district_sheet(lang, &state, &snapshot, &code)?;
-    let icons: Vec<Chip> =
-        DISTRICT_ICONS.iter().map(|f| Chip { key: f.key(), label: lang.label("facility", f.key()) }).collect();
+    let icons: Vec<Chip> = DISTRICT_ICONS.iter().map(|f| Chip::of(*f, lang)).collect();
     let sheet = Sheet::new(&req, lang, &state, facility_set(&icons));
     html_page(StatusCode::OK, &DistrictPage { sheet, district, icons })
 }

@@ -10,14 +10,24 @@ use crate::web::page::availability_line;
 
 /// A facility as a page shows it.
 pub struct Chip {
-    pub key: &'static str,
+    pub facility: Facility,
     pub label: Cow<'static, str>,
 }
 
 impl Chip {
+    /// `facility` with its name in `lang`.
+    pub fn of(facility: Facility, lang: Lang) -> Chip {
+        Chip { facility, label: lang.label("facility", facility.key()) }
+    }
+
+    /// The facility's key (class names, icon references).
+    pub fn key(&self) -> &'static str {
+        self.facility.key()
+    }
+
     /// The facility's icon drawing (24×24, `currentColor`), for an inline `<svg>`.
     pub fn icon(&self) -> &'static str {
-        Facility::parse(self.key).map(crate::web::icons::drawing).unwrap_or_default()
+        crate::web::icons::drawing(self.facility)
     }
 }
 
@@ -55,7 +65,7 @@ fn chips(facilities: FacilitySet, matched: FacilitySet, lang: Lang) -> (Vec<Chip
     }
     let total = facilities.iter().count();
     let more = total.saturating_sub(shown.len());
-    (shown.into_iter().map(|f| Chip { key: f.key(), label: lang.label("facility", f.key()) }).collect(), more)
+    (shown.into_iter().map(|f| Chip::of(f, lang)).collect(), more)
 }
 
 impl StationRow {
@@ -95,7 +105,7 @@ mod tests {
 
     fn keys(set: &[Facility], matched: &[Facility]) -> (Vec<&'static str>, usize) {
         let (chips, more) = chips(set.iter().copied().collect(), matched.iter().copied().collect(), Lang::Zh);
-        (chips.iter().map(|c| c.key).collect(), more)
+        (chips.iter().map(Chip::key).collect(), more)
     }
 
     #[test]
