@@ -21,7 +21,7 @@ use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week, midnight};
 use crate::domain::station::{Station, Status};
-use crate::store::StationPhoto;
+use crate::store::{PhotoKind, StationPhoto};
 
 pub use board::{Board, StationNotes, load_board};
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
@@ -245,6 +245,11 @@ impl Snapshot {
     /// The photos of a station: door first, then inside.
     pub fn photos(&self, station_id: i64) -> &[StationPhoto] {
         self.photos.get(&station_id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The photo of a station's door, if it has one.
+    pub fn door_photo(&self, station_id: i64) -> Option<&StationPhoto> {
+        self.photos(station_id).iter().find(|p| p.kind == PhotoKind::Door)
     }
 
     /// Builds the snapshot; CPU only, no I/O.

@@ -15,7 +15,7 @@ use super::AppState;
 use super::error::AppError;
 use super::forms::{Csrf, FormData};
 use crate::domain::photo::{MAX_UPLOAD, PhotoError, Processed, is_hash, process};
-use crate::store::PhotoSize;
+use crate::store::{PhotoSize, StationPhoto};
 
 /// Bytes a text field of an upload form may have.
 const MAX_FIELD: usize = 4 * 1024;
@@ -100,6 +100,17 @@ impl Default for Converter {
     fn default() -> Self {
         Converter::new(0)
     }
+}
+
+/// A station photo as pages show it: its hash and the size of its small version.
+pub fn thumbnail(p: &StationPhoto) -> (String, u32, u32) {
+    let (w, h) = small_size(p.width, p.height);
+    (p.hash.clone(), w, h)
+}
+
+/// The address of a station photo's large version, for a share card.
+pub fn large_url(state: &AppState, p: &StationPhoto) -> String {
+    format!("{}/photos/{}/large.jpg", state.public_url, p.hash)
 }
 
 /// The width and height of the small version of a `width`×`height` large one.

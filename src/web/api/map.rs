@@ -6,7 +6,6 @@ use crate::domain::facility::{FacilitySet, KEY_FACILITIES};
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::geo::{Datum, from_wgs84, to_wgs84};
 use crate::snapshot::{MapItem, Viewport};
-use crate::store::PhotoKind;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
@@ -183,7 +182,7 @@ pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) 
                 // The map index holds only stations with a position.
                 let Some(position) = s.position else { continue };
                 let (state, state_text) = availability_line(lang, e, &snapshot.calendar, now);
-                let door = snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| p.hash.as_str());
+                let door = snapshot.door_photo(s.id).map(|p| p.hash.as_str());
                 json.station(Pin {
                     position,
                     id: s.id,

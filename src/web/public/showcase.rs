@@ -12,14 +12,13 @@ use super::stations::Choice;
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::station::{HonourLevel, Status};
-use crate::snapshot::{Entry, Snapshot};
-use crate::store::PhotoKind;
+use crate::snapshot::Entry;
 use crate::web::AppState;
 use crate::web::admin::{page_param, param, query_pairs};
 use crate::web::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::page::{PageCtx, Share, excerpt, honour_line};
-use crate::web::photos::small_size;
+use crate::web::photos::{large_url, thumbnail};
 
 /// Stations per showcase page.
 pub const SHOWCASE_PAGE: usize = 30;
@@ -68,14 +67,6 @@ fn rank(e: &Entry, only: Option<HonourLevel>) -> Option<(HonourLevel, i32)> {
     Some((level, year))
 }
 
-/// The door photo of a station, small.
-fn door(snapshot: &Snapshot, id: i64) -> Option<(String, u32, u32)> {
-    snapshot.photos(id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| {
-        let (w, h) = small_size(p.width, p.height);
-        (p.hash.clone(), w, h)
-    })
-}
-
 /// A station's honours in one line each, highest level first, newest first.
 fn honour_lines(lang: Lang, e: &Entry) -> Vec<String> {
     let mut honours = e.station.honours.clone();
@@ -115,7 +106,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
             name: e.station.name.clone(),
             district: e.station.district.name(lang.is_zh()).to_string(),
             honours: honour_lines(lang, e),
-            door: door(&snapshot, e.station.id),
+            door: snapshot.door_photo(e.station.id).map(thumbnail),
             has_story: !e.station.story.trim().is_empty(),
         };
         match groups.last_mut() {
@@ -199,16 +190,8 @@ pub async fn station(
     if s.honours.is_empty() && paragraphs.is_empty() {
         return Err(AppError::NotFound);
     }
-    let photos: Vec<(String, u32, u32)> = {
-        let mut all: Vec<_> = snapshot.photos(id).iter().collect();
-        all.sort_by_key(|p| p.kind != PhotoKind::Door);
-        all.iter()
-            .map(|p| {
-                let (w, h) = small_size(p.width, p.height);
-                (p.hash.clone(), w, h)
-            })
-            .collect()
-    };
+    // The snapshot keeps a station's photos door first.
+    let photos: Vec<(String, u32, u32)> = snapshot.photos(id).iter().map(thumbnail).collect();
     let honours = honour_lines(lang, entry);
     let description = match paragraphs.first() {
         Some(p) => excerpt(p, CARD_TEXT),
@@ -218,11 +201,7 @@ pub async fn station(
         title: lang.tf("showcase.station_title", &[("name", &s.name)]),
         description,
         url: format!("{}/showcase/{id}", state.public_url),
-        image: snapshot
-            .photos(id)
-            .iter()
-            .find(|p| p.kind == PhotoKind::Door)
-            .map(|p| format!("{}/photos/{}/large.jpg", state.public_url, p.hash)),
+        image: snapshot.door_photo(id).map(|p| large_url(&state, p)),
     };
     Ok(StationShowcase {
         ctx: PageCtx::new(&req, lang, &state).with_share(share),

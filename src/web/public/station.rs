@@ -27,7 +27,7 @@ use crate::web::page::{
     PageCtx, Share, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name,
     when,
 };
-use crate::web::photos::small_size;
+use crate::web::photos::{large_url, thumbnail};
 
 /// One line of the hours table.
 pub struct HoursLine {
@@ -281,11 +281,7 @@ pub fn build(
                 &[("district", s.district.name(lang.is_zh())), ("address", &s.address), ("state", &state_text)],
             ),
             url: format!("{}/stations/{}", state.public_url, s.id),
-            image: snapshot
-                .photos(s.id)
-                .iter()
-                .find(|p| p.kind == PhotoKind::Door)
-                .map(|p| format!("{}/photos/{}/large.jpg", state.public_url, p.hash)),
+            image: snapshot.door_photo(s.id).map(|p| large_url(state, p)),
         }),
         id,
         feedback,
@@ -332,19 +328,8 @@ pub fn build(
             .iter()
             .map(|f| (f.key(), label("facility", f.key()), s.working().contains(*f)))
             .collect(),
-        door: snapshot.photos(s.id).iter().find(|p| p.kind == PhotoKind::Door).map(|p| {
-            let (w, h) = small_size(p.width, p.height);
-            (p.hash.clone(), w, h)
-        }),
-        inside: snapshot
-            .photos(s.id)
-            .iter()
-            .filter(|p| p.kind == PhotoKind::Inside)
-            .map(|p| {
-                let (w, h) = small_size(p.width, p.height);
-                (p.hash.clone(), w, h)
-            })
-            .collect(),
+        door: snapshot.door_photo(s.id).map(thumbnail),
+        inside: snapshot.photos(s.id).iter().filter(|p| p.kind == PhotoKind::Inside).map(thumbnail).collect(),
         closed: matches!(s.status, Status::TemporarilyClosed { .. }),
         alternatives: if matches!(s.status, Status::TemporarilyClosed { .. }) {
             s.position.map(|p| open_alternatives(&snapshot, lang, p, s.id, now)).unwrap_or_default()
