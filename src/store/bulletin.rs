@@ -73,17 +73,7 @@ impl Store {
             let failed = inspection_failed(open, set(3)?, set(4)?, set(5)?);
             facts.inspections.push((r.try_get(0)?, r.try_get(1)?, failed));
         }
-        let rows = sqlx::query(
-            "SELECT f.district_code, f.created_at, \
-             (SELECT MIN(e.at) FROM feedback_events e WHERE e.feedback_id = f.id AND e.staff_id IS NOT NULL) \
-             FROM feedback f WHERE f.trapped = 0 AND f.created_at < $1",
-        )
-        .bind(until)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in rows {
-            facts.feedback.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
-        }
+        facts.feedback = self.feedback_answers(i64::MIN, until).await?;
         let mut statuses: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
         let rows = sqlx::query(
             "SELECT followup_id, at, status FROM followup_events WHERE status IS NOT NULL AND at < $1 ORDER BY at, id",

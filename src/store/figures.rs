@@ -20,37 +20,25 @@ pub struct DistrictWork {
     pub red_cards: i64,
 }
 
-/// Workers' feedback of one district since a moment: how much came, and how long
-/// each answered one waited for staff's first step (published, turned down, replied
-/// or an outcome), in seconds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeedbackWaits {
-    pub received: usize,
-    pub waits: Vec<i64>,
-}
-
 impl Store {
-    /// Feedback received at or after `since` (Unix seconds; spam caught by the trap left
-    /// out), by district code, with the wait for staff's first step on each answered one.
-    pub async fn feedback_waits(&self, since: i64) -> Result<HashMap<String, FeedbackWaits>, StoreError> {
+    /// Workers' feedback sent at or after `since` and before `until` (Unix seconds;
+    /// spam caught by the trap left out): (district code when sent, sent at, staff's
+    /// first step on it at — published, turned down, replied or an outcome).
+    pub async fn feedback_answers(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<(String, i64, Option<i64>)>, StoreError> {
         let rows = sqlx::query(
             "SELECT f.district_code, f.created_at, \
              (SELECT MIN(e.at) FROM feedback_events e WHERE e.feedback_id = f.id AND e.staff_id IS NOT NULL) \
-             FROM feedback f WHERE f.trapped = 0 AND f.created_at >= $1",
+             FROM feedback f WHERE f.trapped = 0 AND f.created_at >= $1 AND f.created_at < $2",
         )
         .bind(since)
+        .bind(until)
         .fetch_all(&self.pool)
         .await?;
-        let mut out: HashMap<String, FeedbackWaits> = HashMap::new();
-        for r in rows {
-            let line = out.entry(r.try_get(0)?).or_default();
-            line.received += 1;
-            let created: i64 = r.try_get(1)?;
-            if let Some(first) = r.try_get::<Option<i64>, _>(2)? {
-                line.waits.push((first - created).max(0));
-            }
-        }
-        Ok(out)
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
     /// Inspections visited at or after `since` (Unix seconds), and open and overdue

@@ -19,7 +19,7 @@ mod supervisors;
 
 pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
-pub use figures::{DistrictWork, FeedbackWaits};
+pub use figures::DistrictWork;
 pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use imports::{ImportRecord, Imported, KeptUpload};
 pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};

@@ -227,16 +227,22 @@ async fn computed(state: &AppState, lang: Lang) -> Result<Arc<Computed>, AppErro
     }
     let (mut lines, mut city) = figures(&snapshot, lang, now, today);
     let since = now - CHECKED_DAYS as i64 * 86_400;
-    let mut waits = state.store.feedback_waits(since).await?;
+    // Per district: feedback received, and the waits for staff's first step.
+    let mut waits: std::collections::HashMap<String, (usize, Vec<i64>)> = std::collections::HashMap::new();
+    for (district, sent, first) in state.store.feedback_answers(since, i64::MAX).await? {
+        let line = waits.entry(district).or_default();
+        line.0 += 1;
+        line.1.extend(first.map(|f| (f - sent).max(0)));
+    }
     let work = state.store.district_work(since, &today.format("%Y-%m-%d").to_string()).await?;
     let mut all_waits = Vec::new();
     for l in &mut lines {
-        let mut w = waits.remove(&l.code).unwrap_or_default();
-        l.feedback = w.received;
-        l.answered = w.waits.len();
-        l.median_wait = median(&mut w.waits);
+        let (received, mut w) = waits.remove(&l.code).unwrap_or_default();
+        l.feedback = received;
+        l.answered = w.len();
+        l.median_wait = median(&mut w);
         l.open_followups = work.get(&l.code).map_or(0, |w| w.open_followups.max(0) as usize);
-        all_waits.extend(w.waits);
+        all_waits.extend(w);
         city.feedback += l.feedback;
         city.answered += l.answered;
         city.open_followups += l.open_followups;
