@@ -28,7 +28,6 @@ use super::AppState;
 use super::auth::SignedIn;
 use super::forms::Csrf;
 use super::i18n::Lang;
-use crate::domain::district::DISTRICTS;
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::staff::Role;
 use crate::web::public::stations::Choice;
@@ -211,13 +210,5 @@ pub fn role_label(lang: Lang, role: Role) -> String {
 
 /// The districts `role` looks after, as select options.
 pub fn district_choices(lang: Lang, role: Role, current: &str) -> Vec<Choice> {
-    DISTRICTS
-        .iter()
-        .filter(|d| role.covers(d))
-        .map(|d| Choice {
-            value: d.code.to_string().into(),
-            label: d.name(lang.is_zh()).into(),
-            selected: d.code.to_string() == current,
-        })
-        .collect()
+    Choice::districts(lang, current, |d| role.covers(d))
 }

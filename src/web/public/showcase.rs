@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 
 use super::station::parse_id;
 use super::stations::Choice;
-use crate::domain::district::{DISTRICTS, District};
+use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::station::{HonourLevel, Status};
 use crate::snapshot::Entry;
@@ -119,14 +119,7 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         }
     }
     let code = district.map(|d| d.code.to_string()).unwrap_or_default();
-    let districts = DISTRICTS
-        .iter()
-        .map(|d| Choice {
-            value: d.code.to_string().into(),
-            label: d.name(lang.is_zh()).into(),
-            selected: d.code.to_string() == code,
-        })
-        .collect();
+    let districts = Choice::districts(lang, &code, |_| true);
     let levels = [HonourLevel::National, HonourLevel::Municipal, HonourLevel::District]
         .iter()
         .map(|l| Choice { value: l.key().into(), label: lang.label("honour", l.key()), selected: level == Some(*l) })

@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::view::StationRow;
-use crate::domain::district::DISTRICTS;
+use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::{ALL_FACILITIES, Facility, HostType, KEY_FACILITIES};
 use crate::domain::filter::{ParamError, Problem, StationFilter};
 use crate::snapshot::{PER_PAGE, Snapshot};
@@ -22,6 +22,21 @@ pub struct Choice {
     pub value: Cow<'static, str>,
     pub label: Cow<'static, str>,
     pub selected: bool,
+}
+
+impl Choice {
+    /// The districts `keep` lets through, in code order, `current` (a code) selected.
+    pub fn districts(lang: Lang, current: &str, keep: impl Fn(&District) -> bool) -> Vec<Choice> {
+        DISTRICTS
+            .iter()
+            .filter(|d| keep(d))
+            .map(|d| Choice {
+                value: d.code.to_string().into(),
+                label: d.name(lang.is_zh()).into(),
+                selected: d.code.to_string() == current,
+            })
+            .collect()
+    }
 }
 
 /// A link that drops one filter, with how many stations it would show.

@@ -71,15 +71,7 @@ fn form_page(
             s if is_token(s) => s.to_string(),
             _ => new_token(),
         },
-        districts: DISTRICTS
-            .iter()
-            .filter(|d| me.supervisor.covers(d))
-            .map(|d| Choice {
-                value: d.code.to_string().into(),
-                label: d.name(lang.is_zh()).into(),
-                selected: d.code.to_string() == district,
-            })
-            .collect(),
+        districts: Choice::districts(lang, district, |d| me.supervisor.covers(d)),
         facilities: ALL_FACILITIES
             .iter()
             .map(|f| Choice {
