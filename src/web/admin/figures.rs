@@ -9,6 +9,7 @@ use askama_web::WebTemplate;
 use super::AdminCtx;
 use crate::domain::district::DISTRICTS;
 use crate::domain::filter::StationFilter;
+use crate::sheet::Encoding;
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
@@ -102,16 +103,13 @@ pub async fn page(
 pub async fn csv(lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
     super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;
-    let mut out = ::csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let head: Vec<String> =
         ["district", "stations", "inspections", "checked", "checked_pct", "open", "overdue", "cards", "red_cards"]
             .iter()
             .map(|k| lang.tf(&format!("admin.figures.col.{k}"), &[("days", &WINDOW_DAYS.to_string())]))
             .collect();
-    let failed = |e: ::csv::Error| AppError::Internal(e.to_string());
-    out.write_record(&head).map_err(failed)?;
-    for l in &lines {
-        out.write_record([
+    let rows = lines.iter().map(|l| {
+        vec![
             l.district.to_string(),
             l.stations.to_string(),
             l.inspections.to_string(),
@@ -121,10 +119,9 @@ pub async fn csv(lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Re
             l.overdue_followups.to_string(),
             l.open_cards.to_string(),
             l.red_cards.to_string(),
-        ])
-        .map_err(failed)?;
-    }
-    let body = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+        ]
+    });
+    let body = crate::sheet::write_csv(&std::iter::once(head).chain(rows).collect::<Vec<_>>(), Encoding::Utf8);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"yizhan-figures.csv\""))

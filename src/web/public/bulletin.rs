@@ -222,7 +222,7 @@ async fn show(
         None => lang.t("stats.city").into_owned(),
     };
     if csv {
-        return csv_answer(lang, month, only, &scope, &total, &districts, provisional);
+        return Ok(csv_answer(lang, month, only, &scope, &total, &districts, provisional));
     }
     let values: std::collections::HashMap<&str, usize> = total.figures().into_iter().collect();
     let tables = GROUPS
@@ -281,31 +281,29 @@ fn csv_answer(
     total: &Line,
     districts: &[(String, String, Vec<usize>)],
     provisional: bool,
-) -> Result<HttpResponse, AppError> {
-    let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+) -> HttpResponse {
     let mut head = vec![lang.t("bulletin.csv.month").into_owned(), lang.t("bulletin.csv.scope").into_owned()];
     head.extend(total.figures().iter().map(|(k, _)| lang.t(&format!("bulletin.row.{k}")).into_owned()));
     head.push(lang.t("bulletin.csv.provisional").into_owned());
-    out.write_record(&head).map_err(internal)?;
     let flag = lang.t(if provisional { "export.yes" } else { "export.no" }).into_owned();
-    let mut row = |name: &str, values: Vec<usize>| {
+    let row = |name: &str, values: &[usize]| {
         let mut r = vec![month.key(), name.to_string()];
         r.extend(values.iter().map(|v| v.to_string()));
         r.push(flag.clone());
-        out.write_record(&r)
+        r
     };
-    for (_, name, values) in districts {
-        row(name, values.clone()).map_err(internal)?;
-    }
-    row(scope, total.figures().iter().map(|f| f.1).collect()).map_err(internal)?;
-    let body = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let totals: Vec<usize> = total.figures().iter().map(|f| f.1).collect();
+    let rows: Vec<Vec<String>> = std::iter::once(head)
+        .chain(districts.iter().map(|(_, name, values)| row(name, values)))
+        .chain(std::iter::once(row(scope, &totals)))
+        .collect();
+    let body = crate::sheet::write_csv(&rows, crate::sheet::Encoding::Utf8);
     let file = match only {
         Some(d) => format!("bulletin-{}-{}.csv", month.key(), d.code),
         None => format!("bulletin-{}.csv", month.key()),
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))
-        .body(body))
+        .body(body)
 }
