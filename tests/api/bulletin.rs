@@ -130,9 +130,7 @@ async fn a_past_month_is_counted_as_it_stood_and_never_changes() {
     assert!(lines[1].starts_with("2025-10,延庆区,2,1,3,1,1,0,"), "{}", lines[1]);
     assert!(lines[1].ends_with(",否"));
     // English; the months list; bad months and districts.
-    let res =
-        app.client.get(format!("{}/bulletin/2025-10/110119", app.address)).header("Cookie", "lang=en").send().await;
-    let en = scraper::Html::parse_document(&res.unwrap().text().await.unwrap());
+    let (_, en) = app.page_en("/bulletin/2025-10/110119").await;
     assert_eq!(text(&en, "h1"), "Yanqing monthly bulletin, 2025-10");
     let (status, months) = app.page("/bulletin").await;
     assert_eq!(status, 200);

@@ -115,6 +115,18 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
 
+    /// GET as a reader who chose English (the language cookie).
+    pub async fn get_en(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).header("Cookie", "lang=en").send().await.expect("request")
+    }
+
+    /// GET a page in English: status and parsed HTML.
+    pub async fn page_en(&self, path: &str) -> (u16, Html) {
+        let res = self.get_en(path).await;
+        let status = res.status().as_u16();
+        (status, Html::parse_document(&res.text().await.expect("body")))
+    }
+
     /// GET a page: status and parsed HTML.
     pub async fn page(&self, path: &str) -> (u16, Html) {
         let res = self.get(path).await;

@@ -154,14 +154,7 @@ async fn national_day_closure_names_the_holiday_and_the_date() {
     let [hall, ..] = four_stations(&app).await;
     let (_, page) = app.page(&format!("/stations/{hall}")).await;
     assert_eq!(text(&page, ".state"), "已关门 · 国庆节放假 · 10月8日（周四）08:00 开门");
-    let res = app
-        .client
-        .get(format!("{}/stations/{hall}", app.address))
-        .header("Cookie", "lang=en")
-        .send()
-        .await
-        .expect("get");
-    let page = scraper::Html::parse_document(&res.text().await.expect("body"));
+    let (_, page) = app.page_en(&format!("/stations/{hall}")).await;
     assert_eq!(text(&page, ".state"), "Closed · National Day holiday · opens Thu 8 Oct 08:00");
 }
 

@@ -216,14 +216,7 @@ async fn a_row_without_coordinates_is_listed_but_not_on_the_map_and_never_erases
     assert_eq!(attr(&station, "meta[property='og:title']", "content"), "无坐标驿站");
     assert!(attr(&station, "meta[property='og:description']", "content").starts_with("延庆区 · 延庆区某路1号 · "));
     assert!(attr(&station, "meta[property='og:url']", "content").ends_with(&format!("/stations/{}", unknown.id)));
-    let res = app
-        .client
-        .get(format!("{}/stations/{}", app.address, unknown.id))
-        .header("Cookie", "lang=en")
-        .send()
-        .await
-        .unwrap();
-    let english = scraper::Html::parse_document(&res.text().await.unwrap());
+    let (_, english) = app.page_en(&format!("/stations/{}", unknown.id)).await;
     assert!(text(&english, ".precision-unknown").starts_with("Position not known yet"));
     // Not on the map, not near anything; in the open data without a geometry.
     let (_, map) = app.json("/api/map?bbox=115.4,39.4,117.6,41.1&zoom=18&district=110119").await;

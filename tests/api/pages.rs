@@ -208,14 +208,7 @@ async fn the_kept_filter_panel_follows_filter_and_language() {
         }
     }
     let (_, zh) = app.page("/stations?district=110115&q=%3Cscript%3E").await;
-    let res = app
-        .client
-        .get(format!("{}/stations?district=110115&q=%3Cscript%3E", app.address))
-        .header("Cookie", "lang=en")
-        .send()
-        .await
-        .unwrap();
-    let en = scraper::Html::parse_document(&res.text().await.unwrap());
+    let (_, en) = app.page_en("/stations?district=110115&q=%3Cscript%3E").await;
     assert_ne!(text(&zh, "label[for=f-district]"), text(&en, "label[for=f-district]"));
     assert_eq!(attr(&en, "#f-q", "value"), "<script>");
     assert_eq!(count(&en, "script:not([src])"), 0, "the query stays text");
@@ -388,9 +381,8 @@ async fn stats_equal_the_figures_of_a_known_set_of_stations() {
     let said = texts(&html, "li.reported");
     assert!(said.iter().any(|t| t.contains("报道 1056（74.4%）") && t.contains("三融合")), "{said:?}");
     assert!(said.iter().any(|t| t.contains("报道 1360") && t.contains("东城区总工会")), "{said:?}");
-    let res = app.client.get(format!("{}/stats", app.address)).header("Cookie", "lang=en").send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let en = scraper::Html::parse_document(&res.text().await.unwrap());
+    let (status, en) = app.page_en("/stats").await;
+    assert_eq!(status, 200);
     assert_eq!(text(&en, "h1"), "Station figures");
     assert!(text(&en, "svg desc").contains("Yanqing 75.0% (3/4)"), "{}", text(&en, "svg desc"));
 }

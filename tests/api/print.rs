@@ -119,14 +119,7 @@ async fn a_district_list_shows_every_public_station_with_its_qr_code() {
     assert!(count(&html, ".facilities use") > 0);
 
     // English: the same stations, the labels in English.
-    let res = app
-        .client
-        .get(format!("{}/print?district=110115", app.address))
-        .header("Cookie", "lang=en")
-        .send()
-        .await
-        .unwrap();
-    let html = Html::parse_document(&res.text().await.unwrap());
+    let (_, html) = app.page_en("/print?district=110115").await;
     assert_eq!(attr(&html, "html", "lang"), "en");
     assert_eq!(text(&html, "h1"), "Union rest stations: Daxing");
     assert_eq!(count(&html, "article.entry svg.qr"), expected.len());
@@ -272,21 +265,12 @@ async fn door_posters_carry_the_code_and_qr_codes_that_decode_to_the_station() {
     assert_eq!(decode(drawings[0].0, &drawings[0].1), station_url);
 
     // In English: the labels change, the station's own texts and code do not.
-    let res = app
-        .client
-        .get(format!("{}/stations/{}/poster", app.address, ids[0]))
-        .header("Cookie", "lang=en")
-        .send()
-        .await
-        .expect("English poster");
-    let en = Html::parse_document(&res.text().await.expect("body"));
+    let (_, en) = app.page_en(&format!("/stations/{}/poster", ids[0])).await;
     assert_eq!(text(&en, "h1"), "门贴测试驿站");
     assert_eq!(texts(&en, ".hours li"), vec!["Every day 08:00–20:00"]);
     assert_eq!(texts(&en, ".poster-facilities li"), vec!["Drinking water", "Charging", "Microwave"]);
     assert!(text(&en, "main").contains("Scan for opening hours, facilities and directions"));
-    let res =
-        app.client.get(format!("{}/stations/{}/poster.svg", app.address, ids[0])).header("Cookie", "lang=en").send();
-    let svg = res.await.expect("English SVG").text().await.expect("body");
+    let svg = app.get_en(&format!("/stations/{}/poster.svg", ids[0])).await.text().await.expect("body");
     assert!(svg.contains("Come in and take a rest") && svg.contains(&code));
 
     // The print list's QR code of the same station decodes to the same address.
@@ -317,8 +301,7 @@ async fn district_posters_lead_to_the_district_map() {
     assert_eq!(text(&html, "h1"), "大兴区工会驿站");
     assert!(text(&html, ".lead").contains(&format!("本区共有 {stations} 个工会驿站")));
     assert_eq!(count(&html, "svg.qr"), 1);
-    let res = app.client.get(format!("{}/districts/110115/poster", app.address)).header("Cookie", "lang=en").send();
-    let en = Html::parse_document(&res.await.expect("English poster").text().await.expect("body"));
+    let (_, en) = app.page_en("/districts/110115/poster").await;
     assert_eq!(text(&en, "h1"), "Union rest stations in Daxing");
     assert!(text(&en, ".lead").starts_with(&format!("{stations} union rest stations in this district")));
 }

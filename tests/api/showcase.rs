@@ -61,9 +61,7 @@ async fn honoured_stations_are_shown_by_level_then_year_and_filtered() {
         assert_eq!(app.page(bad).await.0, 400, "{bad}");
     }
     // English.
-    let res =
-        app.client.get(format!("{}/showcase?district=110119", app.address)).header("Cookie", "lang=en").send().await;
-    let en = scraper::Html::parse_document(&res.unwrap().text().await.unwrap());
+    let (_, en) = app.page_en("/showcase?district=110119").await;
     assert_eq!(text(&en, "h1"), "Model stations");
     assert_eq!(texts(&en, ".showcase-group h2"), vec!["National", "Beijing"]);
 }
