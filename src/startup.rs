@@ -9,7 +9,7 @@ use arc_swap::ArcSwap;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::snapshot::{self, Refresher};
+use crate::snapshot::{self, Refresher, Updater};
 use crate::store::{Store, StoreError};
 use crate::web::proxy::TrustedProxies;
 
@@ -88,17 +88,13 @@ impl Application {
         };
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
         let board = Arc::new(ArcSwap::from_pointee(snapshot::load_board(&store, clock.now()).await?));
-        Refresher {
-            store: store.clone(),
-            snapshot: snapshot.clone(),
-            board: board.clone(),
-            clock,
-            interval: Duration::from_secs(config.poll_seconds.max(1)),
-        }
-        .spawn();
+        let interval = Duration::from_secs(config.poll_seconds.max(1));
+        let updater = Arc::new(Updater::new(store.clone(), snapshot, clock, interval));
+        let stop = Arc::new(tokio::sync::Notify::new());
+        Refresher { updater: updater.clone(), board: board.clone() }.spawn(stop.clone());
         crate::chores::spawn(store.clone(), clock, CHORES_EVERY);
         let port = local.port();
-        let state = AppState::new(store, snapshot, board, clock, tiles, options);
+        let state = AppState::new(store, updater, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         Ok(Application { port, server, state })

@@ -26,7 +26,7 @@ use crate::store::{PhotoKind, StationPhoto};
 pub use board::{Board, StationNotes, load_board};
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
 pub use query::{ListPage, PER_PAGE};
-pub use refresh::{Refresher, load};
+pub use refresh::{Refresher, Updater, load};
 
 /// Days of opening hours evaluated ahead (today included): the next opening is named
 /// however far it lies within this (a 9-day Spring Festival and then some), and
@@ -177,11 +177,10 @@ pub struct DistrictCount {
     pub stations: usize,
 }
 
-/// An immutable view of the whole ledger.
+/// What a snapshot knows of the ledger's stations: built in one go, shared between
+/// snapshots that differ only in photos or warning cards.
 #[derive(Debug)]
-pub struct Snapshot {
-    /// The data version this snapshot was built from.
-    pub version: i64,
+pub struct Core {
     /// The Beijing date the opening-hours window starts on.
     pub today: NaiveDate,
     pub calendar: Arc<HolidayCalendar>,
@@ -201,6 +200,17 @@ pub struct Snapshot {
     pub clusters: ClusterIndex,
     streets: HashMap<String, Street>,
     streets_by_district: HashMap<u32, Vec<String>>,
+}
+
+/// An immutable view of the whole ledger.
+#[derive(Debug)]
+pub struct Snapshot {
+    core: Arc<Core>,
+    /// The data version this snapshot shows everything up to.
+    pub version: i64,
+    /// Data versions past `version` that this instance's own writes already patched in
+    /// (see [`Snapshot::patched`]); `version` moves on when they join up with it.
+    ahead: Vec<i64>,
     /// Match counts of recent list filters (see `Snapshot::list`).
     counts: Memo<(String, i64), usize>,
     /// Page fragments that depend on this snapshot and their key only (see `Snapshot::fragment`).
@@ -211,16 +221,107 @@ pub struct Snapshot {
     rectifying: Arc<HashSet<i64>>,
 }
 
+impl std::ops::Deref for Snapshot {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// What this instance's own writes changed, read back from the database after they
+/// committed, to be patched into the snapshot (see [`Snapshot::patched`]).
+#[derive(Debug, Default)]
+pub struct Patch {
+    /// The data versions the writes made.
+    pub versions: Vec<i64>,
+    /// Stations as they are now.
+    pub stations: Vec<Station>,
+    /// Stations' public photos as they are now (empty: none).
+    pub photos: Vec<(i64, Vec<StationPhoto>)>,
+    /// Whether stations have an open warning card now.
+    pub cards: Vec<(i64, bool)>,
+}
+
+/// `version` moved on over the versions patched in that join up with it.
+fn advance(mut version: i64, ahead: &[i64], new: &[i64]) -> (i64, Vec<i64>) {
+    let mut ahead: Vec<i64> = ahead.iter().chain(new).copied().filter(|v| *v > version).collect();
+    ahead.sort_unstable();
+    ahead.dedup();
+    let joined = ahead.iter().take_while(|v| {
+        let next = **v == version + 1;
+        if next {
+            version += 1;
+        }
+        next
+    });
+    let joined = joined.count();
+    ahead.drain(..joined);
+    (version, ahead)
+}
+
 impl Snapshot {
     /// This snapshot with one station added or replaced, at `version`: after a staff
     /// edit, without reading the whole ledger again. CPU only, no I/O.
     pub fn with_station(&self, version: i64, station: Station) -> Snapshot {
-        let mut stations: Vec<Station> =
-            self.entries.iter().filter(|e| e.station.id != station.id).map(|e| e.station.clone()).collect();
-        stations.push(station);
-        let streets = self.streets.values().cloned().collect();
-        let built = Snapshot::build(version, self.today, stations, streets, (*self.calendar).clone());
-        Snapshot { photos: self.photos.clone(), rectifying: self.rectifying.clone(), ..built }
+        self.patched(Patch { versions: vec![version], stations: vec![station], ..Patch::default() })
+    }
+
+    /// This snapshot with what this instance's own writes changed: CPU only, no I/O.
+    /// Photos and warning cards cost a copy of their small maps and share the stations;
+    /// changed stations rebuild the entries and indexes from the ones in memory.
+    /// The version moves on to the highest one that leaves no other write between.
+    pub fn patched(&self, patch: Patch) -> Snapshot {
+        let core = if patch.stations.is_empty() {
+            self.core.clone()
+        } else {
+            let changed: HashSet<i64> = patch.stations.iter().map(|s| s.id).collect();
+            let mut stations: Vec<Station> = self
+                .entries
+                .iter()
+                .filter(|e| !changed.contains(&e.station.id))
+                .map(|e| e.station.clone())
+                .collect();
+            stations.extend(patch.stations);
+            let streets = self.streets.values().cloned().collect();
+            Snapshot::build(self.version, self.today, stations, streets, (*self.calendar).clone()).core
+        };
+        let photos = if patch.photos.is_empty() {
+            self.photos.clone()
+        } else {
+            let mut photos = (*self.photos).clone();
+            for (id, shown) in patch.photos {
+                if shown.is_empty() {
+                    photos.remove(&id);
+                } else {
+                    photos.insert(id, shown);
+                }
+            }
+            Arc::new(photos)
+        };
+        let rectifying = if patch.cards.is_empty() {
+            self.rectifying.clone()
+        } else {
+            let mut rectifying = (*self.rectifying).clone();
+            for (id, open) in patch.cards {
+                if open {
+                    rectifying.insert(id);
+                } else {
+                    rectifying.remove(&id);
+                }
+            }
+            Arc::new(rectifying)
+        };
+        let (version, ahead) = advance(self.version, &self.ahead, &patch.versions);
+        Snapshot {
+            core,
+            version,
+            ahead,
+            counts: Memo::new(query::COUNT_CACHE_SIZE),
+            fragments: Memo::new(FRAGMENT_CACHE_SIZE),
+            photos,
+            rectifying,
+        }
     }
 
     /// This snapshot with the station photos given (from [`Store::all_station_photos`]).
@@ -277,21 +378,23 @@ impl Snapshot {
                 let points = public.iter().map(|(i, p)| GeomWithData::new([p.lon, p.lat], *i)).collect();
                 (RTree::bulk_load(points), ClusterIndex::build(public.iter().copied()))
             });
-            let snapshot = Snapshot::build_entries(version, today, stations, streets, calendar);
+            let core = Snapshot::build_entries(today, stations, streets, calendar);
             // A panic on the spatial thread is a bug; it surfaces here as one.
             let (tree, clusters) = spatial.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            Snapshot { tree, clusters, ..snapshot }
+            Snapshot {
+                core: Arc::new(Core { tree, clusters, ..core }),
+                version,
+                ahead: Vec::new(),
+                counts: Memo::new(query::COUNT_CACHE_SIZE),
+                fragments: Memo::new(FRAGMENT_CACHE_SIZE),
+                photos: Arc::default(),
+                rectifying: Arc::default(),
+            }
         })
     }
 
     /// Everything of [`Snapshot::build`] but the spatial indexes (left empty).
-    fn build_entries(
-        version: i64,
-        today: NaiveDate,
-        stations: Vec<Station>,
-        streets: Vec<Street>,
-        calendar: HolidayCalendar,
-    ) -> Snapshot {
+    fn build_entries(today: NaiveDate, stations: Vec<Station>, streets: Vec<Street>, calendar: HolidayCalendar) -> Core {
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
         // Keyed by text, one map per "works make-up days" flag; looked up by &str, no allocation.
         let mut distinct: [HashMap<String, u32>; 2] = [HashMap::new(), HashMap::new()];
@@ -357,8 +460,7 @@ impl Snapshot {
         for s in &streets {
             streets_by_district.entry(s.district_code).or_default().push(s.code.clone());
         }
-        Snapshot {
-            version,
+        Core {
             today,
             calendar: Arc::new(calendar),
             entries,
@@ -371,10 +473,6 @@ impl Snapshot {
             clusters: ClusterIndex::default(),
             streets: streets.into_iter().map(|s| (s.code.clone(), s)).collect(),
             streets_by_district,
-            counts: Memo::new(query::COUNT_CACHE_SIZE),
-            fragments: Memo::new(FRAGMENT_CACHE_SIZE),
-            photos: Arc::default(),
-            rectifying: Arc::default(),
         }
     }
 

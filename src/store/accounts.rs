@@ -52,7 +52,7 @@ impl Store {
         hash: &str,
         keep_token: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let update = format!("UPDATE {} SET password_hash = $2 WHERE id = $1", t.accounts);
         sqlx::query(sqlx::AssertSqlSafe(update)).bind(id).bind(hash).execute(&mut *tx).await?;
         let others = format!("DELETE FROM {} WHERE {} = $1 AND token_hash <> $2", t.sessions, t.owner);
@@ -105,7 +105,7 @@ impl Store {
         now: i64,
         lasts: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let clear = format!("UPDATE {} SET failed_logins = 0, locked_until = 0 WHERE id = $1", t.accounts);
         sqlx::query(sqlx::AssertSqlSafe(clear)).bind(id).execute(&mut *tx).await?;
         let expired = format!("DELETE FROM {} WHERE expires_at < $1", t.sessions);

@@ -89,15 +89,15 @@ fn card_audit(id: i64, station_id: i64, action: &str, staff_id: Option<i64>, at:
     AuditRecord { entity: "card", key: id.to_string(), station_id: Some(station_id), action, staff_id, at }
 }
 
-async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+async fn bump_version(tx: &mut super::Tx, station_id: i64) -> Result<(), StoreError> {
     // The public page says 整改中 while a card is open: the snapshot must follow.
-    sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+    tx.bump(super::Change::Card(station_id)).await?;
     Ok(())
 }
 
 /// Closes the open card whose follow-up `followup_id` was just verified, in `tx`.
 pub(super) async fn close_card_of_followup(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     followup_id: i64,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -114,14 +114,14 @@ pub(super) async fn close_card_of_followup(
         card_audit(id, station_id, "card_fixed", None, now)
             .write(tx, &serde_json::json!({"card": level}), &serde_json::json!({"card": "fixed"}))
             .await?;
-        bump_version(tx).await?;
+        bump_version(tx, station_id).await?;
     }
     Ok(())
 }
 
 /// Closes the open card of a station being revoked, in `tx` (the revocation's own transaction).
 pub(super) async fn close_card_of_revoked(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     station_id: i64,
     staff_id: Option<i64>,
     now: i64,
@@ -180,7 +180,7 @@ impl Store {
         };
         let new = NewFollowup { problem: text.to_string(), assignee: Assignee::Host, due_on: deadline };
         let evidence_text = evidence.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let followup = insert_followup(&mut tx, station_id, source, &new, staff.id, now).await?;
         // Another instance may raise the same card at the same moment: one wins.
         let row = sqlx::query(
@@ -209,7 +209,7 @@ impl Store {
         card_audit(id, station_id, "card_yellow", Some(staff.id), now)
             .write(&mut tx, &serde_json::json!({}), &after)
             .await?;
-        bump_version(&mut tx).await?;
+        bump_version(&mut tx, station_id).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -270,7 +270,7 @@ impl Store {
         if due.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let rows = sqlx::query(
             "UPDATE cards SET level = 'red', red_at = $2 WHERE closed_at IS NULL AND level = 'yellow' \
              AND deadline < $1 RETURNING id, station_id, deadline",
@@ -341,7 +341,7 @@ impl Store {
 
     /// A city administrator lifts an open card with a reason, audited; its follow-up stays as it is.
     pub async fn lift_card(&self, card: &Card, note: &str, staff: &Staff, now: i64) -> Result<Lifted, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let changed = sqlx::query(
             "UPDATE cards SET closed_at = $2, closed_how = 'lifted', closed_by = $3, closed_note = $4 \
              WHERE id = $1 AND closed_at IS NULL",
@@ -364,7 +364,7 @@ impl Store {
                 &serde_json::json!({"card": "lifted", "comment": note}),
             )
             .await?;
-        bump_version(&mut tx).await?;
+        bump_version(&mut tx, card.station_id).await?;
         tx.commit().await?;
         Ok(Lifted::Done)
     }

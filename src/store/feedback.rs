@@ -144,7 +144,7 @@ impl Store {
         trapped: bool,
         now: i64,
     ) -> Result<(String, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let (state, reason) = if trapped { ("rejected", Some("spam")) } else { ("pending", None) };
         let inserted = sqlx::query(
             "INSERT INTO feedback (receipt, submission, station_id, district_code, kind, rating, body, reporter, \
@@ -308,7 +308,7 @@ impl Store {
             "SELECT state, COALESCE(reject_reason, ''), COALESCE(reply, ''), station_id FROM feedback \
              WHERE id = $1 AND trapped = 0 AND {cond}"
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut changed = 0;
         for id in ids {
             let mut read = sqlx::query(sqlx::AssertSqlSafe(read_sql.clone())).bind(*id);
@@ -412,7 +412,7 @@ impl Store {
             "SELECT COALESCE(outcome, ''), station_id FROM feedback \
              WHERE id = $1 AND kind = 'closed_when_open' AND trapped = 0 AND {cond}"
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut read = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
         if let Some(d) = district {
             read = read.bind(d);

@@ -124,7 +124,7 @@ fn filter_cond(filter: FollowupFilter, param: usize) -> (String, Option<String>)
 
 /// Writes a new follow-up, its first history line and its audit row in `tx`; its id.
 pub(super) async fn insert_followup(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     station_id: i64,
     source: Source,
     new: &NewFollowup,
@@ -181,7 +181,7 @@ impl Store {
         staff: &Staff,
         now: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id = insert_followup(&mut tx, station_id, source, new, staff.id, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -290,7 +290,7 @@ impl Store {
         now: i64,
     ) -> Result<FollowupUpdated, StoreError> {
         let status = status.filter(|s| *s != f.status);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let changed = sqlx::query("UPDATE followups SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4")
             .bind(f.id)
             .bind(status.unwrap_or(f.status).key())

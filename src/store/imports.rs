@@ -39,7 +39,7 @@ impl Store {
         record: &ImportRecord<'_>,
     ) -> Result<Imported, StoreError> {
         let now = record.now;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let ids = insert_in(&mut tx, added, now).await?;
         // One audit row per new station, many rows per statement.
         let rows: Vec<(i64, String)> = added
@@ -97,7 +97,7 @@ impl Store {
             "unchanged": record.unchanged,
         });
         entry.write(&mut tx, &serde_json::json!({}), &after).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Everything).await?;
         tx.commit().await?;
         Ok(Imported::Done { added: ids })
     }

@@ -218,7 +218,7 @@ impl Store {
             Review::Accept => (ReportState::Accepted, None),
             Review::Return(c) => (ReportState::Returned, Some(c.clone())),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let claimed = sqlx::query(
             "UPDATE inspection_reports SET state = $2, staff_comment = $3, reviewed_by = $4, reviewed_at = $5 \
              WHERE id = $1 AND state = 'pending' RETURNING station_id",

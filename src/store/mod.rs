@@ -16,6 +16,7 @@ mod staff;
 mod stations;
 mod suggestions;
 mod supervisors;
+mod write;
 
 pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
@@ -32,8 +33,12 @@ pub use staff::{Invite, LoginCheck};
 pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
 pub use suggestions::{Answered, PUBLIC_SUGGESTION_PAGE, SUGGESTION_PAGE, Suggestion};
 pub use supervisors::{NewSupervisor, SupervisorInvite};
+pub use write::{BUSY_TIMEOUT, Change, FailureKind, Tx, WriteFailure};
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use sqlx::Executor;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
@@ -65,6 +70,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    health: Arc<write::WriteHealth>,
 }
 
 impl Store {
@@ -86,13 +92,29 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Said here rather than left to defaults: a writer waits this long for
+                        // the lock, and a commit reaches the disk (fsync) before it returns, so
+                        // an acknowledged write survives a process crash and a power cut.
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA busy_timeout = {}",
+                            BUSY_TIMEOUT.as_millis()
+                        )))
+                        .await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await?;
         if backend == Backend::Sqlite {
             // Persistent for the file: readers do not block the writer.
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, health: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {

@@ -94,7 +94,7 @@ impl Store {
     /// Stores a processed picture once (a second upload of the same is a no-op).
     async fn put_photo(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut super::Tx,
         p: &Processed,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -128,7 +128,7 @@ impl Store {
             PhotoSource::Upload(p) => p.hash.as_str(),
             PhotoSource::Stored(hash) => hash,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let present: Vec<(String, String)> =
             sqlx::query("SELECT hash, kind FROM station_photos WHERE station_id = $1 ORDER BY added_at, hash")
                 .bind(station_id)
@@ -170,7 +170,7 @@ impl Store {
         let before = serde_json::json!({ "photo": replaced });
         let after = serde_json::json!({ "photo": hash, "photo_kind": kind.key() });
         AuditRecord::station(station_id, "photo_add", Some(staff_id), now).write(&mut tx, &before, &after).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Photos(station_id)).await?;
         tx.commit().await?;
         Ok(PhotoAdded::Added)
     }
@@ -183,7 +183,7 @@ impl Store {
         staff_id: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let removed = sqlx::query("DELETE FROM station_photos WHERE station_id = $1 AND hash = $2 RETURNING kind")
             .bind(station_id)
             .bind(hash.to_string())
@@ -197,19 +197,31 @@ impl Store {
         let before = serde_json::json!({ "photo": hash, "photo_kind": kind });
         let after = serde_json::json!({ "photo": null });
         AuditRecord::station(station_id, "photo_remove", Some(staff_id), now).write(&mut tx, &before, &after).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Photos(station_id)).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Every station photo (for the snapshot), by station, door first, then in the order added.
     pub async fn all_station_photos(&self) -> Result<Vec<StationPhoto>, StoreError> {
-        let rows = sqlx::query(
+        self.station_photos_where("TRUE", None).await
+    }
+
+    /// One station's photos (for a snapshot patch), door first, then in the order added.
+    pub async fn station_photos(&self, station_id: i64) -> Result<Vec<StationPhoto>, StoreError> {
+        self.station_photos_where("sp.station_id = $1", Some(station_id)).await
+    }
+
+    async fn station_photos_where(&self, filter: &str, station_id: Option<i64>) -> Result<Vec<StationPhoto>, StoreError> {
+        let sql = format!(
             "SELECT sp.station_id, sp.hash, sp.kind, p.width, p.height FROM station_photos sp \
-             JOIN photos p ON p.hash = sp.hash ORDER BY sp.station_id, sp.kind, sp.added_at, sp.hash",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+             JOIN photos p ON p.hash = sp.hash WHERE {filter} ORDER BY sp.station_id, sp.kind, sp.added_at, sp.hash"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(id) = station_id {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get(2)?;
@@ -268,7 +280,7 @@ impl Store {
         photo: &Processed,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let held: Vec<String> =
             sqlx::query("SELECT hash FROM report_photos WHERE submission = $1 AND supervisor_id = $2")
                 .bind(submission.to_string())

@@ -155,7 +155,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let state = if station_id.is_some() { "accepted" } else { "rejected" };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let changed = sqlx::query(
             "UPDATE station_proposals SET state = $2, station_id = $3, comment = $4, reviewed_by = $5, reviewed_at = $6 \
              WHERE id = $1 AND state = 'pending'",

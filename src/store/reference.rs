@@ -10,7 +10,7 @@ use crate::domain::district::{DISTRICTS, Street};
 impl Store {
     /// Writes the districts and streets that are not stored yet.
     pub async fn insert_reference(&self, streets: &[Street]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for d in DISTRICTS {
             sqlx::query(
                 "INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
@@ -110,7 +110,7 @@ impl Store {
         audit_new: bool,
         now: i64,
     ) -> Result<CalendarChange, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let loaded = sqlx::query("SELECT source FROM holiday_years WHERE year = $1")
             .bind(i64::from(year))
             .fetch_optional(&mut *tx)
@@ -179,7 +179,7 @@ impl Store {
                 )
                 .await?;
         }
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Everything).await?;
         tx.commit().await?;
         Ok(if loaded { CalendarChange::Replaced } else { CalendarChange::Added })
     }

@@ -185,7 +185,7 @@ impl Store {
         password_hash: &str,
         now: i64,
     ) -> Result<Option<Staff>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let claimed = sqlx::query(
             "UPDATE invites SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
              RETURNING role, district_code",

@@ -264,7 +264,7 @@ fn station_from_packed(
 
 /// Adds stations (their `id` is ignored) with their honours in `tx`; the new ids in order.
 pub(super) async fn insert_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     stations: &[Station],
     now: i64,
 ) -> Result<Vec<i64>, StoreError> {
@@ -437,9 +437,9 @@ impl Store {
     /// Adds stations (their `id` is ignored) with their honours, in one transaction,
     /// and bumps the data version. Returns the new ids in order.
     pub async fn insert_stations(&self, stations: &[Station], now: i64) -> Result<Vec<i64>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let ids = insert_in(&mut tx, stations, now).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Everything).await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -459,7 +459,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for row in rows {
             let (raw, flag, count): (String, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
             let Ok(hours) = Hours::parse(&raw) else { continue };
@@ -494,7 +494,7 @@ impl Store {
             }
         }
         sqlx::query("UPDATE stations SET holiday_open = 0 WHERE opening_hours = ''").execute(&mut *tx).await?;
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.bump(super::Change::Everything).await?;
         sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
             .bind(KEY)
             .bind(now.to_string())
@@ -554,7 +554,7 @@ impl<'a> AuditRecord<'a> {
     /// Writes the entry with the values before and after (JSON) in a transaction.
     pub async fn write(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut super::Tx,
         before: &serde_json::Value,
         after: &serde_json::Value,
     ) -> Result<(), StoreError> {
@@ -633,7 +633,7 @@ impl Store {
         staff_id: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         if !self.write_station(&mut tx, before, after, action, staff_id, now).await? {
             tx.rollback().await?;
             return Ok(false);
@@ -645,7 +645,7 @@ impl Store {
     /// [`Store::save_station`] inside a transaction of the caller (who commits).
     pub(super) async fn write_station(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut super::Tx,
         before: &Station,
         after: &Station,
         action: &str,
@@ -656,7 +656,7 @@ impl Store {
         if !update_in(tx, before, after, (&old, &new), action, staff_id, now).await? {
             return Ok(false);
         }
-        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+        tx.bump(super::Change::Station(after.id)).await?;
         Ok(true)
     }
 }
@@ -665,7 +665,7 @@ impl Store {
 /// before and after), unless someone changed the station since `before` was read
 /// (`Ok(false)`). The data version is the caller's to bump.
 pub(super) async fn update_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut super::Tx,
     before: &Station,
     after: &Station,
     changes: (&serde_json::Value, &serde_json::Value),
@@ -754,7 +754,7 @@ impl Store {
         let id = ids.first().copied().ok_or_else(|| StoreError::Data("stations".into(), "no id returned".into()))?;
         let after: serde_json::Map<String, serde_json::Value> =
             station.ledger_fields().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         AuditRecord::station(id, "create", staff_id, now).write(&mut tx, &serde_json::json!({}), &after.into()).await?;
         tx.commit().await?;
         Ok(id)
@@ -820,7 +820,7 @@ impl Store {
         if due.is_none() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let rows = sqlx::query(
             "UPDATE stations SET status = 'open', closed_reason = NULL, closed_until = NULL, updated_at = $2 \
              WHERE status = 'temporarily_closed' AND closed_until IS NOT NULL AND closed_until <= $1 \
@@ -840,7 +840,7 @@ impl Store {
             reopened.push(id);
         }
         if !reopened.is_empty() {
-            sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+            tx.bump(super::Change::Everything).await?;
         }
         tx.commit().await?;
         Ok(reopened)

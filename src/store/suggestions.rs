@@ -169,7 +169,7 @@ impl Store {
         let Some(before) = self.suggestion_for(id, staff.role).await? else {
             return Ok(Answered::NotFound);
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE suggestions SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1")
             .bind(id)
             .bind(answer)

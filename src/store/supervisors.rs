@@ -147,7 +147,7 @@ impl Store {
         new: &NewSupervisor,
         now: i64,
     ) -> Result<Option<Supervisor>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let claimed = sqlx::query(
             "UPDATE supervisor_invites SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
              RETURNING districts, created_by",
@@ -262,7 +262,7 @@ impl Store {
         staff_id: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let query = if suspend {
             sqlx::query("UPDATE supervisors SET suspended_at = $2 WHERE id = $1 AND suspended_at IS NULL RETURNING id")
                 .bind(id)

@@ -37,13 +37,20 @@ pub enum AppError {
     /// paths), then back to this path.
     #[error("login required")]
     LoginRequired(String),
+    /// The database cannot take or give data now (disk full, failing, away, busy past
+    /// its wait): 503 with `Retry-After`; nothing was stored.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Seconds a client is asked to wait after a 503 for an unavailable database.
+pub const RETRY_AFTER_SECONDS: u32 = 30;
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        if e.is_unavailable() { AppError::Unavailable(e.to_string()) } else { AppError::Internal(e.to_string()) }
     }
 }
 
@@ -62,6 +69,7 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Page(status, _) | AppError::Rendered(status, _) => *status,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +87,11 @@ impl ResponseError for AppError {
         if let AppError::MethodNotAllowed(allow) = self {
             return HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, *allow)).finish();
         }
+        if let AppError::Unavailable(_) = self {
+            return HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()))
+                .finish();
+        }
         HttpResponse::new(self.status_code())
     }
 }
@@ -93,8 +106,12 @@ struct ErrorPage {
 }
 
 /// A short machine code, a title and a message for an error.
-fn describe(err: Option<&AppError>, status: StatusCode, lang: Lang) -> (&'static str, String, String) {
+fn describe(err: Option<&AppError>, status: StatusCode, lang: Lang, write: bool) -> (&'static str, String, String) {
     match err {
+        Some(AppError::Unavailable(_)) => {
+            let key = if write { "unavailable_write" } else { "unavailable" };
+            (key, lang.t(&format!("error.{key}")).into_owned(), lang.t(&format!("error.{key}_detail")).into_owned())
+        }
         Some(AppError::BadParam(p)) => (
             "bad_param",
             lang.t("error.bad_request").into_owned(),
@@ -143,7 +160,8 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     }
     let req = res.request().clone();
     let lang = Lang::from_request(&req);
-    let (code, title, message) = describe(ours, status, lang);
+    let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    let (code, title, message) = describe(ours, status, lang, write);
     let response = if req.path().starts_with("/api/") {
         let mut body = serde_json::json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
         if let Some(AppError::BadParam(p)) = ours {

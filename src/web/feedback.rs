@@ -191,9 +191,27 @@ pub async fn submit(
     // The honeypot: people never see this field; a bot that fills it gets the same answer.
     let trapped = !form.get("website").is_empty();
     let now = state.clock.now();
-    let (receipt, fresh) = state.store.submit_feedback(id, &district, &new, &submission, trapped, now).await?;
+    let (receipt, fresh) = match state.store.submit_feedback(id, &district, &new, &submission, trapped, now).await {
+        Ok(stored) => stored,
+        Err(e) if e.is_unavailable() => {
+            // Nothing was stored: the form comes back as typed, with the same submission key,
+            // so sending it again later stores it once.
+            tracing::warn!(error = %e, "feedback not stored: the database is unavailable");
+            let csrf = Csrf::for_request(&req, &state);
+            let errors = vec![FieldError { field: "form", problem: "unavailable" }];
+            let view = FeedbackFormView::with_submission(lang, &csrf, fields, errors, submission);
+            let page = station_page(&req, lang, &state, id, view)?;
+            let mut response = html_page(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
+            );
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if fresh && !trapped && new.kind == FeedbackKind::ClosedWhenOpen {
-        state.reload_board().await?;
+        state.show_board().await;
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish())
 }

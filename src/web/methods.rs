@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/api/stations.csv", Takes::Get),
     ("/api/stations/{id}/hours", Takes::Get),
     ("/healthz", Takes::Get),
+    ("/readyz", Takes::Get),
     ("/static/{path:.*}", Takes::Get),
     ("/admin", Takes::Get),
     ("/admin/login", Takes::GetPost),

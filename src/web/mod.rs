@@ -111,6 +111,8 @@ fn per_15_min(n: u32) -> governor::Quota {
 pub struct AppState {
     pub store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// Keeps `snapshot` current, one update at a time.
+    pub updater: Arc<crate::snapshot::Updater>,
     pub board: Arc<ArcSwap<Board>>,
     pub clock: Clock,
     pub assets: Arc<assets::AssetUrls>,
@@ -149,7 +151,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         store: Store,
-        snapshot: Arc<ArcSwap<Snapshot>>,
+        updater: Arc<crate::snapshot::Updater>,
         board: Arc<ArcSwap<Board>>,
         clock: Clock,
         tiles: Tiles,
@@ -158,7 +160,8 @@ impl AppState {
         let per_hour = std::num::NonZeroU32::new(options.feedback_per_hour.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
         AppState {
             store,
-            snapshot,
+            snapshot: updater.snapshot.clone(),
+            updater,
             board,
             clock,
             assets: Arc::new(assets::AssetUrls::new()),
@@ -184,30 +187,18 @@ impl AppState {
         }
     }
 
-    /// Rebuilds the snapshot now (after a ledger edit: the editor sees it at once;
-    /// other instances follow on their next poll).
-    pub async fn reload_snapshot(&self) -> Result<(), crate::store::StoreError> {
-        let fresh = crate::snapshot::load(&self.store, &self.clock).await?;
-        self.snapshot.store(Arc::new(fresh));
-        Ok(())
+    /// Shows this instance's writes at once (the writer sees them on the next page;
+    /// other instances follow on their next poll): what they changed is patched into the
+    /// snapshot, anything else reloads it; see [`crate::snapshot::Updater`].
+    pub async fn catch_up(&self) -> Result<(), crate::store::StoreError> {
+        self.updater.catch_up().await.map(|_| ())
     }
 
-    /// Shows one edited station at once. When no other write came in between, the
-    /// current snapshot is rebuilt with that station (no full read of the ledger);
-    /// otherwise the whole snapshot is reloaded.
-    pub async fn reload_station(&self, id: i64) -> Result<(), crate::store::StoreError> {
-        let current = self.snapshot.load_full();
-        let version = self.store.data_version().await?;
-        let station = self.store.station(id).await?;
-        match station {
-            Some(station) if version == current.version + 1 && self.clock.today() == current.today => {
-                let fresh = tokio::task::spawn_blocking(move || current.with_station(version, station))
-                    .await
-                    .map_err(|e| crate::store::StoreError::Data("snapshot".into(), e.to_string()))?;
-                self.snapshot.store(Arc::new(fresh));
-                Ok(())
-            }
-            _ => self.reload_snapshot().await,
+    /// [`AppState::catch_up`] after a write that committed: the write is durable and is
+    /// answered as done even when the snapshot cannot follow at once (the next poll does).
+    pub async fn show_writes(&self) {
+        if let Err(e) = self.catch_up().await {
+            tracing::warn!(error = %e, "the snapshot could not follow a write now; the next poll will");
         }
     }
 
@@ -216,6 +207,13 @@ impl AppState {
         let fresh = crate::snapshot::load_board(&self.store, self.clock.now()).await?;
         self.board.store(Arc::new(fresh));
         Ok(())
+    }
+
+    /// [`AppState::reload_board`] after a write that committed (see [`AppState::show_writes`]).
+    pub async fn show_board(&self) {
+        if let Err(e) = self.reload_board().await {
+            tracing::warn!(error = %e, "the public feedback could not follow a write now; the next poll will");
+        }
     }
 }
 
@@ -292,6 +290,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::hours::hours)
         .service(api::stations::list)
         .service(health::healthz)
+        .service(health::readyz)
         .service(photos::serve)
         .service(assets::serve);
 }

@@ -123,7 +123,7 @@ async fn a_station_s_story_is_written_by_staff_and_shown_as_plain_paragraphs() {
     let before = revoked.clone();
     revoked.status = Status::Revoked;
     app.state.store.save_station(&before, &revoked, "revoke", None, app.state.clock.now()).await.unwrap();
-    app.state.reload_station(ids[1]).await.unwrap();
+    app.state.catch_up().await.unwrap();
     assert_eq!(app.page(&format!("/showcase/{}", ids[1])).await.0, 410);
     let (_, html) = app.page("/showcase?district=110119").await;
     assert!(!texts(&html, ".showcase-name").contains(&"延庆市级新驿站".to_string()));

@@ -390,7 +390,7 @@ async fn accessibility_scan() {
     let mut after = before.clone();
     after.story = "驿站设在街道政务服务中心一层。\n\n冬天有热水，夏天有空调，快递小哥常来歇脚。".into();
     assert!(store.save_station(&before, &after, "story", None, monday_morning()).await.expect("save"));
-    bench.app.state.reload_station(model).await.expect("reload");
+    bench.app.state.catch_up().await.expect("reload");
     let pages = [
         "/showcase".to_string(),
         format!("/showcase/{model}"),
@@ -994,7 +994,7 @@ async fn warning_cards_fit_a_phone() {
     // A month and a day later it is red.
     let later = today + chrono::Days::new(31);
     state.store.escalate_cards(later, now + 31 * 86_400).await.expect("escalate");
-    state.reload_snapshot().await.expect("reload");
+    state.catch_up().await.expect("reload");
     let base = bench.app.base.clone();
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;

@@ -287,6 +287,6 @@ pub async fn save(
     }
     let source = format!("/admin/calendar ({})", admin.0.staff.username);
     state.store.replace_notice_year(year, &days, &source, Some(admin.0.staff.id), true, state.clock.now()).await?;
-    state.reload_snapshot().await?;
+    state.show_writes().await;
     Ok(see_other(&format!("/admin/calendar?year={year}&done=calendar")))
 }

@@ -34,7 +34,7 @@ pub async fn raise_if_due(state: &AppState, staff: &Staff, station_id: i64) -> R
     let raised =
         state.store.raise_card_if_due(station_id, &problem, staff, state.clock.today(), state.clock.now()).await?;
     if raised.is_some() {
-        state.reload_snapshot().await?;
+        state.show_writes().await;
     }
     Ok(())
 }
@@ -185,7 +185,7 @@ pub async fn lift(
     };
     let done = match state.store.lift_card(&card, &note, &admin.0.staff, state.clock.now()).await? {
         Lifted::Done => {
-            state.reload_snapshot().await?;
+            state.show_writes().await;
             "card_lifted"
         }
         Lifted::AlreadyClosed => "nothing",

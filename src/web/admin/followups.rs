@@ -480,7 +480,7 @@ pub async fn update(
         FollowupUpdated::Done => {
             if status == Some(FollowupStatus::Verified) {
                 // A card the follow-up carried is closed: 整改中 goes at once.
-                state.reload_snapshot().await?;
+                state.show_writes().await;
             }
             "followup_updated"
         }

@@ -270,7 +270,7 @@ pub async fn apply(state: web::Data<AppState>, signed: SignedIn, form: Posted) -
     match crate::ledger::apply(&state.store, &plan, &kept.file_name, Some(signed.staff.id), now).await? {
         Imported::Done { .. } => {
             state.store.drop_upload(token).await?;
-            state.reload_snapshot().await?;
+            state.show_writes().await;
             let c = plan.counts();
             Ok(see_other(&format!(
                 "/admin/ledger?done=imported&added={}&changed={}&unchanged={}",

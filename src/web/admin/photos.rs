@@ -19,7 +19,7 @@ use crate::web::photos::{read_upload, refused};
 /// anew appears on the public pages at once.
 async fn answer(state: &AppState, added: PhotoAdded) -> Result<&'static str, AppError> {
     if added == PhotoAdded::Added {
-        state.reload_snapshot().await?;
+        state.show_writes().await;
     }
     Ok(match added {
         PhotoAdded::Added => "photo_added",
@@ -96,6 +96,6 @@ pub async fn remove(
     if !state.store.remove_station_photo(station.id, &hash, signed.staff.id, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }
-    state.reload_snapshot().await?;
+    state.show_writes().await;
     Ok(see_other(&format!("/admin/stations/{}?done=photo_removed#photos", station.id)))
 }

@@ -275,7 +275,7 @@ pub async fn bulk(state: web::Data<AppState>, signed: SignedIn, form: Posted) ->
     let changed =
         state.store.moderate(&ids, std::slice::from_ref(&step), &signed.staff, state.clock.now(), true).await?;
     if changed > 0 {
-        state.reload_board().await?;
+        state.show_board().await;
     }
     Ok(see_other(&back_to(&form, done_key(&step, changed))))
 }
@@ -531,8 +531,8 @@ pub async fn act(
         match state.store.resolve_report(id, outcome, pair, &signed.staff, now).await? {
             Resolved::Done => {
                 changed += 1;
-                if let Some((before, _)) = &close {
-                    state.reload_station(before.id).await?;
+                if close.is_some() {
+                    state.show_writes().await;
                 }
                 if outcome.confirms_closed() {
                     super::cards::raise_if_due(&state, &signed.staff, f.station_id).await?;
@@ -544,7 +544,7 @@ pub async fn act(
         }
     }
     if changed > 0 {
-        state.reload_board().await?;
+        state.show_board().await;
     } else if done != "conflict" {
         done = "nothing";
     }

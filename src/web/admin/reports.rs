@@ -252,7 +252,7 @@ pub async fn decide(
     let done = match state.store.review_report(id, &review, pair, &signed.staff, state.clock.now()).await? {
         Reviewed::Done => {
             if station.is_some() {
-                state.reload_station(r.station_id).await?;
+                state.show_writes().await;
             }
             if review == Review::Accept {
                 if !inspection_failed(r.open, r.checked, r.missing, r.broken) {
@@ -280,7 +280,7 @@ async fn verify_fixed(state: &AppState, staff: &Staff, r: &Report) -> Result<(),
     }
     if !fixed.is_empty() {
         // A card the follow-up carried is closed: 整改中 goes at once.
-        state.reload_snapshot().await?;
+        state.show_writes().await;
     }
     Ok(())
 }

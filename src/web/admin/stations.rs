@@ -436,7 +436,7 @@ pub async fn create(
             if let Some(p) = &proposal {
                 state.store.close_proposal(p, Some(id), "", &signed.staff, now).await?;
             }
-            state.reload_station(id).await?;
+            state.show_writes().await;
             Ok(see_other(&format!("/admin/stations/{id}?done=created")))
         }
         Err(errors) => {
@@ -468,7 +468,7 @@ async fn commit(
     if !saved {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
     }
-    state.reload_station(before.id).await?;
+    state.show_writes().await;
     Ok(see_other(&format!("/admin/stations/{}?done={done}", before.id)))
 }
 
