@@ -10,12 +10,20 @@ use crate::store::Store;
 
 /// Runs the chores every `interval` until the runtime stops; errors are logged and
 /// retried on the next tick.
-pub fn spawn(store: Store, clock: Clock, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    store: Store,
+    clock: Clock,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => return,
+            }
             match store.reopen_due(clock.today(), clock.now()).await {
                 Ok(reopened) if !reopened.is_empty() => tracing::info!(?reopened, "stations reopened on their date"),
                 Ok(_) => {}

@@ -57,6 +57,12 @@ pub enum Command {
         #[arg(long)]
         encoding: Option<String>,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the site may be
+    /// serving (on PostgreSQL: print the pg_dump/pg_restore commands and exit non-zero).
+    Backup { file: std::path::PathBuf },
+    /// Put a backup FILE in place of the SQLite database (refused while a server uses it;
+    /// the database replaced is kept beside it).
+    Restore { file: std::path::PathBuf },
     /// Add N realistic fake stations (marked synthetic) for benchmarks.
     GenSynthetic {
         #[arg(long)]

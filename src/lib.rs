@@ -6,6 +6,7 @@
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+pub mod backup;
 pub mod chores;
 pub mod clock;
 pub mod config;

@@ -59,6 +59,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Migrate => {
             let store = prepare_database(&cli.config, &clock).await?;
             println!("database migrated: {} stations", store.station_count().await?);
+            store.close().await;
         }
         Command::CreateAdmin { username, name } => {
             let username = yizhan::domain::staff::check_username(&username)
@@ -139,6 +140,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let encoding = encoding_arg(encoding.as_deref())?;
             let n = yizhan::ledger::export_command(&store, &clock, &file, district, encoding).await?;
             println!("{n} stations written to {}", file.display());
+        }
+        Command::Backup { file } => {
+            let copied = yizhan::backup::backup(&cli.config.database_url, &file).await?;
+            print!("backup written: {copied}");
+        }
+        Command::Restore { file } => {
+            let restored = yizhan::backup::restore(&cli.config.database_url, &file, clock.now()).await?;
+            print!("restored: {restored}");
         }
         Command::GenSynthetic { count, seed } => {
             let store = prepare_database(&cli.config, &clock).await?;

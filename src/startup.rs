@@ -26,6 +26,8 @@ pub enum StartError {
     Bind(String, std::io::Error),
     #[error("configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Lock(#[from] crate::backup::BackupError),
 }
 
 /// Connects, migrates and loads reference data and (once) the seed stations.
@@ -41,6 +43,10 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    /// Held while the server runs (SQLite): `yizhan restore` waits for it to stop.
+    lock: Option<std::fs::File>,
+    /// Stops the snapshot poller and the chores.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -48,6 +54,7 @@ impl Application {
     pub async fn build(config: Config, clock: Clock) -> Result<Application, StartError> {
         let tiles =
             Tiles::new(&config.tile_url, &config.tile_attribution, &config.tile_datum).map_err(StartError::Config)?;
+        let lock = crate::backup::hold_serving_lock(&config.database_url)?;
         let store = prepare_database(&config, &clock).await?;
         let key = match &config.secret_key {
             Some(k) if k.len() >= 64 => k.clone(),
@@ -90,22 +97,27 @@ impl Application {
         let board = Arc::new(ArcSwap::from_pointee(snapshot::load_board(&store, clock.now()).await?));
         let interval = Duration::from_secs(config.poll_seconds.max(1));
         let updater = Arc::new(Updater::new(store.clone(), snapshot, clock, interval));
-        let stop = Arc::new(tokio::sync::Notify::new());
-        Refresher { updater: updater.clone(), board: board.clone() }.spawn(stop.clone());
-        crate::chores::spawn(store.clone(), clock, CHORES_EVERY);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        Refresher { updater: updater.clone(), board: board.clone() }.spawn(stopped.clone());
+        crate::chores::spawn(store.clone(), clock, CHORES_EVERY, stopped);
         let port = local.port();
         let state = AppState::new(store, updater, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        Ok(Application { port, server, state })
+        Ok(Application { port, server, state, lock, stop })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until the server is stopped.
+    /// Serves until the server is stopped (SIGTERM or Ctrl-C: requests in flight are
+    /// answered first), then stops the poller and the chores and closes the database.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let _lock = self.lock;
+        let served = self.server.await;
+        let _ = self.stop.send(true);
+        self.state.store.close().await;
+        served
     }
 }

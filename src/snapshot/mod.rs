@@ -276,12 +276,8 @@ impl Snapshot {
             self.core.clone()
         } else {
             let changed: HashSet<i64> = patch.stations.iter().map(|s| s.id).collect();
-            let mut stations: Vec<Station> = self
-                .entries
-                .iter()
-                .filter(|e| !changed.contains(&e.station.id))
-                .map(|e| e.station.clone())
-                .collect();
+            let mut stations: Vec<Station> =
+                self.entries.iter().filter(|e| !changed.contains(&e.station.id)).map(|e| e.station.clone()).collect();
             stations.extend(patch.stations);
             let streets = self.streets.values().cloned().collect();
             Snapshot::build(self.version, self.today, stations, streets, (*self.calendar).clone()).core
@@ -394,7 +390,12 @@ impl Snapshot {
     }
 
     /// Everything of [`Snapshot::build`] but the spatial indexes (left empty).
-    fn build_entries(today: NaiveDate, stations: Vec<Station>, streets: Vec<Street>, calendar: HolidayCalendar) -> Core {
+    fn build_entries(
+        today: NaiveDate,
+        stations: Vec<Station>,
+        streets: Vec<Street>,
+        calendar: HolidayCalendar,
+    ) -> Core {
         // Opening hours are evaluated once per distinct text: most stations share a few dozen.
         // Keyed by text, one map per "works make-up days" flag; looked up by &str, no allocation.
         let mut distinct: [HashMap<String, u32>; 2] = [HashMap::new(), HashMap::new()];

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use super::{Patch, Snapshot};
 use super::board::{Board, load_board};
+use super::{Patch, Snapshot};
 use crate::clock::Clock;
 use crate::store::{Change, Store, StoreError};
 
@@ -86,8 +86,10 @@ impl Updater {
     /// Brings the snapshot up to the ledger; true when it changed.
     pub async fn catch_up(&self) -> Result<bool, StoreError> {
         let _one_at_a_time = self.lock.lock().await;
-        let changes = self.store.take_changes();
         let current = self.snapshot.load_full();
+        let mut changes = self.store.take_changes();
+        // Changes the snapshot already shows (made before it was loaded) are done.
+        changes.retain(|(version, _)| *version > current.version);
         let mut changed = false;
         if self.clock.today() != current.today || changes.iter().any(|(_, c)| *c == Change::Everything) {
             return self.reload().await.map(|()| true);
@@ -114,7 +116,11 @@ impl Updater {
     async fn reload(&self) -> Result<(), StoreError> {
         let fresh = load(&self.store, &self.clock).await?;
         self.reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.snapshot.store(Arc::new(fresh));
+        // Never back to an older version (a snapshot stored meanwhile by other means).
+        let current = self.snapshot.load();
+        if fresh.version >= current.version || fresh.today != current.today {
+            self.snapshot.store(Arc::new(fresh));
+        }
         *self.polled.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
         Ok(())
     }
@@ -164,14 +170,14 @@ impl Refresher {
     }
 
     /// Runs until `stop` is set; errors are logged and retried on the next tick.
-    pub fn spawn(self, stop: Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(self, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(self.updater.interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
-                    () = stop.notified() => return,
+                    _ = stop.changed() => return,
                 }
                 if let Err(e) = self.updater.catch_up().await {
                     tracing::warn!(error = %e, "snapshot refresh failed; serving the previous one");

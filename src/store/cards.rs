@@ -96,11 +96,7 @@ async fn bump_version(tx: &mut super::Tx, station_id: i64) -> Result<(), StoreEr
 }
 
 /// Closes the open card whose follow-up `followup_id` was just verified, in `tx`.
-pub(super) async fn close_card_of_followup(
-    tx: &mut super::Tx,
-    followup_id: i64,
-    now: i64,
-) -> Result<(), StoreError> {
+pub(super) async fn close_card_of_followup(tx: &mut super::Tx, followup_id: i64, now: i64) -> Result<(), StoreError> {
     let closed = sqlx::query(
         "UPDATE cards SET closed_at = $2, closed_how = 'fixed' WHERE followup_id = $1 AND closed_at IS NULL \
          RETURNING id, station_id, level",

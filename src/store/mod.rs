@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL.
 
 mod accounts;
+pub mod backup;
 mod bulletin;
 mod cards;
 mod feedback;

@@ -92,12 +92,7 @@ impl PhotoSize {
 
 impl Store {
     /// Stores a processed picture once (a second upload of the same is a no-op).
-    async fn put_photo(
-        &self,
-        tx: &mut super::Tx,
-        p: &Processed,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    async fn put_photo(&self, tx: &mut super::Tx, p: &Processed, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO photos (hash, large, small, width, height, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (hash) DO NOTHING",
@@ -212,7 +207,11 @@ impl Store {
         self.station_photos_where("sp.station_id = $1", Some(station_id)).await
     }
 
-    async fn station_photos_where(&self, filter: &str, station_id: Option<i64>) -> Result<Vec<StationPhoto>, StoreError> {
+    async fn station_photos_where(
+        &self,
+        filter: &str,
+        station_id: Option<i64>,
+    ) -> Result<Vec<StationPhoto>, StoreError> {
         let sql = format!(
             "SELECT sp.station_id, sp.hash, sp.kind, p.width, p.height FROM station_photos sp \
              JOIN photos p ON p.hash = sp.hash WHERE {filter} ORDER BY sp.station_id, sp.kind, sp.added_at, sp.hash"

@@ -263,11 +263,7 @@ fn station_from_packed(
 }
 
 /// Adds stations (their `id` is ignored) with their honours in `tx`; the new ids in order.
-pub(super) async fn insert_in(
-    tx: &mut super::Tx,
-    stations: &[Station],
-    now: i64,
-) -> Result<Vec<i64>, StoreError> {
+pub(super) async fn insert_in(tx: &mut super::Tx, stations: &[Station], now: i64) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(stations.len());
     let mut holiday_flags: HashMap<&str, bool> = HashMap::new();
     // Honours need each station's id, so stations that carry them go one row at a time.

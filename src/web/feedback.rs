@@ -202,10 +202,9 @@ pub async fn submit(
             let view = FeedbackFormView::with_submission(lang, &csrf, fields, errors, submission);
             let page = station_page(&req, lang, &state, id, view)?;
             let mut response = html_page(StatusCode::SERVICE_UNAVAILABLE, &page)?;
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS));
             return Ok(response);
         }
         Err(e) => return Err(e.into()),

@@ -217,6 +217,10 @@ impl AppState {
     }
 }
 
+/// How long a stopping server waits for requests in flight: an upload body's own time
+/// limit and ten seconds to store it (the systemd unit's `TimeoutStopSec` is longer).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(photos::UPLOAD_TIMEOUT.as_secs() + 10);
+
 /// Largest request body accepted anywhere.
 pub const MAX_BODY: usize = 64 * 1024;
 
@@ -326,6 +330,8 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
     })
     .client_request_timeout(head_timeout)
     .client_disconnect_timeout(Duration::from_secs(1))
+    // On SIGTERM, requests in flight are answered first: as long as an upload may take.
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?;
     if workers > 0 {
         server = server.workers(workers);

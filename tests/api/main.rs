@@ -6,6 +6,7 @@ mod api;
 mod bad_input;
 mod bulletin;
 mod cards;
+mod durable;
 mod feedback;
 mod first_minute;
 mod followups;

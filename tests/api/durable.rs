@@ -1,0 +1,292 @@
+//! Acknowledged means durable: the real binary, as a subprocess, under a file-size
+//! limit (so that SQLite's writes fail with EFBIG at COMMIT, as on a full disk),
+//! takes feedback and photos until the limit is hit, and is restarted without it.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::cookie::Jar;
+use sqlx::Connection;
+use yizhan::domain::photo::samples;
+
+use crate::feedback::{Browser, location};
+use crate::helpers::*;
+use crate::photos::{BOUNDARY, multipart_with};
+
+const BIN: &str = env!("CARGO_BIN_EXE_yizhan");
+const PASSWORD: &str = "correct horse battery";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Runs a subcommand to its end on `url`.
+fn run(url: &str, args: &[&str]) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("YIZHAN_DATABASE_URL", url)
+        .env("YIZHAN_ADMIN_PASSWORD", PASSWORD)
+        .env("YIZHAN_LOG", "warn")
+        .output()
+        .expect("run yizhan");
+    assert!(out.status.success(), "yizhan {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `yizhan serve` on `url` and `port`, under a file-size limit when given (SIGXFSZ
+/// ignored, so a write past it fails with EFBIG instead of killing the process).
+async fn serve(url: &str, port: u16, fsize: Option<u64>) -> Server {
+    let script = match fsize {
+        Some(limit) => format!("trap '' XFSZ; exec prlimit --fsize={limit} -- \"$YIZHAN_BIN\" serve"),
+        None => "trap '' XFSZ; exec \"$YIZHAN_BIN\" serve".to_string(),
+    };
+    let child = Command::new("bash")
+        .args(["-c", &script])
+        .env("YIZHAN_BIN", BIN)
+        .env("YIZHAN_DATABASE_URL", url)
+        .env("YIZHAN_BIND", format!("127.0.0.1:{port}"))
+        .env("YIZHAN_FEEDBACK_PER_HOUR", "100000")
+        .env("YIZHAN_LOGIN_PER_15_MIN", "1000")
+        .env("YIZHAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start yizhan serve");
+    let child = Server(child);
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await
+            && res.status().is_success()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("yizhan serve did not start");
+}
+
+/// A server process, stopped with SIGTERM when done (or killed if a test fails first).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn stop(mut server: Server) {
+    let _ = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status();
+    let _ = server.0.wait();
+}
+
+fn browser(port: u16) -> Browser {
+    let jar = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Browser { base: format!("http://127.0.0.1:{port}"), client, jar }
+}
+
+/// Posts one feedback with `body`: the status, and the receipt when acknowledged.
+async fn post_feedback(worker: &Browser, station: i64, body: &str) -> (u16, Option<String>, String) {
+    let (status, html) = worker.page(&format!("/stations/{station}")).await;
+    assert_eq!(status, 200);
+    let csrf = attr(&html, "form.feedback-form input[name=csrf]", "value");
+    let submission = attr(&html, "form.feedback-form input[name=submission]", "value");
+    let pairs = [
+        ("csrf", csrf.as_str()),
+        ("submission", submission.as_str()),
+        ("kind", "praise"),
+        ("rating", "5"),
+        ("body", body),
+        ("reporter", "courier"),
+        ("phone", ""),
+        ("website", ""),
+    ];
+    let res = worker.post(&format!("/stations/{station}/feedback"), &pairs).await;
+    let status = res.status().as_u16();
+    let receipt = location(&res).strip_prefix("/feedback/").map(str::to_string);
+    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let page = res.text().await.unwrap_or_default();
+    if status == 503 {
+        assert!(!retry_after.is_empty(), "a 503 says when to try again");
+        assert!(page.contains("暂时无法保存"), "the page says it could not save");
+        assert!(page.contains(body), "what was typed is kept in the form");
+    }
+    (status, receipt, page)
+}
+
+async fn upload_photo(staff: &Browser, station: i64, n: u32) -> u16 {
+    let csrf = staff.csrf(&format!("/admin/stations/{station}")).await;
+    let bytes = samples::jpeg(1200 + n, 900);
+    staff
+        .client
+        .post(format!("{}/admin/stations/{station}/photos", staff.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(multipart_with(&[("csrf", &csrf), ("kind", "inside")], &[("photo.jpg", &bytes)]))
+        .send()
+        .await
+        .expect("upload")
+        .status()
+        .as_u16()
+}
+
+async fn sign_in(port: u16) -> Browser {
+    let staff = browser(port);
+    let csrf = staff.csrf("/admin/login").await;
+    let res = staff
+        .post("/admin/login", &[("csrf", &csrf), ("username", "admin"), ("password", PASSWORD), ("next", "")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303, "the administrator signs in");
+    staff
+}
+
+async fn count(url: &str, sql: &str, value: &str) -> i64 {
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("open the database");
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(&mut conn).await.expect("count"),
+        0,
+    );
+    conn.close().await.expect("close");
+    n
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume() {
+    sqlx::any::install_default_drivers();
+    let dir = std::env::temp_dir().join(format!("yizhan-durable-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("yizhan.db");
+    let url = format!("sqlite://{}", db.display());
+    run(&url, &["migrate"]);
+    run(&url, &["create-admin", "--username", "admin"]);
+    // Room for a few hundred kilobytes of WAL past the file's size: some writes succeed,
+    // then every commit meets the limit.
+    let limit = std::fs::metadata(&db).expect("db").len() + 384 * 1024;
+    let port = free_port();
+    let server = serve(&url, port, Some(limit)).await;
+    let staff = sign_in(port).await;
+    let worker = browser(port);
+    let station = 1;
+
+    let mut acknowledged = Vec::new();
+    let mut refused = Vec::new();
+    let mut photos_added = 0;
+    let mut photos_refused = 0;
+    for n in 0..600u32 {
+        let body = format!("满盘测试 #{n}");
+        let (status, receipt, _) = post_feedback(&worker, station, &body).await;
+        match (status, receipt) {
+            (303, Some(receipt)) => acknowledged.push(receipt),
+            (503, _) => refused.push(body),
+            (other, _) => panic!("feedback #{n}: {other}, not an acknowledgement or a 503"),
+        }
+        if n % 10 == 5 {
+            match upload_photo(&staff, station, n).await {
+                303 => photos_added += 1,
+                503 => photos_refused += 1,
+                other => panic!("photo at #{n}: {other}"),
+            }
+        }
+        if refused.len() >= 30 {
+            break;
+        }
+    }
+    assert!(!acknowledged.is_empty(), "some feedback was stored before the limit");
+    assert!(refused.len() >= 30, "the limit was hit: {} refused of {}", refused.len(), acknowledged.len());
+    assert!(photos_refused > 0, "photos were refused too ({photos_added} added)");
+    let (_, health) = {
+        let res = worker.get("/healthz").await;
+        (res.status().as_u16(), res.json::<serde_json::Value>().await.expect("json"))
+    };
+    assert_eq!(health["writes"]["status"], "failing", "{health}");
+    assert!(
+        ["disk_full", "io"].contains(&health["writes"]["last_failure_kind"].as_str().unwrap_or_default()),
+        "{health}"
+    );
+    // Every acknowledged item can be read back while the disk is still full.
+    for receipt in &acknowledged {
+        assert_eq!(worker.get(&format!("/feedback/{receipt}")).await.status().as_u16(), 200, "{receipt}");
+    }
+    stop(server);
+
+    // Restarted with room: everything acknowledged is there, nothing refused is.
+    let server = serve(&url, port, None).await;
+    for receipt in &acknowledged {
+        assert_eq!(worker.get(&format!("/feedback/{receipt}")).await.status().as_u16(), 200, "{receipt} survives");
+        assert_eq!(count(&url, "SELECT COUNT(*) FROM feedback WHERE receipt = $1", receipt).await, 1);
+    }
+    for body in &refused {
+        assert_eq!(count(&url, "SELECT COUNT(*) FROM feedback WHERE body = $1", body).await, 0, "{body} was refused");
+    }
+    let photos = count(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id > $1", "0").await;
+    assert!(photos >= i64::from(photos_added.min(5)), "{photos} photos stored, {photos_added} acknowledged");
+    // And writes go on.
+    let (status, receipt, _) = post_feedback(&worker, station, "有空间了").await;
+    assert_eq!((status, receipt.is_some()), (303, true));
+    let staff = sign_in(port).await;
+    assert_eq!(upload_photo(&staff, station, 9999).await, 303);
+    let (_, health) = {
+        let res = worker.get("/healthz").await;
+        (res.status().as_u16(), res.json::<serde_json::Value>().await.expect("json"))
+    };
+    assert_eq!(health["writes"], "ok", "{health}");
+    stop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn writes_succeed_again_once_space_is_back_without_a_restart() {
+    sqlx::any::install_default_drivers();
+    let dir = std::env::temp_dir().join(format!("yizhan-resume-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("yizhan.db");
+    let url = format!("sqlite://{}", db.display());
+    run(&url, &["migrate"]);
+    let port = free_port();
+    let server = serve(&url, port, None).await;
+    // The disk fills while the server runs: a file-size limit set on the running process,
+    // a little past the largest of its files.
+    let size = |suffix: &str| std::fs::metadata(format!("{}{suffix}", db.display())).map(|m| m.len()).unwrap_or(0);
+    let limit = size("").max(size("-wal")) + 128 * 1024;
+    let set = |value: String| {
+        let done = Command::new("prlimit")
+            .args(["--pid", &server.0.id().to_string(), &format!("--fsize={value}:unlimited")])
+            .status()
+            .expect("prlimit");
+        assert!(done.success(), "prlimit --fsize={value}");
+    };
+    set(limit.to_string());
+    let worker = browser(port);
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for n in 0..400u32 {
+        let (status, receipt, _) = post_feedback(&worker, 2, &format!("恢复测试 #{n}")).await;
+        match (status, receipt) {
+            (303, Some(r)) => acknowledged.push(r),
+            (503, _) => refused += 1,
+            (other, _) => panic!("#{n}: {other}"),
+        }
+        if refused >= 10 {
+            break;
+        }
+    }
+    assert!(refused >= 10, "the limit was hit");
+    // Space comes back: the limit is lifted on the running process.
+    set("unlimited".to_string());
+    for n in 0..20u32 {
+        let (status, receipt, _) = post_feedback(&worker, 2, &format!("恢复后 #{n}")).await;
+        assert_eq!(status, 303, "post #{n} after space came back");
+        acknowledged.push(receipt.expect("receipt"));
+    }
+    stop(server);
+    let server = serve(&url, port, None).await;
+    for receipt in &acknowledged {
+        assert_eq!(worker.get(&format!("/feedback/{receipt}")).await.status().as_u16(), 200, "{receipt} survives");
+    }
+    stop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
