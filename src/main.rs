@@ -141,13 +141,23 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let n = yizhan::ledger::export_command(&store, &clock, &file, district, encoding).await?;
             println!("{n} stations written to {}", file.display());
         }
-        Command::Backup { file } => {
-            let copied = yizhan::backup::backup(&cli.config.database_url, &file).await?;
-            print!("backup written: {copied}");
-        }
+        Command::Backup { file } => match yizhan::backup::backup(&cli.config.database_url, &file).await {
+            Ok(copied) => print!("backup written: {copied}"),
+            Err(yizhan::backup::BackupError::Postgres(commands)) => {
+                print!("{commands}");
+                return Err("yizhan backup copies SQLite databases only; use the commands above".into());
+            }
+            Err(e) => return Err(e.into()),
+        },
         Command::Restore { file } => {
-            let restored = yizhan::backup::restore(&cli.config.database_url, &file, clock.now()).await?;
-            print!("restored: {restored}");
+            match yizhan::backup::restore(&cli.config.database_url, &file, clock.now()).await {
+                Ok(restored) => print!("restored: {restored}"),
+                Err(yizhan::backup::BackupError::Postgres(commands)) => {
+                    print!("{commands}");
+                    return Err("yizhan restore restores SQLite databases only; use the commands above".into());
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Command::GenSynthetic { count, seed } => {
             let store = prepare_database(&cli.config, &clock).await?;

@@ -22,14 +22,16 @@ pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The commands that back up and restore a PostgreSQL database.
+/// The commands that back up and restore a PostgreSQL database: one per line, each
+/// line starting with the program's name; `NEW_DATABASE_URL` is the database restored into.
 pub fn postgres_commands(url: &str, file: &Path) -> String {
     let file = file.display();
     format!(
-        "On PostgreSQL, back up and restore with PostgreSQL's own tools:\n\
-         \n  pg_dump --format=custom --no-owner --file='{file}' '{url}'\n\
-         \n  createdb NEW_DATABASE\n  pg_restore --no-owner --exit-on-error --dbname='postgres://…/NEW_DATABASE' '{file}'\n\
-         \nthen point YIZHAN_DATABASE_URL at NEW_DATABASE."
+        "This database is PostgreSQL: back it up and restore it with PostgreSQL's own tools.\n\
+         Back up (consistent while the site serves):\n\
+         pg_dump --format=custom --no-owner --file='{file}' '{url}'\n\
+         Restore into a new, empty database (createdb NEW_DATABASE), then point YIZHAN_DATABASE_URL at it:\n\
+         pg_restore --no-owner --exit-on-error --dbname='NEW_DATABASE_URL' '{file}'\n"
     )
 }
 
