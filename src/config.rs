@@ -118,6 +118,10 @@ pub struct Config {
     /// links the app writes (staff invites). Default: http:// and the bind address.
     #[arg(long, env = "YIZHAN_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Address for the Prometheus metrics listener (GET /metrics), e.g. 127.0.0.1:9464;
+    /// off when unset. Keep it private: it is never served on the public address.
+    #[arg(long, env = "YIZHAN_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     /// Seconds a client has to send a request head.
     #[arg(long, env = "YIZHAN_HEAD_TIMEOUT_SECONDS", default_value_t = 5)]
     pub head_timeout_seconds: u64,
@@ -170,9 +174,41 @@ impl Config {
             feedback_per_hour: 10,
             trusted_proxies: "127.0.0.1/32,::1/128".into(),
             public_url: None,
+            metrics_bind: None,
             head_timeout_seconds: 5,
             body_timeout_seconds: 10,
             login_per_15_min: 20,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Settings read outside the flags: the first administrator's password.
+    const OTHER_SETTINGS: [&str; 1] = ["YIZHAN_ADMIN_PASSWORD"];
+
+    #[test]
+    fn the_sample_environment_file_lists_every_setting_the_binary_knows() {
+        let known: BTreeSet<String> = Cli::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env())
+            .map(|e| e.to_string_lossy().into_owned())
+            .chain(OTHER_SETTINGS.iter().map(|s| s.to_string()))
+            .collect();
+        let sample = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.sample"));
+        let listed: BTreeSet<String> = sample
+            .lines()
+            .filter_map(|l| l.trim_start_matches("# ").split_once('='))
+            .map(|(name, _)| name.trim().to_string())
+            .filter(|name| name.starts_with("YIZHAN_") && !name.contains(' '))
+            .collect();
+        assert!(known.len() >= 20, "{known:?}");
+        assert_eq!(listed, known, "every setting in .env.sample, and only those");
     }
 }

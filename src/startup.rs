@@ -47,6 +47,9 @@ pub struct Application {
     lock: Option<std::fs::File>,
     /// Stops the snapshot poller and the chores.
     stop: tokio::sync::watch::Sender<bool>,
+    /// The metrics listener, when `YIZHAN_METRICS_BIND` is set.
+    metrics: Option<Server>,
+    metrics_port: Option<u16>,
 }
 
 impl Application {
@@ -104,18 +107,43 @@ impl Application {
         let state = AppState::new(store, updater, board, clock, tiles, options);
         let server = web::server(listener, state.clone(), config.workers)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        Ok(Application { port, server, state, lock, stop })
+        let metrics = match &config.metrics_bind {
+            Some(bind) if !bind.is_empty() => {
+                let listener = TcpListener::bind(bind).map_err(|e| StartError::Bind(bind.clone(), e))?;
+                let port = listener.local_addr().map_err(|e| StartError::Bind(bind.clone(), e))?.port();
+                let server =
+                    web::metrics_server(listener, state.clone()).map_err(|e| StartError::Bind(bind.clone(), e))?;
+                tracing::info!(bind, "metrics on GET /metrics");
+                Some((port, server))
+            }
+            _ => None,
+        };
+        let metrics_port = metrics.as_ref().map(|(port, _)| *port);
+        Ok(Application { port, server, state, lock, stop, metrics: metrics.map(|(_, s)| s), metrics_port })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The metrics listener's port, when it was asked for.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// Serves until the server is stopped (SIGTERM or Ctrl-C: requests in flight are
     /// answered first), then stops the poller and the chores and closes the database.
     pub async fn run(self) -> std::io::Result<()> {
         let _lock = self.lock;
+        let metrics = self.metrics.map(|server| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
+        }
         let _ = self.stop.send(true);
         self.state.store.close().await;
         served

@@ -219,6 +219,8 @@ pub struct Snapshot {
     photos: Arc<HashMap<i64, Vec<StationPhoto>>>,
     /// Stations with an open warning card: their public page says 整改中.
     rectifying: Arc<HashSet<i64>>,
+    /// When this snapshot was built or patched.
+    born: std::time::Instant,
 }
 
 impl std::ops::Deref for Snapshot {
@@ -317,7 +319,13 @@ impl Snapshot {
             fragments: Memo::new(FRAGMENT_CACHE_SIZE),
             photos,
             rectifying,
+            born: std::time::Instant::now(),
         }
+    }
+
+    /// How long ago this snapshot was built or patched.
+    pub fn age(&self) -> std::time::Duration {
+        self.born.elapsed()
     }
 
     /// This snapshot with the station photos given (from [`Store::all_station_photos`]).
@@ -385,6 +393,7 @@ impl Snapshot {
                 fragments: Memo::new(FRAGMENT_CACHE_SIZE),
                 photos: Arc::default(),
                 rectifying: Arc::default(),
+                born: std::time::Instant::now(),
             }
         })
     }

@@ -143,6 +143,23 @@ impl Store {
         Ok(())
     }
 
+    /// Connections open in the pool, and of those idle.
+    pub fn pool_state(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// Items waiting for staff: pending feedback, inspection reports and proposals.
+    pub async fn moderation_backlog(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM feedback WHERE state = 'pending'), \
+             (SELECT COUNT(*) FROM inspection_reports WHERE state = 'pending'), \
+             (SELECT COUNT(*) FROM station_proposals WHERE state = 'pending')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(vec![("feedback", row.try_get(0)?), ("reports", row.try_get(1)?), ("proposals", row.try_get(2)?)])
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -153,6 +153,7 @@ pub async fn submit(
     }
     if let Some(ip) = client_ip(&req, &state) {
         if state.feedback_limiter.check_key(&ip).is_err() {
+            state.metrics.rate_limited("feedback");
             return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "rate"));
         }
         if state.feedback_limiter.len() > 100_000 {

@@ -12,6 +12,7 @@ pub mod health;
 pub mod i18n;
 pub mod icons;
 pub mod methods;
+pub mod metrics;
 pub mod page;
 pub mod panics;
 pub mod passwords;
@@ -136,6 +137,8 @@ pub struct AppState {
     pub exports: Arc<api::export::Exports>,
     /// Requests that panicked since the start.
     pub panics: Arc<panics::Panics>,
+    /// Request counts and latencies, and what `/metrics` reads.
+    pub metrics: Arc<metrics::Metrics>,
     /// Photo conversions, a few at a time.
     pub photos: Arc<photos::Converter>,
     /// Ledger imports and exports in progress (see `admin::ledger::AT_ONCE`).
@@ -179,6 +182,7 @@ impl AppState {
             exports: Arc::default(),
             panics: Arc::new(panics::Panics::default()),
             photos: Arc::default(),
+            metrics: Arc::default(),
             ledger: admin::ledger::permits(),
             bulletins: Arc::default(),
             stats: Arc::default(),
@@ -299,6 +303,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(assets::serve);
 }
 
+/// The metrics listener: `GET /metrics` only, one worker.
+pub fn metrics_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || App::new().app_data(data.clone()).route("/metrics", web::get().to(metrics::scrape)))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run())
+}
+
 /// The HTTP server on an already bound listener.
 pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
     let tiles = state.tiles.clone();
@@ -325,6 +339,7 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
             .wrap(from_fn(deadline::body_deadline))
             .wrap(from_fn(methods::head_as_get))
             .wrap(TracingLogger::<request_log::RequestSpan>::new())
+            .wrap(from_fn(metrics::record))
             .configure(routes)
             .default_service(web::to(methods::unmatched))
     })

@@ -70,6 +70,11 @@ impl Converter {
         Converter { permits: Arc::new(Semaphore::new(threads)), admitted: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)) }
     }
 
+    /// Uploads being received or converted now.
+    pub fn in_use(&self) -> usize {
+        UPLOADS_AT_ONCE.saturating_sub(self.admitted.available_permits())
+    }
+
     /// A place for one more upload, or "busy" at once.
     pub fn admit(&self) -> Result<Admitted, AppError> {
         self.admitted

@@ -14,12 +14,7 @@ use crate::photos::{BOUNDARY, multipart_with};
 const BIN: &str = env!("CARGO_BIN_EXE_yizhan");
 
 fn yizhan(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env("YIZHAN_DATABASE_URL", url)
-        .env("YIZHAN_LOG", "warn")
-        .output()
-        .expect("run yizhan")
+    Command::new(BIN).args(args).env("YIZHAN_DATABASE_URL", url).env("YIZHAN_LOG", "warn").output().expect("run yizhan")
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -118,7 +113,10 @@ async fn a_backup_taken_under_write_load_restores_whole() {
         let ran = Command::new("bash").args(["-c", dump]).output().expect("pg_dump");
         assert!(ran.status.success(), "{dump}: {}", String::from_utf8_lossy(&ran.stderr));
         let fresh = fresh_database().await;
-        let ran = Command::new("bash").args(["-c", &restore.replace("NEW_DATABASE_URL", &fresh)]).output().expect("pg_restore");
+        let ran = Command::new("bash")
+            .args(["-c", &restore.replace("NEW_DATABASE_URL", &fresh)])
+            .output()
+            .expect("pg_restore");
         assert!(ran.status.success(), "{restore}: {}", String::from_utf8_lossy(&ran.stderr));
         check_restored(fresh, &before, station, &photo).await;
     }

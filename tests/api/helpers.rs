@@ -27,6 +27,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub database_url: String,
+    /// The metrics listener's address, when `metrics_bind` was set.
+    pub metrics: Option<String>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -94,10 +96,11 @@ async fn spawn_on_with(database_url: String, now: i64, configure: impl FnOnce(&m
     configure(&mut config);
     let app = Application::build(config, Clock::Fixed(now)).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state.clone();
     tokio::spawn(app.run());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, state, database_url }
+    TestApp { address, client, state, database_url, metrics }
 }
 
 /// Every HTTP test fails when one of its requests panicked (the server answers 500

@@ -17,6 +17,7 @@ mod holidays;
 mod hostile;
 mod ledger;
 mod map;
+mod metrics;
 mod moderation;
 mod pages;
 mod photos;

@@ -105,6 +105,7 @@ pub async fn login(
 pub fn limit_login(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     if let Some(ip) = client_ip(req, state) {
         if state.login_limiter.check_key(&ip).is_err() {
+            state.metrics.rate_limited("login");
             return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "login_rate"));
         }
         if state.login_limiter.len() > 100_000 {
