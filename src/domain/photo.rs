@@ -31,7 +31,11 @@ pub enum PhotoError {
     /// Not a JPEG, PNG or WebP by its content, whatever its name says.
     #[error("not_an_image")]
     NotAnImage,
-    /// Wider or taller than [`MAX_SIDE`], or needing more than [`MAX_ALLOC`].
+    /// Wider or taller than [`MAX_SIDE`].
+    #[error("too_wide")]
+    TooWide,
+    /// Within [`MAX_SIDE`], but its pixels need more memory than one conversion may
+    /// take ([`MAX_ALLOC`] for the picture, [`MAX_CONVERSION`] in all).
     #[error("too_many_pixels")]
     TooManyPixels,
     /// Truncated or corrupt.
@@ -46,6 +50,7 @@ impl PhotoError {
             PhotoError::Empty => "empty",
             PhotoError::TooLarge => "too_large",
             PhotoError::NotAnImage => "not_an_image",
+            PhotoError::TooWide => "too_wide",
             PhotoError::TooManyPixels => "too_many_pixels",
             PhotoError::Broken => "broken",
         }
@@ -91,8 +96,35 @@ fn jpeg(img: &DynamicImage, side: u32) -> Result<(Vec<u8>, u32, u32), PhotoError
     Ok((out, rgb.width(), rgb.height()))
 }
 
-/// Checks and converts an upload. CPU-heavy: run it off the request threads.
-pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
+/// Most memory one conversion may need, by [`memory_needed`]: the budget of all
+/// conversions in flight must be at least this.
+pub const MAX_CONVERSION: u64 = 480 * 1024 * 1024;
+
+/// The memory [`process`] needs for an upload, from its header alone (no pixel is
+/// decoded): the decoded picture ([`ImageDecoder::total_bytes`]), what its decoder
+/// holds beside it (WebP keeps the whole picture as 32-bit ARGB while it decodes; PNG
+/// its rows and inflate state; JPEG its component planes), the large version and the
+/// upload itself. A picture too wide or needing more than [`MAX_CONVERSION`] is refused.
+pub fn memory_needed(bytes: &[u8]) -> Result<u64, PhotoError> {
+    let (format, mut decoder) = open(bytes)?;
+    let (w, h) = decoder.dimensions();
+    let picture = decoder.total_bytes();
+    let beside = match format {
+        ImageFormat::WebP => u64::from(w) * u64::from(h) * 4,
+        ImageFormat::Png => picture / 4,
+        _ => picture / 2,
+    };
+    let _ = decoder.set_limits(limits());
+    let large = u64::from(LARGE) * u64::from(LARGE) * 4;
+    let needed = picture + beside + large + bytes.len() as u64;
+    if picture > MAX_ALLOC || needed > MAX_CONVERSION {
+        return Err(PhotoError::TooManyPixels);
+    }
+    Ok(needed)
+}
+
+/// The upload's format and decoder, checked: a known format, whole, within the sides.
+fn open(bytes: &[u8]) -> Result<(ImageFormat, Box<dyn ImageDecoder + '_>), PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
@@ -107,18 +139,36 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
         return Err(PhotoError::Broken);
     }
+    // The sides first, with no limit on them, so that "too wide" is told as such.
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.no_limits();
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let (w, h) = decoder.dimensions();
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(PhotoError::TooWide);
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    Ok((format, Box::new(decoder)))
+}
+
+/// Checks and converts an upload. CPU-heavy: run it off the request threads, within
+/// the memory [`memory_needed`] says.
+pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
+    let (_, mut decoder) = open(bytes)?;
     // The pixels must fit in the memory allowed, before any is decoded.
     if decoder.total_bytes() > MAX_ALLOC {
         return Err(PhotoError::TooManyPixels);
     }
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    img.apply_orientation(orientation);
-    let (large, width, height) = jpeg(&img, LARGE)?;
-    drop(img);
+    let img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    // Shrunk first, then turned upright: turning the full picture would copy it whole
+    // (the bound is square, so the order gives the same size).
+    let mut scaled = if img.width() > LARGE || img.height() > LARGE { img.thumbnail(LARGE, LARGE) } else { img };
+    scaled.apply_orientation(orientation);
+    let (large, width, height) = jpeg(&scaled, LARGE)?;
+    drop(scaled);
     let small_source = image::load_from_memory_with_format(&large, ImageFormat::Jpeg).map_err(decode_error)?;
     let (small, _, _) = jpeg(&small_source, SMALL)?;
     let digest = Sha256::digest(&large);
@@ -225,6 +275,22 @@ pub mod samples {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_memory_a_conversion_needs_is_told_from_the_header() {
+        // A 12-megapixel phone photo: its RGB picture, half again for the JPEG decoder,
+        // the large version and the upload.
+        let phone = samples::jpeg(4000, 3000);
+        let picture = 4000 * 3000 * 3;
+        let expected = picture + picture / 2 + 1600 * 1600 * 4 + phone.len() as u64;
+        assert_eq!(memory_needed(&phone), Ok(expected));
+        // A PNG of 8000 x 8000 (192 MB of pixels) fits in one conversion's share.
+        let big = memory_needed(&samples::png_claiming(8000, 8000)).expect("accepted");
+        assert!(big > 8000 * 8000 * 3 && big <= MAX_CONVERSION, "{big}");
+        // Wider than allowed, or more pixels than the memory allows: each said as such.
+        assert_eq!(memory_needed(&samples::png_claiming(12_001, 100)), Err(PhotoError::TooWide));
+        assert_eq!(memory_needed(&samples::png_claiming(9000, 9000)), Err(PhotoError::TooManyPixels));
+    }
+
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
     }
@@ -277,7 +343,7 @@ mod tests {
         let png = samples::png(300, 200);
         assert!(process(&png[..png.len() / 2]).is_err());
         // 20,000 × 20,000: refused from the header, before any pixel memory.
-        assert_eq!(process(&samples::png_claiming(20_000, 20_000)).unwrap_err(), PhotoError::TooManyPixels);
+        assert_eq!(process(&samples::png_claiming(20_000, 20_000)).unwrap_err(), PhotoError::TooWide);
         // Within the side limit but over the memory limit.
         assert_eq!(process(&samples::png_claiming(11_000, 11_000)).unwrap_err(), PhotoError::TooManyPixels);
     }

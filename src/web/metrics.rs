@@ -30,6 +30,7 @@ pub struct Metrics {
     pool_size: IntGauge,
     write_failures: IntGauge,
     upload_slots: IntGauge,
+    photo_memory: IntGauge,
     ledger_slots: IntGauge,
     backlog: prometheus::IntGaugeVec,
     panics: IntGauge,
@@ -102,6 +103,11 @@ impl Metrics {
             pool_size: gauge(&registry, "db_connections_open", "Database connections open"),
             write_failures: gauge(&registry, "write_failures", "Writes that failed since the start"),
             upload_slots: gauge(&registry, "upload_slots_in_use", "Photo uploads being received or converted"),
+            photo_memory: gauge(
+                &registry,
+                "photo_memory_in_use_megabytes",
+                "Megabytes of the photo conversions in flight, of their budget",
+            ),
             ledger_slots: gauge(&registry, "ledger_slots_in_use", "Ledger imports and exports running"),
             panics: gauge(&registry, "panics", "Requests that panicked since the start"),
             registry,
@@ -157,6 +163,7 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     m.pool_in_use.set(i64::from(open) - idle as i64);
     m.write_failures.set(state.store.write_failures() as i64);
     m.upload_slots.set(state.photos.in_use() as i64);
+    m.photo_memory.set(i64::from(state.photos.memory_in_use_mb()));
     m.ledger_slots.set((super::admin::ledger::AT_ONCE - state.ledger.available_permits()) as i64);
     m.panics.set(state.panics.count() as i64);
     match state.store.moderation_backlog().await {

@@ -141,6 +141,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Photo conversions, a few at a time.
     pub photos: Arc<photos::Converter>,
+    /// Ledger files being received (see `admin::ledger::BODIES_AT_ONCE`).
+    pub ledger_bodies: Arc<tokio::sync::Semaphore>,
     /// Ledger imports and exports in progress (see `admin::ledger::AT_ONCE`).
     pub ledger: Arc<tokio::sync::Semaphore>,
     /// Monthly bulletins computed (see `public::bulletin::Cache`).
@@ -184,6 +186,7 @@ impl AppState {
             photos: Arc::default(),
             metrics: Arc::default(),
             ledger: admin::ledger::permits(),
+            ledger_bodies: Arc::new(tokio::sync::Semaphore::new(admin::ledger::BODIES_AT_ONCE)),
             bulletins: Arc::default(),
             stats: Arc::default(),
             head_timeout: options.head_timeout,

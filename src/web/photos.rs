@@ -49,8 +49,23 @@ pub fn is_multipart(req: &HttpRequest) -> bool {
 /// for a moment: this is what bounds the memory of a burst of uploads.
 pub struct Converter {
     permits: Arc<Semaphore>,
+    /// Megabytes of the conversions in flight (see [`MEMORY_BUDGET_MB`]).
+    budget: Arc<Semaphore>,
     /// Uploads being received or converted: each holds up to 8 MB of body.
     admitted: Arc<Semaphore>,
+}
+
+/// Megabytes that all photo conversions in flight may take together, whatever the
+/// format and the number of cores: a conversion waits until its share
+/// ([`crate::domain::photo::memory_needed`]) is free. At least one conversion of the
+/// largest picture accepted fits.
+pub const MEMORY_BUDGET_MB: u32 = (crate::domain::photo::MAX_CONVERSION / (1024 * 1024)) as u32;
+
+impl Converter {
+    /// Megabytes of the conversions in flight now.
+    pub fn memory_in_use_mb(&self) -> u32 {
+        MEMORY_BUDGET_MB.saturating_sub(self.budget.available_permits() as u32)
+    }
 }
 
 /// Uploads received or converted at once; more get "busy" before their body is read
@@ -67,7 +82,11 @@ impl Converter {
             0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             n => n,
         };
-        Converter { permits: Arc::new(Semaphore::new(threads)), admitted: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)) }
+        Converter {
+            permits: Arc::new(Semaphore::new(threads)),
+            budget: Arc::new(Semaphore::new(MEMORY_BUDGET_MB as usize)),
+            admitted: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
+        }
     }
 
     /// Uploads being received or converted now.
@@ -86,13 +105,20 @@ impl Converter {
 
     /// Checks and converts `bytes` off the request threads.
     pub async fn convert(&self, bytes: Vec<u8>) -> Result<Processed, AppError> {
-        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy"))?
-            .map_err(|_| AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy"))?;
+        let busy = || AppError::Page(StatusCode::TOO_MANY_REQUESTS, "photo_busy");
+        let needed = crate::domain::photo::memory_needed(&bytes).map_err(refused)?;
+        let megabytes = u32::try_from(needed.div_ceil(1024 * 1024)).unwrap_or(u32::MAX).min(MEMORY_BUDGET_MB);
+        let waited = tokio::time::timeout(QUEUE_WAIT, async {
+            let memory = self.budget.clone().acquire_many_owned(megabytes).await;
+            let thread = self.permits.clone().acquire_owned().await;
+            (memory, thread)
+        })
+        .await
+        .map_err(|_| busy())?;
+        let (Ok(memory), Ok(thread)) = waited else { return Err(busy()) };
         let done = tokio::task::spawn_blocking(move || {
             let out = process(&bytes);
-            drop(permit);
+            drop((thread, memory));
             out
         })
         .await
@@ -136,6 +162,7 @@ pub fn refused(e: PhotoError) -> AppError {
         PhotoError::Empty => (StatusCode::BAD_REQUEST, "photo_empty"),
         PhotoError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "photo_too_large"),
         PhotoError::NotAnImage => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "photo_not_an_image"),
+        PhotoError::TooWide => (StatusCode::BAD_REQUEST, "photo_too_wide"),
         PhotoError::TooManyPixels => (StatusCode::BAD_REQUEST, "photo_too_many_pixels"),
         PhotoError::Broken => (StatusCode::BAD_REQUEST, "photo_broken"),
     };

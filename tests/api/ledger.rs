@@ -431,3 +431,53 @@ async fn stations_not_checked_for_180_days_are_flagged_to_staff() {
     assert!(!names.iter().any(|n| n == "丰台新核实"), "{names:?}");
     assert_eq!(staff.page("/admin/stations?stale=yes").await.0, 400);
 }
+
+/// Starts a ledger upload that sends its head and the start of its body, then waits.
+fn slow_upload(app: &TestApp, cookie: &str, csrf: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let start = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--B\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"slow.csv\"\r\n\r\n站点名称,所属区,详细地址\r\n"
+    );
+    let head = format!(
+        "POST /admin/ledger/import HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    stream.write_all(start.as_bytes()).expect("start of the body");
+    stream
+}
+
+#[tokio::test]
+async fn slow_ledger_uploads_hold_receiving_places_not_the_import_and_export_slots() {
+    let app = spawn_app().await;
+    let staff = signed_in_admin(&app).await;
+    let csrf = staff.csrf("/admin/ledger").await;
+    let url = app.address.parse().expect("url");
+    let cookie = reqwest::cookie::CookieStore::cookies(&*staff.jar, &url).expect("cookies");
+    let cookie = cookie.to_str().expect("cookie header").to_string();
+    let mut slow = vec![slow_upload(&app, &cookie, &csrf), slow_upload(&app, &cookie, &csrf)];
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Two files arriving slowly (as many as there are import slots): exports go on.
+    for _ in 0..3 {
+        let res = staff.get("/admin/ledger/export?format=csv&district=110106").await;
+        assert_eq!(res.status().as_u16(), 200, "an export while two uploads crawl in");
+    }
+    // Bodies in flight are bounded on their own: the fifth one is "busy" at once.
+    slow.push(slow_upload(&app, &cookie, &csrf));
+    slow.push(slow_upload(&app, &cookie, &csrf));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let body = multipart(&[("csrf", &csrf)], ("a.csv", "站点名称,所属区,详细地址\r\n".as_bytes()));
+    let res = staff
+        .client
+        .post(format!("{}/admin/ledger/import", staff.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status().as_u16(), 429, "a fifth file while four are received");
+    drop(slow);
+}

@@ -36,6 +36,10 @@ pub const AT_ONCE: usize = 2;
 const SHOWN_LINES: usize = 500;
 
 /// The permits for imports and exports.
+/// Ledger files received at once (each up to `sheet::MAX_BYTES`); more get "busy"
+/// before their body is read.
+pub const BODIES_AT_ONCE: usize = 4;
+
 pub fn permits() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(AT_ONCE))
 }
@@ -206,7 +210,9 @@ pub async fn dry_run(
     signed: SignedIn,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let _permit = state.ledger.clone().try_acquire_owned().map_err(|_| busy())?;
+    // A place to receive the file in; the import slot is taken once it has arrived, so
+    // slow senders hold receiving places, never the slots of imports and exports.
+    let receiving = state.ledger_bodies.clone().try_acquire_owned().map_err(|_| busy())?;
     let rule = FileRule {
         field: "file",
         max_files: 1,
@@ -214,6 +220,8 @@ pub async fn dry_run(
         too_large: || AppError::Page(StatusCode::PAYLOAD_TOO_LARGE, "ledger_too_large"),
     };
     let upload = read_files(&req, &state, payload, &rule).await?;
+    let _permit = state.ledger.clone().try_acquire_owned().map_err(|_| busy())?;
+    drop(receiving);
     let bytes = upload.photos.into_iter().next().ok_or(AppError::Page(StatusCode::BAD_REQUEST, "ledger_no_file"))?;
     let kept = KeptUpload {
         file_name: upload.file_names.into_iter().next().unwrap_or_default(),
