@@ -119,6 +119,8 @@ async fn post_feedback(worker: &Browser, station: i64, body: &str) -> (u16, Opti
     (status, receipt, page)
 }
 
+/// The status of a photo upload, 0 when the connection broke before an answer (the
+/// server may answer a refusal before it has read the whole body): never acknowledged.
 async fn upload_photo(staff: &Browser, station: i64, n: u32) -> u16 {
     let csrf = staff.csrf(&format!("/admin/stations/{station}")).await;
     let bytes = samples::jpeg(1200 + n, 900);
@@ -129,9 +131,8 @@ async fn upload_photo(staff: &Browser, station: i64, n: u32) -> u16 {
         .body(multipart_with(&[("csrf", &csrf), ("kind", "inside")], &[("photo.jpg", &bytes)]))
         .send()
         .await
-        .expect("upload")
-        .status()
-        .as_u16()
+        .map(|res| res.status().as_u16())
+        .unwrap_or(0)
 }
 
 async fn sign_in(port: u16) -> Browser {
@@ -187,7 +188,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
         if n % 10 == 5 {
             match upload_photo(&staff, station, n).await {
                 303 => photos_added += 1,
-                503 => photos_refused += 1,
+                503 | 0 => photos_refused += 1,
                 other => panic!("photo at #{n}: {other}"),
             }
         }
@@ -228,7 +229,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     let (status, receipt, _) = post_feedback(&worker, station, "有空间了").await;
     assert_eq!((status, receipt.is_some()), (303, true));
     let staff = sign_in(port).await;
-    assert_eq!(upload_photo(&staff, station, 9999).await, 303);
+    assert_eq!(upload_photo(&staff, station, 7).await, 303);
     let (_, health) = {
         let res = worker.get("/healthz").await;
         (res.status().as_u16(), res.json::<serde_json::Value>().await.expect("json"))
@@ -289,4 +290,129 @@ async fn writes_succeed_again_once_space_is_back_without_a_restart() {
     }
     stop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn sigterm_during_a_slow_upload_answers_it_before_stopping() {
+    sqlx::any::install_default_drivers();
+    let dir = std::env::temp_dir().join(format!("yizhan-sigterm-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("yizhan.db").display());
+    run(&url, &["migrate"]);
+    run(&url, &["create-admin", "--username", "admin"]);
+    let port = free_port();
+    let mut server = serve(&url, port, None).await;
+    let staff = sign_in(port).await;
+    let csrf = staff.csrf("/admin/stations/1").await;
+    let base = staff.base.parse().expect("url");
+    let cookie = reqwest::cookie::CookieStore::cookies(&*staff.jar, &base).expect("cookies");
+    let cookie = cookie.to_str().expect("cookie").to_string();
+    let body = multipart_with(&[("csrf", &csrf), ("kind", "door")], &[("door.jpg", &samples::jpeg(1600, 1200))]);
+    let pid = server.0.id().to_string();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let head = format!(
+            "POST /admin/stations/1/photos HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n\
+             Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("head");
+        let half = body.len() / 2;
+        stream.write_all(&body[..half]).expect("first half");
+        std::thread::sleep(Duration::from_millis(300));
+        // The server is told to stop while the body is still coming.
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+        std::thread::sleep(Duration::from_millis(1500));
+        stream.write_all(&body[half..]).expect("the rest of the body");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("upload");
+    assert!(answer.starts_with("HTTP/1.1 303"), "the upload in flight is answered: {}", &answer[..answer.len().min(200)]);
+    assert!(answer.contains("done=photo_added"), "{}", &answer[..answer.len().min(400)]);
+    // Then the server stops by itself, cleanly.
+    let mut stopped = None;
+    for _ in 0..100 {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            stopped = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopped.is_some_and(|s| s.success()), "the server stopped by itself: {stopped:?}");
+    // And the photo it acknowledged is there after a restart.
+    let server = serve(&url, port, None).await;
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id = $1", "1").await, 1);
+    stop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn fifty_feedback_posts_and_twenty_photo_uploads_at_once_get_no_server_error() {
+    let app = spawn_app_with(|c| c.feedback_per_hour = 100_000).await;
+    let admin = crate::admin::signed_in_admin(&app).await;
+    let ids: Vec<i64> = app.state.snapshot.load().entries().iter().map(|e| e.station.id).take(18).collect();
+    let workers: Vec<Browser> = (0..50).map(|_| Browser::new(&app)).collect();
+    // Every form is fetched first, then all are sent at once.
+    let mut forms = Vec::new();
+    for (n, worker) in workers.iter().enumerate() {
+        let station = ids[n % ids.len()];
+        let (_, html) = worker.page(&format!("/stations/{station}")).await;
+        let csrf = attr(&html, "form.feedback-form input[name=csrf]", "value");
+        let submission = attr(&html, "form.feedback-form input[name=submission]", "value");
+        forms.push((worker, station, csrf, submission, format!("并发测试 #{n}")));
+    }
+    let mut uploads = Vec::new();
+    for n in 0..20 {
+        let station = ids[n % ids.len()];
+        let csrf = admin.csrf(&format!("/admin/stations/{station}")).await;
+        let body = multipart_with(&[("csrf", &csrf), ("kind", "inside")], &[("p.jpg", &samples::jpeg(1000 + n as u32, 800))]);
+        uploads.push((station, body));
+    }
+    let posts = futures_util::future::join_all(forms.iter().map(|(worker, station, csrf, submission, body)| {
+        let pairs = [
+            ("csrf", csrf.as_str()),
+            ("submission", submission.as_str()),
+            ("kind", "praise"),
+            ("rating", "4"),
+            ("body", body.as_str()),
+            ("reporter", "courier"),
+            ("phone", ""),
+            ("website", ""),
+        ];
+        let form = crate::feedback::encode(&pairs);
+        async move { worker.post_raw(&format!("/stations/{station}/feedback"), form).await }
+    }));
+    let photos = futures_util::future::join_all(uploads.into_iter().map(|(station, body)| {
+        admin
+            .client
+            .post(format!("{}/admin/stations/{station}/photos", admin.base))
+            .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body)
+            .send()
+    }));
+    let (posts, photos) = tokio::join!(posts, photos);
+    let mut answers = std::collections::BTreeMap::new();
+    let mut busy = 0;
+    for res in posts.iter().chain(photos.iter().map(|r| r.as_ref().expect("upload"))) {
+        let status = res.status().as_u16();
+        *answers.entry(status).or_insert(0) += 1;
+        if status == 429 || status == 503 {
+            assert!(res.headers().contains_key("retry-after") || status == 429, "a busy 503 says when");
+            busy += 1;
+        }
+    }
+    eprintln!("70 writes at once: answers {answers:?}, busy {busy}");
+    assert!(answers.keys().all(|s| *s < 500 || *s == 503), "no server error: {answers:?}");
+    assert!(answers.get(&303).copied().unwrap_or(0) >= 60, "most are stored: {answers:?}");
+    // Every acknowledged feedback is stored, once.
+    for res in &posts {
+        if res.status().as_u16() == 303 {
+            let receipt = location(res).trim_start_matches("/feedback/").to_string();
+            assert_eq!(app.get(&format!("/feedback/{receipt}")).await.status().as_u16(), 200);
+        }
+    }
 }
