@@ -331,7 +331,11 @@ async fn sigterm_during_a_slow_upload_answers_it_before_stopping() {
     })
     .await
     .expect("upload");
-    assert!(answer.starts_with("HTTP/1.1 303"), "the upload in flight is answered: {}", &answer[..answer.len().min(200)]);
+    assert!(
+        answer.starts_with("HTTP/1.1 303"),
+        "the upload in flight is answered: {}",
+        &answer[..answer.len().min(200)]
+    );
     assert!(answer.contains("done=photo_added"), "{}", &answer[..answer.len().min(400)]);
     // Then the server stops by itself, cleanly.
     let mut stopped = None;
@@ -369,7 +373,8 @@ async fn fifty_feedback_posts_and_twenty_photo_uploads_at_once_get_no_server_err
     for n in 0..20 {
         let station = ids[n % ids.len()];
         let csrf = admin.csrf(&format!("/admin/stations/{station}")).await;
-        let body = multipart_with(&[("csrf", &csrf), ("kind", "inside")], &[("p.jpg", &samples::jpeg(1000 + n as u32, 800))]);
+        let body =
+            multipart_with(&[("csrf", &csrf), ("kind", "inside")], &[("p.jpg", &samples::jpeg(1000 + n as u32, 800))]);
         uploads.push((station, body));
     }
     let posts = futures_util::future::join_all(forms.iter().map(|(worker, station, csrf, submission, body)| {

@@ -50,7 +50,10 @@ fn busy() -> AppError {
 
 fn refused(e: &SheetError) -> AppError {
     let status = match e {
-        SheetError::TooLarge { .. } | SheetError::TooManyRows { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        SheetError::TooLarge { .. }
+        | SheetError::TooManyRows { .. }
+        | SheetError::TooManyCells { .. }
+        | SheetError::Bomb => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
     AppError::Page(status, sheet_key(e))
@@ -62,6 +65,9 @@ fn sheet_key(e: &SheetError) -> &'static str {
         "too_many_rows" => "ledger_too_many_rows",
         "encoding" => "ledger_encoding",
         "empty" => "ledger_empty",
+        "too_many_cells" => "ledger_too_many_cells",
+        "bomb" => "ledger_bomb",
+        "encrypted" => "ledger_encrypted",
         _ => "ledger_not_a_sheet",
     }
 }
@@ -388,5 +394,37 @@ pub async fn template(req: HttpRequest, lang: Lang, _signed: SignedIn) -> Result
             Err(crate::domain::filter::ParamError::new("format", other, crate::domain::filter::Problem::BadValue)
                 .into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+
+    use super::*;
+    use crate::web::i18n::Lang;
+
+    #[test]
+    fn each_refused_file_is_told_its_own_cause_in_both_languages() {
+        let refusals = [
+            SheetError::TooLarge { max_bytes: sheet::MAX_BYTES },
+            SheetError::TooManyRows { max: sheet::MAX_ROWS },
+            SheetError::TooManyCells { max: sheet::MAX_CELLS },
+            SheetError::Bomb,
+            SheetError::NotASpreadsheet,
+            SheetError::Encrypted,
+            SheetError::Encoding,
+            SheetError::Empty,
+        ];
+        let keys: std::collections::HashSet<&str> = refusals.iter().map(sheet_key).collect();
+        assert_eq!(keys.len(), refusals.len(), "no two causes share a page: {keys:?}");
+        for key in keys {
+            for lang in [Lang::Zh, Lang::En] {
+                for k in [format!("error.{key}"), format!("error.{key}_detail")] {
+                    assert_ne!(lang.t(&k), k, "{k} has a text in {lang:?}");
+                }
+            }
+        }
+        assert_eq!(refused(&SheetError::Bomb).status_code(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }
