@@ -3,10 +3,8 @@
 //! takes feedback and photos until the limit is hit, and is restarted without it.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::cookie::Jar;
 use sqlx::Connection;
 use yizhan::domain::photo::samples;
 
@@ -81,13 +79,7 @@ fn stop(mut server: Server) {
 }
 
 fn browser(port: u16) -> Browser {
-    let jar = Arc::new(Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Browser { base: format!("http://127.0.0.1:{port}"), client, jar }
+    Browser::at(format!("http://127.0.0.1:{port}"))
 }
 
 /// Posts one feedback with `body`: the status, and the receipt when acknowledged.

@@ -20,13 +20,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
+        Browser::at(app.address.clone())
+    }
+
+    /// A new browser (its own cookies) talking to the site at `base`.
+    pub fn at(base: String) -> Browser {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Browser { base: app.address.clone(), client, jar }
+        Browser { base, client, jar }
     }
 
     /// The same browser (same cookies) talking to another instance.
