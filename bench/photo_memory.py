@@ -489,7 +489,16 @@ def main():
         "",
         f"The WebP's share is {webp_needed_mb} MB of 480, so {at_once} conversion of it at a time fits in the budget "
         "(the two conversion threads cannot both run it). At most 24 uploads are received or converted at once; "
-        "more are answered 429 before their body is read.",
+        "more are answered 429 before their body is read; an upload that waits 20 s for its share is answered 429. "
+        f"`done=photo_already` is the same picture a second time on the same station ({args.burst} uploads over "
+        f"{len(stations)} stations): it was converted all the same, then stored once. "
+        "`photo_memory_in_use_megabytes` counts the budget's permits not available: tokio's semaphore hands free "
+        "permits to the first waiter bit by bit, so while a conversion waits the gauge reads the share running plus "
+        "what the waiter has been handed so far (up to 480), not only the conversions running.",
+        "",
+        "Estimate against the measured rise of one upload (estimate − (VmHWM − before)): "
+        + "; ".join(f"{fmt} {r['needed_mb'] - (r['hwm'] - r['before']):+.0f} MB" for fmt, _, _, r in singles)
+        + " (positive: the estimate covers what was measured).",
         "",
         "Before the budget (as measured in the issue): one such WebP raised RSS by 438–465 MB; 26 concurrent "
         "uploads peaked at 903 MB with 2 conversions at a time.",
