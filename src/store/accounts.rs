@@ -77,13 +77,16 @@ impl Store {
              RETURNING {columns}, failed_logins",
             t.accounts
         );
+        // A write with RETURNING goes through a transaction: its COMMIT's error is seen.
+        let mut tx = self.write().await?;
         let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(username)
             .bind(LOCK_AFTER_FAILURES)
             .bind(now + LOCK_SECONDS)
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
+        tx.commit().await?;
         if let Some(row) = claimed {
             let failures: i64 = row.try_get("failed_logins")?;
             return Ok(Claim::Row { row, locks: failures >= LOCK_AFTER_FAILURES, until: now + LOCK_SECONDS });

@@ -78,6 +78,7 @@ impl Store {
         submission: &str,
         now: i64,
     ) -> Result<Option<(i64, bool)>, StoreError> {
+        let mut tx = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO inspection_reports (submission, supervisor_id, station_id, visited_at, open_as_listed, \
              sign_visible, staffed, facilities_checked, facilities_missing, facilities_broken, cleanliness, notes, \
@@ -98,8 +99,9 @@ impl Store {
         .bind(&new.notes)
         .bind(i64::from(new.show_name))
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         if let Some(row) = inserted {
             return Ok(Some((row.try_get(0)?, true)));
         }

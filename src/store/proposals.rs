@@ -78,6 +78,7 @@ impl Store {
         p: &NewProposal<'_>,
         now: i64,
     ) -> Result<i64, StoreError> {
+        let mut tx = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO station_proposals (submission, supervisor_id, district_code, name, address, lat, lon, hours, \
              facilities, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -94,8 +95,9 @@ impl Store {
         .bind(p.facilities.join(","))
         .bind(p.note)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         match inserted {
             Some(row) => Ok(row.try_get(0)?),
             None => {

@@ -79,8 +79,10 @@ impl Store {
         role: Role,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        insert_staff(&mut conn, username, display_name, password_hash, role, now).await
+        let mut tx = self.write().await?;
+        let id = insert_staff(&mut tx, username, display_name, password_hash, role, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Every account, for the city administrators' staff page.

@@ -78,6 +78,7 @@ impl Store {
         submission: &str,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.write().await?;
         let inserted = sqlx::query(
             "INSERT INTO suggestions (submission, supervisor_id, station_id, body, may_publish, show_name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (submission) DO NOTHING RETURNING id",
@@ -89,8 +90,9 @@ impl Store {
         .bind(i64::from(new.may_publish))
         .bind(i64::from(new.show_name))
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         if let Some(row) = inserted {
             return Ok(Some(row.try_get(0)?));
         }

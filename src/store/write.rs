@@ -14,6 +14,10 @@
 //!   being committed. Closing rolls back whatever was left open.
 //! - The last failure (when, what kind) is kept until a write commits again, for
 //!   `/healthz` and `/readyz`.
+//! - A write whose result rows are read (`INSERT … RETURNING` with `fetch_one` or
+//!   `fetch_optional`) must run in a [`Tx`]: on the pool in autocommit, SQLite commits
+//!   when the statement is reset after its first row, and an error of that commit (a full
+//!   disk) is never reported, so the write would look stored and be gone.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};

@@ -51,6 +51,9 @@ pub struct Converter {
     permits: Arc<Semaphore>,
     /// Megabytes of the conversions in flight (see [`MEMORY_BUDGET_MB`]).
     budget: Arc<Semaphore>,
+    /// Megabytes held by conversions running now (the semaphore also counts what a
+    /// waiting conversion has been handed so far).
+    running_mb: Arc<std::sync::atomic::AtomicU32>,
     /// Uploads being received or converted: each holds up to 8 MB of body.
     admitted: Arc<Semaphore>,
 }
@@ -64,7 +67,7 @@ pub const MEMORY_BUDGET_MB: u32 = (crate::domain::photo::MAX_CONVERSION / (1024 
 impl Converter {
     /// Megabytes of the conversions in flight now.
     pub fn memory_in_use_mb(&self) -> u32 {
-        MEMORY_BUDGET_MB.saturating_sub(self.budget.available_permits() as u32)
+        self.running_mb.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -85,6 +88,7 @@ impl Converter {
         Converter {
             permits: Arc::new(Semaphore::new(threads)),
             budget: Arc::new(Semaphore::new(MEMORY_BUDGET_MB as usize)),
+            running_mb: Arc::default(),
             admitted: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
@@ -116,8 +120,11 @@ impl Converter {
         .await
         .map_err(|_| busy())?;
         let (Ok(memory), Ok(thread)) = waited else { return Err(busy()) };
+        let running = self.running_mb.clone();
+        running.fetch_add(megabytes, std::sync::atomic::Ordering::Relaxed);
         let done = tokio::task::spawn_blocking(move || {
             let out = process(&bytes);
+            running.fetch_sub(megabytes, std::sync::atomic::Ordering::Relaxed);
             drop((thread, memory));
             out
         })

@@ -78,6 +78,15 @@ fn stop(mut server: Server) {
     let _ = server.0.wait();
 }
 
+/// A new HTTP client with `browser`'s cookies and no connections yet.
+fn fresh_client(browser: &Browser) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(browser.jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 fn browser(port: u16) -> Browser {
     Browser::at(format!("http://127.0.0.1:{port}"))
 }
@@ -164,6 +173,10 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     let staff = sign_in(port).await;
     let worker = browser(port);
     let station = 1;
+    // A volunteer supervisor of 丰台 joins while there is room.
+    let path = crate::supervise::invite(&staff, &[crate::supervise::FENGTAI]).await;
+    let supervisor = crate::supervise::join_with(browser(port), &path, "zhangsan").await;
+    let checked = count(&url, "SELECT id FROM stations WHERE name LIKE $1", "槐房万达%").await;
 
     let mut acknowledged = Vec::new();
     let mut refused = Vec::new();
@@ -191,6 +204,56 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     assert!(!acknowledged.is_empty(), "some feedback was stored before the limit");
     assert!(refused.len() >= 30, "the limit was hit: {} refused of {}", refused.len(), acknowledged.len());
     assert!(photos_refused > 0, "photos were refused too ({photos_added} added)");
+    // A ledger import while the disk is full: its dry run keeps the file (a write), its
+    // import writes the station; whatever is refused leaves nothing behind.
+    let file = crate::ledger::gbk_csv(&[
+        "DF-0001,满盘导入驿站,丰台区,丰台区满盘路1号,116.30,39.83,高德,24小时,是,饮水,快递员,加油站,",
+    ]);
+    let (status, page) = crate::ledger::dry_run(&staff, "台账.csv", &file, &[("encoding", "auto")]).await;
+    // An inspection report while the disk is full: refused with the form kept, or stored.
+    let mut pairs = crate::supervise::report_form(&supervisor, checked).await;
+    let note = "满盘时提交的检查报告";
+    // Every listed facility is answered "working".
+    let (_, form) = supervisor.page(&format!("/supervise/stations/{checked}/report")).await;
+    let facilities: std::collections::BTreeSet<String> = form
+        .select(&sel("form.report-form input[name^=f_]"))
+        .filter_map(|i| i.value().attr("name").map(str::to_string))
+        .collect();
+    assert!(facilities.len() >= 8, "a well-equipped station: {facilities:?}");
+    for name in &facilities {
+        crate::admin::set(&mut pairs, name, "working");
+    }
+    for (k, v) in [("open", "yes"), ("sign", "yes"), ("staffed", "no"), ("cleanliness", "4"), ("notes", note)] {
+        crate::admin::set(&mut pairs, k, v);
+    }
+    crate::admin::set(
+        &mut pairs,
+        "visited_at",
+        &chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%dT%H:%M").to_string(),
+    );
+    let res = crate::admin::post_pairs(&supervisor, &format!("/supervise/stations/{checked}/report"), &pairs).await;
+    let reported = match res.status().as_u16() {
+        303 => true,
+        503 => {
+            assert!(res.headers().contains_key("retry-after"));
+            let page = res.text().await.expect("page");
+            assert!(page.contains("暂时无法保存") && page.contains(note), "the report form comes back as typed");
+            false
+        }
+        other => {
+            let html = scraper::Html::parse_document(&res.text().await.unwrap_or_default());
+            panic!("report while full: {other}: {:?} {pairs:?}", texts(&html, ".field-error, .form-error, .banner"))
+        }
+    };
+    let imported = match status {
+        503 => false,
+        200 => match crate::ledger::apply(&staff, &page).await.status().as_u16() {
+            303 => true,
+            503 => false,
+            other => panic!("ledger import while full: {other}"),
+        },
+        other => panic!("ledger dry run while full: {other}"),
+    };
     let (_, health) = {
         let res = worker.get("/healthz").await;
         (res.status().as_u16(), res.json::<serde_json::Value>().await.expect("json"))
@@ -215,6 +278,10 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     for body in &refused {
         assert_eq!(count(&url, "SELECT COUNT(*) FROM feedback WHERE body = $1", body).await, 0, "{body} was refused");
     }
+    let stored = count(&url, "SELECT COUNT(*) FROM inspection_reports WHERE notes = $1", note).await;
+    assert_eq!(stored, i64::from(reported), "the report is stored if and only if it was acknowledged");
+    let stored = count(&url, "SELECT COUNT(*) FROM stations WHERE name = $1", "满盘导入驿站").await;
+    assert_eq!(stored, i64::from(imported), "the import is stored if and only if it was acknowledged");
     let photos = count(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id > $1", "0").await;
     assert!(photos >= i64::from(photos_added.min(5)), "{photos} photos stored, {photos_added} acknowledged");
     // And writes go on.
@@ -381,11 +448,14 @@ async fn fifty_feedback_posts_and_twenty_photo_uploads_at_once_get_no_server_err
             ("website", ""),
         ];
         let form = crate::feedback::encode(&pairs);
-        async move { worker.post_raw(&format!("/stations/{station}/feedback"), form).await }
+        // A connection of its own, opened now: one kept from fetching the form may have
+        // been closed as idle by the server while the other forms were fetched.
+        let fresh = Browser { base: worker.base.clone(), client: fresh_client(worker), jar: worker.jar.clone() };
+        async move { fresh.post_raw(&format!("/stations/{station}/feedback"), form).await }
     }));
+    let uploader = fresh_client(&admin);
     let photos = futures_util::future::join_all(uploads.into_iter().map(|(station, body)| {
-        admin
-            .client
+        uploader
             .post(format!("{}/admin/stations/{station}/photos", admin.base))
             .header("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}"))
             .body(body)

@@ -11,7 +11,7 @@ const HEADER: &str =
     "站点编号,站点名称,所属区,详细地址,经度,纬度,坐标系,开放时间,节假日开放,设施,服务对象,承建单位类型,联系电话";
 
 /// A ledger of `rows` (CSV lines after [`HEADER`]) in GBK, as Excel in China saves it.
-fn gbk_csv(rows: &[&str]) -> Vec<u8> {
+pub fn gbk_csv(rows: &[&str]) -> Vec<u8> {
     let text = std::iter::once(HEADER).chain(rows.iter().copied()).collect::<Vec<_>>().join("\r\n");
     let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
@@ -39,7 +39,7 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> Vec<u8> {
 }
 
 /// Uploads a ledger file for a dry run; the status and the page.
-async fn dry_run(staff: &Browser, name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> (u16, scraper::Html) {
+pub async fn dry_run(staff: &Browser, name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> (u16, scraper::Html) {
     let csrf = staff.csrf("/admin/ledger").await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -56,7 +56,7 @@ async fn dry_run(staff: &Browser, name: &str, bytes: &[u8], fields: &[(&str, &st
 }
 
 /// Applies the dry run shown on `page`.
-async fn apply(staff: &Browser, page: &scraper::Html) -> reqwest::Response {
+pub async fn apply(staff: &Browser, page: &scraper::Html) -> reqwest::Response {
     let token = attr(page, "form.ledger-apply input[name=token]", "value");
     let csrf = attr(page, "form.ledger-apply input[name=csrf]", "value");
     staff.post("/admin/ledger/apply", &[("csrf", csrf.as_str()), ("token", token.as_str())]).await

@@ -50,7 +50,11 @@ async fn join_form(browser: &Browser, path: &str, username: &str) -> Vec<(String
 
 /// A new browser that joined from `path` as `username`, signed in.
 pub async fn join(app: &TestApp, path: &str, username: &str) -> Browser {
-    let browser = Browser::new(app);
+    join_with(Browser::new(app), path, username).await
+}
+
+/// `browser` joins from `path` as `username`, signed in.
+pub async fn join_with(browser: Browser, path: &str, username: &str) -> Browser {
     let pairs = join_form(&browser, path, username).await;
     let res = post_pairs(&browser, path, &pairs).await;
     assert_eq!(res.status().as_u16(), 303, "{username} joins");

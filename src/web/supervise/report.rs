@@ -244,12 +244,18 @@ pub async fn submit(
     if is_token(&submission) {
         for bytes in photos {
             match state.photos.convert(bytes).await {
-                Ok(converted) => {
-                    if !state.store.add_report_photo(&submission, sid, &converted, now).await? {
+                Ok(converted) => match state.store.add_report_photo(&submission, sid, &converted, now).await {
+                    Ok(true) => {}
+                    Ok(false) => {
                         photo_errors.push(FieldError { field: "photos", problem: "photos_full" });
                         break;
                     }
-                }
+                    Err(e) if e.is_unavailable() => {
+                        photo_errors.push(FieldError { field: "form", problem: "unavailable" });
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                },
                 Err(AppError::Page(_, problem)) => photo_errors.push(FieldError { field: "photos", problem }),
                 Err(e) => return Err(e),
             }
@@ -279,10 +285,26 @@ pub async fn submit(
             return html_page(StatusCode::BAD_REQUEST, &page);
         }
     };
-    match state.store.submit_report(sid, station.id, &new, &submission, now).await? {
-        Some((report, _)) => Ok(to_report(report)),
+    match state.store.submit_report(sid, station.id, &new, &submission, now).await {
+        Ok(Some((report, _))) => Ok(to_report(report)),
         // The key is another's: this browser did not make it.
-        None => Err(AppError::Page(StatusCode::CONFLICT, "submission_taken")),
+        Ok(None) => Err(AppError::Page(StatusCode::CONFLICT, "submission_taken")),
+        Err(e) if e.is_unavailable() => {
+            // Nothing was stored: the form comes back as typed, with its key and photos.
+            tracing::warn!(error = %e, "report not stored: the database is unavailable");
+            let csrf = Csrf::for_request(&req, &state);
+            let kept = state.store.form_photos(&submission, sid).await?;
+            let errors = vec![FieldError { field: "form", problem: "unavailable" }];
+            let fields = typed(&station, Some(&form), now);
+            let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, submission, errors, &kept);
+            let mut response = html_page(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
+            );
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
