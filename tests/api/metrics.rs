@@ -62,3 +62,25 @@ async fn metrics_are_scraped_on_their_own_address_by_route_pattern() {
     assert_eq!(stations, format!("yizhan_snapshot_stations {}", app.state.snapshot.load().public_count()));
     assert!(text.contains("yizhan_busy_answers_total 1"), "the 429 counted as busy");
 }
+
+#[tokio::test]
+async fn readyz_says_ready_and_why_not_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    let (status, body) = app.json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["writes"], "ok");
+    assert!(body["last_poll_seconds_ago"].as_f64().is_some_and(|s| s < 3.0), "{body}");
+    let (_, health) = app.json("/healthz").await;
+    assert_eq!(health["writes"], "ok");
+    // The database goes away: not ready, with the reason; the snapshot still serves pages.
+    app.state.store.close().await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "not_ready");
+    let reasons = body["reasons"].as_array().expect("reasons");
+    assert!(reasons.iter().any(|r| r.as_str().unwrap_or_default().contains("database")), "{body}");
+    assert_eq!(app.get("/stations").await.status().as_u16(), 200, "reads go on from the snapshot");
+}
