@@ -120,6 +120,24 @@ mod tests {
     }
 
     #[test]
+    fn the_published_chinese_days_file_loads_every_year_it_holds() {
+        // Trimmed from chinese-days 1.5.7's dist/chinese-days.json, 2015 included: its
+        // one-off holiday has a name of 24 characters.
+        let text = r#"{"holidays": {
+            "2015-01-01": "New Year's Day,元旦,1",
+            "2015-09-03": "70th Anniversary of the Victory of the Chinese People's War of Resistance against Japanese Aggression and the World Anti-Fascist War,中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日,1",
+            "2015-09-04": "70th Anniversary of the Victory of the Chinese People's War of Resistance against Japanese Aggression and the World Anti-Fascist War,中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日,1",
+            "2026-01-01": "New Year's Day,元旦,1"},
+          "workdays": {"2015-09-06": "70th Anniversary of the Victory of the Chinese People's War of Resistance against Japanese Aggression and the World Anti-Fascist War,中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日,1"},
+          "inLieuDays": {}}"#;
+        let years = parse(text).unwrap();
+        assert_eq!(years.keys().copied().collect::<Vec<_>>(), vec![2015, 2026]);
+        let named = "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日";
+        assert!(years[&2015].iter().any(|d| d.kind == DayKind::Holiday(named.into())), "{:?}", years[&2015]);
+        assert!(years[&2015].iter().any(|d| d.kind == DayKind::Workday(named.into())));
+    }
+
+    #[test]
     fn refuses_bad_rows_with_their_line() {
         let e = parse("date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,元旦\n").unwrap_err();
         assert!(matches!(e, FileError::Line { line: 3, .. }), "{e}");

@@ -221,11 +221,15 @@ pub struct HolidayPeriod {
 }
 
 /// Why a notice year was refused.
+/// Longest festival name, in characters: the State Council's one-off notices name days
+/// such as 中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日 (24).
+pub const MAX_FESTIVAL_NAME: usize = 40;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoticeError {
     #[error("year {0} is outside 1999–2100")]
     Year(i32),
-    #[error("{0}: the festival name is empty or longer than 20 characters")]
+    #[error("{0}: the festival name is empty or longer than 40 characters")]
     Name(String),
     #[error("{0}: the last day is before the first")]
     Backwards(String),
@@ -253,7 +257,7 @@ pub fn check_notice(year: i32, days: &[CalendarDay]) -> Result<(), NoticeError> 
     let mut seen = BTreeSet::new();
     for day in days {
         let name = day.kind.festival();
-        if name.trim().is_empty() || name.chars().count() > 20 {
+        if name.trim().is_empty() || name.chars().count() > MAX_FESTIVAL_NAME {
             return Err(NoticeError::Name(name.to_string()));
         }
         if day.date < first_allowed || day.date > last_allowed || day.notice_year != year {

@@ -19,8 +19,14 @@ use crate::store::{PhotoSize, StationPhoto};
 
 /// Bytes a text field of an upload form may have.
 const MAX_FIELD: usize = 4 * 1024;
-/// Fields an upload form may have.
-const MAX_FIELDS: usize = 16;
+/// Fixed fields of the largest upload form, the inspection report: csrf, submission,
+/// visited_at, open, sign, staffed, cleanliness, notes.
+const REPORT_FIXED_FIELDS: usize = 8;
+/// Parts an upload form may have, from the largest one, the inspection report: its fixed
+/// fields, one answer per facility (a station may list every one), its photos and the
+/// "show my name" box.
+const MAX_FIELDS: usize =
+    REPORT_FIXED_FIELDS + crate::domain::facility::ALL_FACILITIES.len() + crate::store::REPORT_PHOTOS + 1;
 /// The largest upload body: one photo and its few text fields.
 pub const MAX_UPLOAD_BODY: usize = MAX_UPLOAD + 64 * 1024;
 /// How long an upload body may take to arrive (a form has `YIZHAN_BODY_TIMEOUT_SECONDS`):

@@ -1051,3 +1051,42 @@ async fn a_proposed_station_is_added_by_district_staff_or_turned_down() {
     assert_eq!(texts(&home, ".proposal-list .proposal-state"), vec!["未采纳", "已加入目录"]);
     assert_eq!(text(&home, ".proposal-list .report-comment"), "与槐房万达驿站是同一处");
 }
+
+#[tokio::test]
+async fn a_report_on_a_station_with_every_facility_takes_four_photos_and_the_name() {
+    use yizhan::domain::facility::ALL_FACILITIES;
+    use yizhan::domain::photo::samples;
+    let app = spawn_app().await;
+    let staff = signed_in_fengtai(&app).await;
+    let supervisor = fengtai_supervisor(&app, &staff, "qian").await;
+    let keys: Vec<&str> = ALL_FACILITIES.iter().map(|f| f.key()).collect();
+    let station = app.add(vec![station("丰台全设施驿站", 110106, "24/7", &keys)]).await[0];
+    let (status, html) = supervisor.page(&format!("/supervise/stations/{station}/report")).await;
+    assert_eq!(status, 200);
+    let mut pairs = form_pairs(&html, "form.report-form");
+    let answers: std::collections::BTreeSet<String> = html
+        .select(&sel("form.report-form input[name^=f_]"))
+        .filter_map(|i| i.value().attr("name").map(str::to_string))
+        .collect();
+    assert_eq!(answers.len(), ALL_FACILITIES.len(), "one answer per facility");
+    for name in &answers {
+        set(&mut pairs, name, "working");
+    }
+    for (k, v) in [("visited_at", "2025-11-17T09:30"), ("open", "yes"), ("sign", "yes"), ("staffed", "yes")] {
+        set(&mut pairs, k, v);
+    }
+    set(&mut pairs, "cleanliness", "5");
+    set(&mut pairs, "notes", "设施齐全");
+    set(&mut pairs, "show_name", "1");
+    pairs.retain(|(k, _)| k != "photo");
+    let photos: Vec<Vec<u8>> = (0..4).map(|i| samples::jpeg(300 + i, 200)).collect();
+    let four: Vec<(&str, &[u8])> = photos.iter().map(|p| ("p.jpg", p.as_slice())).collect();
+    let res = upload_report(&supervisor, station, &pairs, &four).await;
+    if res.status().as_u16() != 303 {
+        let (status, html) = html_of(res).await;
+        panic!("refused ({status}): {:?}", texts(&html, ".field-error, .form-error, h1"));
+    }
+    let id: i64 =
+        location(&res).trim_start_matches("/supervise/reports/").trim_end_matches("?done=filed").parse().unwrap();
+    assert_eq!(app.state.store.report_photos(id).await.unwrap().len(), 4);
+}
