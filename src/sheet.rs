@@ -485,13 +485,22 @@ pub fn write_csv(rows: &[Vec<String>], encoding: Encoding) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     for row in rows {
         // Writing to memory, with rows of any length allowed, cannot fail.
-        writer.write_record(row).expect("a CSV record written to memory");
+        writer
+            .write_record(row.iter().map(|cell| formula_guarded(cell).into_owned()))
+            .expect("a CSV record written to memory");
     }
     let utf8 = writer.into_inner().expect("a CSV flushed to memory");
     match encoding {
         Encoding::Utf8 => [b"\xEF\xBB\xBF".as_slice(), &utf8].concat(),
         Encoding::Gbk => to_gbk(&String::from_utf8_lossy(&utf8)),
     }
+}
+
+/// A cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or carriage
+/// return first) with a leading `'`, as OWASP's CSV injection guidance says; the ledger
+/// import takes it off again, so `-3` and `+86 138…` come back as they were.
+pub fn formula_guarded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
 /// `text` in GBK, a character GBK lacks as "?" (as Windows does) rather than the
@@ -619,15 +628,30 @@ mod tests {
     #[test]
     fn csv_round_trips_in_gbk_and_in_utf8() {
         let rows = ledger();
+        // Read back as written: a formula-like cell with the `'` the ledger import takes off.
+        let guarded: Vec<Vec<String>> =
+            rows.iter().map(|r| r.iter().map(|c| formula_guarded(c).into_owned()).collect()).collect();
+        assert_eq!(guarded[1][3], "'=1+1");
         let gbk = write_csv(&rows, Encoding::Gbk);
+        let formulas =
+            strings(&[&["=HYPERLINK(\"http://x\",\"点我\")", "=cmd|' /C calc'!A0", "@evil", "-3", "+86 138", "116.3"]]);
+        let written = write_csv(&formulas, Encoding::Utf8);
+        let text = String::from_utf8(written[3..].to_vec()).unwrap();
+        assert_eq!(
+            text,
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",'=cmd|' /C calc'!A0,'@evil,'-3,'+86 138,116.3\r\n"
+        );
         assert!(std::str::from_utf8(&gbk).is_err());
         assert!(gbk.ends_with(b"\r\n") && !gbk.starts_with(b"\xEF\xBB\xBF"));
-        assert_eq!(read(&gbk, "a.csv", None).unwrap(), (Sheet { rows: rows.clone(), skipped: 0 }, Some(Encoding::Gbk)));
+        assert_eq!(
+            read(&gbk, "a.csv", None).unwrap(),
+            (Sheet { rows: guarded.clone(), skipped: 0 }, Some(Encoding::Gbk))
+        );
         assert_eq!(read(&gbk, "a.csv", Some(Encoding::Gbk)).unwrap().1, Some(Encoding::Gbk));
 
         let utf8 = write_csv(&rows, Encoding::Utf8);
         assert!(utf8.starts_with(b"\xEF\xBB\xBF\xE5\x90\x8D"));
-        assert_eq!(read(&utf8, "a.csv", None).unwrap(), (Sheet { rows, skipped: 0 }, Some(Encoding::Utf8)));
+        assert_eq!(read(&utf8, "a.csv", None).unwrap(), (Sheet { rows: guarded, skipped: 0 }, Some(Encoding::Utf8)));
     }
 
     #[test]

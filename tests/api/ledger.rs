@@ -481,3 +481,25 @@ async fn slow_ledger_uploads_hold_receiving_places_not_the_import_and_export_slo
     assert_eq!(res.status().as_u16(), 429, "a fifth file while four are received");
     drop(slow);
 }
+
+#[tokio::test]
+async fn staff_csv_exports_never_start_a_cell_with_a_formula() {
+    let app = spawn_app().await;
+    let staff = signed_in_admin(&app).await;
+    let mut evil = station("=HYPERLINK(\"http://evil.example\",\"点我\")", 110106, "24/7", &["water"]);
+    evil.address = "@SUM(1+1)丰台区某路".into();
+    evil.services = "=cmd|' /C calc'!A0".into();
+    app.add(vec![evil]).await;
+    let res = staff.get("/admin/ledger/export?format=csv&district=110106").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let bytes = res.bytes().await.expect("body");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8 after the BOM");
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let cells: Vec<String> =
+        reader.records().flat_map(|r| r.expect("a CSV row").iter().map(str::to_string).collect::<Vec<_>>()).collect();
+    assert!(cells.iter().any(|c| c.starts_with("'=HYPERLINK")), "the name is there, guarded");
+    assert!(cells.iter().any(|c| c.starts_with("'@SUM")), "the address is there, guarded");
+    for cell in &cells {
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "a cell a spreadsheet would run: {cell}");
+    }
+}

@@ -165,10 +165,9 @@ const CSV_COLUMNS: [&str; 16] = [
     "verified_on",
 ];
 
-/// A text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
-/// carriage return first) gets a leading `'`, as OWASP's CSV injection guidance says.
+/// A text cell guarded against being read as a formula (see [`sheet::formula_guarded`]).
 fn csv_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+    crate::sheet::formula_guarded(text).into_owned()
 }
 
 /// One station as a CSV row. Column headers and values are for people: Chinese.
