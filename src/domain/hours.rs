@@ -167,6 +167,24 @@ impl Hours {
         plain_week().any(|date| !self.eval(&ctx, date).is_empty())
     }
 
+    /// What the text says about public holidays, for the words people read (the station
+    /// page, posters, print lists). Each day of a plain week is tried as a holiday: the
+    /// same hours on each as the week gives means no rule of their own.
+    pub fn holiday_rule(&self) -> HolidayRule {
+        if !self.has_ph_rule() {
+            return HolidayRule::AsUsual;
+        }
+        let ctx = holidays_on(plain_week());
+        let on_holidays: Vec<Vec<(u32, u32)>> = plain_week().map(|date| self.eval(&ctx, date)).collect();
+        if on_holidays.iter().all(Vec::is_empty) {
+            return HolidayRule::Closed;
+        }
+        if on_holidays.iter().all(|d| *d == on_holidays[0]) {
+            return HolidayRule::Hours(on_holidays[0].clone());
+        }
+        HolidayRule::AsUsual
+    }
+
     /// The text without its `PH off` rules: what the edit form shows beside the
     /// "open on public holidays" box, which writes the rule back.
     pub fn without_ph_off(&self) -> String {
@@ -250,6 +268,17 @@ impl Hours {
         let mut days = plain_week();
         std::array::from_fn(|_| days.next().map(|date| self.eval(&ctx, date)).unwrap_or_default())
     }
+}
+
+/// What a station does on public holidays, in the terms people read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HolidayRule {
+    /// Closed (`PH off`).
+    Closed,
+    /// The same hours on every holiday (`PH 10:00-14:00`), in minutes from midnight.
+    Hours(Vec<(u32, u32)>),
+    /// The weekly hours apply, whichever day of the week the holiday falls on.
+    AsUsual,
 }
 
 /// A rule that closes on public holidays: `PH off` or `PH closed`.
@@ -536,6 +565,15 @@ mod tests {
         assert_eq!(ph_hours.with_holidays(false).unwrap_err(), HolidayConflict::TextSaysOpen);
         assert_eq!(ph_hours.without_ph_off(), "Mo-Fr 09:00-17:30; PH 10:00-14:00");
         assert!(!Hours::parse("24/7; PH closed").unwrap().opens_on_holidays());
+        // What people read about holidays.
+        assert_eq!(Hours::parse("24/7; PH off").unwrap().holiday_rule(), HolidayRule::Closed);
+        assert_eq!(off.holiday_rule(), HolidayRule::Closed);
+        assert_eq!(ph_hours.holiday_rule(), HolidayRule::Hours(vec![(600, 840)]));
+        assert_eq!(plain.holiday_rule(), HolidayRule::AsUsual);
+        assert_eq!(
+            Hours::parse("Mo-Su 08:00-18:00; PH 08:00-18:00").unwrap().holiday_rule(),
+            HolidayRule::Hours(vec![(480, 1080)])
+        );
         assert!(!Hours::parse("Mo-Su 08:00-18:00 \"PHONE first\"").unwrap().has_ph_rule());
     }
 

@@ -135,7 +135,7 @@ async fn station_page_shows_the_ledger() {
     let id = seed_id(&app, "刘村");
     let (_, html) = app.page(&format!("/stations/{id}")).await;
     assert_eq!(text(&html, ".state-big"), "营业中 · 18:00 关门");
-    assert_eq!(texts(&html, "table.hours:not(.days) th"), vec!["每天"]);
+    assert_eq!(texts(&html, "table.hours:not(.days) th"), vec!["每天", "法定节假日"]);
     assert_eq!(count(&html, "table.days tr"), 7);
     assert!(text(&html, "dl.facts").contains("300 平方米"));
 }

@@ -161,7 +161,16 @@ async fn hours_phone_and_closed_marks_are_printed_and_revoked_stations_left_out(
         .map(|e| e.text().collect::<String>())
         .expect("closed row");
     let hours = texts(&html, ".entry.is-closed .hours span");
-    assert_eq!(hours, vec!["周一至周五 08:00–18:00", "周六 09:00–12:00", "周日 休息"]);
+    assert_eq!(
+        hours,
+        vec![
+            "周一至周五 08:00–18:00",
+            "周六 09:00–12:00",
+            "周日 休息",
+            "法定节假日 照常开放（按上面的时间）",
+            "调休上班日 按工作日时间"
+        ]
+    );
     assert!(row.contains("010-6758 1234"), "{row}");
     assert!(row.contains("饮水") && row.contains("厕所"), "{row}");
 
@@ -256,7 +265,7 @@ async fn door_posters_carry_the_code_and_qr_codes_that_decode_to_the_station() {
     assert_clean_frame(&html);
     assert_eq!(text(&html, "h1"), "门贴测试驿站");
     assert_eq!(text(&html, ".door-side .code strong"), code);
-    assert_eq!(texts(&html, ".hours li"), vec!["每天 08:00–20:00"]);
+    assert_eq!(texts(&html, ".hours li"), vec!["每天 08:00–20:00", "法定节假日 照常开放（按上面的时间）"]);
     assert_eq!(texts(&html, ".poster-facilities li"), vec!["饮水", "充电", "微波炉"]);
     assert_eq!(count(&html, ".unset"), 0);
     let (_, _, raw) = body(&app, &format!("/stations/{}/poster", ids[0])).await;
@@ -267,7 +276,10 @@ async fn door_posters_carry_the_code_and_qr_codes_that_decode_to_the_station() {
     // In English: the labels change, the station's own texts and code do not.
     let (_, en) = app.page_en(&format!("/stations/{}/poster", ids[0])).await;
     assert_eq!(text(&en, "h1"), "门贴测试驿站");
-    assert_eq!(texts(&en, ".hours li"), vec!["Every day 08:00–20:00"]);
+    assert_eq!(
+        texts(&en, ".hours li"),
+        vec!["Every day 08:00–20:00", "Public holidays open as usual (the hours above)"]
+    );
     assert_eq!(texts(&en, ".poster-facilities li"), vec!["Drinking water", "Charging", "Microwave"]);
     assert!(text(&en, "main").contains("Scan for opening hours, facilities and directions"));
     let svg = app.get_en(&format!("/stations/{}/poster.svg", ids[0])).await.text().await.expect("body");
@@ -327,4 +339,68 @@ async fn every_sheet_warns_while_the_public_url_is_not_set() {
         let drawings = qr_drawings(&svg);
         assert!(decode(drawings[0].0, &drawings[0].1).starts_with(&app.address), "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_holiday_closure_is_written_wherever_the_hours_are() {
+    let app = spawn_app_with(|c| c.public_url = Some(PUBLIC_URL.into())).await;
+    let ids = app
+        .add(vec![
+            station("节假日休息驿站", 110115, "24/7; PH off", &["water"]),
+            station("节假日短时驿站", 110115, "Mo-Fr 08:00-18:00; PH 10:00-14:00", &["water"]),
+        ])
+        .await;
+    let (closed, short) = (ids[0], ids[1]);
+    // The station page's week.
+    let (_, html) = app.page(&format!("/stations/{closed}")).await;
+    let rows: Vec<String> = html
+        .select(&crate::helpers::sel("table.hours:not(.days) tr"))
+        .map(|tr| tr.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(rows.contains(&"法定节假日 休息".to_string()), "{rows:?}");
+    // The door poster, as HTML and as SVG, and the print list.
+    let (_, html) = app.page(&format!("/stations/{closed}/poster")).await;
+    assert_eq!(texts(&html, ".hours li"), vec!["每天 全天", "法定节假日 休息"]);
+    let (_, _, svg) = body(&app, &format!("/stations/{closed}/poster.svg")).await;
+    assert!(svg.contains("法定节假日 休息"), "the SVG poster says it too");
+    let (_, html) = app.page(&format!("/stations/{short}/poster")).await;
+    assert_eq!(
+        texts(&html, ".hours li"),
+        vec!["周一至周五 08:00–18:00", "周六至周日 休息", "法定节假日 10:00–14:00", "调休上班日 按工作日时间"]
+    );
+    let (_, html) = app.page("/print?district=110115").await;
+    let printed = texts(&html, ".entry .hours span");
+    assert!(printed.contains(&"法定节假日 休息".to_string()), "{printed:?}");
+    assert!(printed.contains(&"法定节假日 10:00–14:00".to_string()), "{printed:?}");
+    // And in English.
+    let (_, html) = app.page_en(&format!("/stations/{closed}/poster")).await;
+    assert!(
+        texts(&html, ".hours li").contains(&"Public holidays closed".to_string()),
+        "{:?}",
+        texts(&html, ".hours li")
+    );
+}
+
+#[tokio::test]
+async fn a_long_week_on_the_svg_poster_keeps_the_holiday_line() {
+    let app = spawn_app_with(|c| c.public_url = Some(PUBLIC_URL.into())).await;
+    let hours =
+        "Mo 08:00-18:00; Tu 08:00-17:00; We 08:00-16:00; Th 08:00-15:00; Fr 08:00-14:00; Sa 09:00-12:00; PH off";
+    let keys: Vec<&str> = yizhan::domain::facility::ALL_FACILITIES.iter().take(8).map(|f| f.key()).collect();
+    let ids = app.add(vec![station("长周驿站测试名字比较长的一个驿站", 110115, hours, &keys)]).await;
+    let (status, _, svg) = body(&app, &format!("/stations/{}/poster.svg", ids[0])).await;
+    assert_eq!(status, 200);
+    for line in [
+        "周一 08:00–18:00",
+        "周三 08:00–16:00",
+        "其余日子的时间请扫码查看",
+        "法定节假日 休息",
+        "调休上班日 按工作日时间",
+    ] {
+        assert!(svg.contains(line), "{line} on the poster");
+    }
+    assert!(!svg.contains("周四 08:00–15:00"), "six lines at most");
+    // The HTML poster has room for every line.
+    let (_, html) = app.page(&format!("/stations/{}/poster", ids[0])).await;
+    assert_eq!(texts(&html, ".hours li").len(), 9);
 }

@@ -446,7 +446,16 @@ pub async fn station_poster_svg(
     }
     y = sheet.paragraph(&lang.t("print.hours"), margin, y + 50, inner, Font(40, true, "start"));
     let hours = if d.hours.is_empty() { vec![lang.t("print.hours_unknown").into_owned()] } else { d.hours.clone() };
-    for line in hours.iter().take(4) {
+    // Six lines at most. A longer week (five or more runs of days) keeps its first three
+    // runs, says that the rest are behind the QR code, and keeps the holiday and make-up
+    // lines, which come last: a poster never leaves the holiday closure out.
+    let more = lang.t("print.hours_more").into_owned();
+    let shown: Vec<&String> = if hours.len() > 6 {
+        hours[..3].iter().chain(std::iter::once(&more)).chain(&hours[hours.len() - 2..]).collect()
+    } else {
+        hours.iter().collect()
+    };
+    for line in shown {
         y = sheet.paragraph(line, margin, y + 10, inner, Font(56, false, "start"));
     }
     y += 40;
@@ -473,14 +482,14 @@ pub async fn station_poster_svg(
     }
     // The QR codes sit at the foot of the sheet, the station's large, the feedback one small.
     let foot = (y + 40).max(2100 - margin - 560);
-    let big = (2100 - margin - foot).min(560);
+    let big = (2100 - margin).saturating_sub(foot).min(560);
     sheet.qrs.push(PlacedQr { x: margin, y: foot, size: big, qr: d.qr.clone() });
     let right = margin + big + 50;
     let right_width = w - margin - right;
     let mut ty = sheet.paragraph(&lang.t("print.poster_scan"), right, foot + 50, right_width, Font(42, true, "start"));
     ty = sheet.paragraph(&lang.t("print.code"), right, ty + 20, right_width, Font(34, false, "start"));
     ty = sheet.paragraph(&d.code, right, ty + 10, right_width, Font(52, true, "start"));
-    let small = 200.min(2100 - margin - ty - 20);
+    let small = 200.min((2100 - margin).saturating_sub(ty + 20));
     sheet.qrs.push(PlacedQr { x: right, y: ty + 20, size: small, qr: d.feedback_qr.clone() });
     sheet.paragraph(
         &lang.t("print.poster_feedback"),

@@ -14,7 +14,7 @@ use crate::domain::coords::{LatLon, Precision};
 use crate::domain::facility::{BASIC_NINE, Facility};
 use crate::domain::feedback::FeedbackForm;
 use crate::domain::geo::NavLinks;
-use crate::domain::hours::{DayType, Rule, WEEKDAYS, beijing_local, format_range, midnight};
+use crate::domain::hours::{DayType, HolidayRule, Rule, WEEKDAYS, beijing_local, format_range, midnight};
 use crate::domain::station::Status;
 use crate::snapshot::{Entry, Snapshot};
 use crate::store::PhotoKind;
@@ -179,7 +179,34 @@ pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
             };
             HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
         })
+        .chain(holiday_lines(entry, lang, runs.len() > 1))
         .collect()
+}
+
+/// What the station does on public holidays and, when its week is not the same every
+/// day, on make-up working days (调休上班日): lines that follow the week wherever the
+/// week is written, so that a poster never leaves the holiday closure out.
+fn holiday_lines(entry: &Entry, lang: Lang, week_varies: bool) -> Vec<HoursLine> {
+    let Some(hours) = &entry.station.hours else { return Vec::new() };
+    let line = |label: &str, hours: String| HoursLine {
+        label: lang.t(label).into_owned(),
+        hours,
+        note: String::new(),
+        today: false,
+    };
+    let mut lines = vec![line(
+        "hours.ph_label",
+        match hours.holiday_rule() {
+            HolidayRule::Closed => lang.t("hours.ph_closed").into_owned(),
+            HolidayRule::Hours(ranges) => ranges_text(lang, &ranges),
+            HolidayRule::AsUsual => lang.t("hours.ph_as_usual").into_owned(),
+        },
+    )];
+    if week_varies {
+        let key = if entry.station.works_makeup_days { "hours.makeup_as_workday" } else { "hours.makeup_own_week" };
+        lines.push(line("hours.makeup_label", lang.t(key).into_owned()));
+    }
+    lines
 }
 
 /// The regular week grouped into runs, and the next seven days with holidays marked,
