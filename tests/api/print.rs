@@ -167,7 +167,7 @@ async fn hours_phone_and_closed_marks_are_printed_and_revoked_stations_left_out(
             "周一至周五 08:00–18:00",
             "周六 09:00–12:00",
             "周日 休息",
-            "法定节假日 照常开放（按上面的时间）",
+            "法定节假日 照常开放",
             "调休上班日 按工作日时间"
         ]
     );
@@ -265,7 +265,7 @@ async fn door_posters_carry_the_code_and_qr_codes_that_decode_to_the_station() {
     assert_clean_frame(&html);
     assert_eq!(text(&html, "h1"), "门贴测试驿站");
     assert_eq!(text(&html, ".door-side .code strong"), code);
-    assert_eq!(texts(&html, ".hours li"), vec!["每天 08:00–20:00", "法定节假日 照常开放（按上面的时间）"]);
+    assert_eq!(texts(&html, ".hours li"), vec!["每天 08:00–20:00", "法定节假日 照常开放"]);
     assert_eq!(texts(&html, ".poster-facilities li"), vec!["饮水", "充电", "微波炉"]);
     assert_eq!(count(&html, ".unset"), 0);
     let (_, _, raw) = body(&app, &format!("/stations/{}/poster", ids[0])).await;
@@ -276,10 +276,7 @@ async fn door_posters_carry_the_code_and_qr_codes_that_decode_to_the_station() {
     // In English: the labels change, the station's own texts and code do not.
     let (_, en) = app.page_en(&format!("/stations/{}/poster", ids[0])).await;
     assert_eq!(text(&en, "h1"), "门贴测试驿站");
-    assert_eq!(
-        texts(&en, ".hours li"),
-        vec!["Every day 08:00–20:00", "Public holidays open as usual (the hours above)"]
-    );
+    assert_eq!(texts(&en, ".hours li"), vec!["Every day 08:00–20:00", "Holidays As usual"]);
     assert_eq!(texts(&en, ".poster-facilities li"), vec!["Drinking water", "Charging", "Microwave"]);
     assert!(text(&en, "main").contains("Scan for opening hours, facilities and directions"));
     let svg = app.get_en(&format!("/stations/{}/poster.svg", ids[0])).await.text().await.expect("body");
@@ -374,11 +371,7 @@ async fn a_holiday_closure_is_written_wherever_the_hours_are() {
     assert!(printed.contains(&"法定节假日 10:00–14:00".to_string()), "{printed:?}");
     // And in English.
     let (_, html) = app.page_en(&format!("/stations/{closed}/poster")).await;
-    assert!(
-        texts(&html, ".hours li").contains(&"Public holidays closed".to_string()),
-        "{:?}",
-        texts(&html, ".hours li")
-    );
+    assert!(texts(&html, ".hours li").contains(&"Holidays Closed".to_string()), "{:?}", texts(&html, ".hours li"));
 }
 
 #[tokio::test]
