@@ -311,6 +311,17 @@ impl Snapshot {
             Arc::new(rectifying)
         };
         let (version, ahead) = advance(self.version, &self.ahead, &patch.versions);
+        Snapshot::assemble(core, version, ahead, photos, rectifying)
+    }
+
+    /// A snapshot of its parts, with empty caches.
+    fn assemble(
+        core: Arc<Core>,
+        version: i64,
+        ahead: Vec<i64>,
+        photos: Arc<HashMap<i64, Vec<StationPhoto>>>,
+        rectifying: Arc<HashSet<i64>>,
+    ) -> Snapshot {
         Snapshot {
             core,
             version,
@@ -385,16 +396,8 @@ impl Snapshot {
             let core = Snapshot::build_entries(today, stations, streets, calendar);
             // A panic on the spatial thread is a bug; it surfaces here as one.
             let (tree, clusters) = spatial.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            Snapshot {
-                core: Arc::new(Core { tree, clusters, ..core }),
-                version,
-                ahead: Vec::new(),
-                counts: Memo::new(query::COUNT_CACHE_SIZE),
-                fragments: Memo::new(FRAGMENT_CACHE_SIZE),
-                photos: Arc::default(),
-                rectifying: Arc::default(),
-                born: std::time::Instant::now(),
-            }
+            let core = Arc::new(Core { tree, clusters, ..core });
+            Snapshot::assemble(core, version, Vec::new(), Arc::default(), Arc::default())
         })
     }
 

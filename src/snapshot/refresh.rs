@@ -105,7 +105,7 @@ impl Updater {
             changed = true;
         }
         let version = self.store.data_version().await?;
-        *self.polled.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+        self.polled_now();
         if version != self.snapshot.load().version {
             self.reload().await?;
             changed = true;
@@ -121,8 +121,13 @@ impl Updater {
         if fresh.version >= current.version || fresh.today != current.today {
             self.snapshot.store(Arc::new(fresh));
         }
-        *self.polled.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+        self.polled_now();
         Ok(())
+    }
+
+    /// The data version was read just now.
+    fn polled_now(&self) {
+        *self.polled.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
     }
 }
 

@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::AppError;
 use super::forms::{Csrf, Posted, client_ip};
 use super::i18n::Lang;
-use super::page::{PageCtx, date_time, html_page};
+use super::page::{PageCtx, date_time, html_page, unavailable_page};
 use super::public::station::{build as station_page, parse_id};
 use super::public::stations::Choice;
 use crate::domain::feedback::{
@@ -202,11 +202,7 @@ pub async fn submit(
             let errors = vec![FieldError { field: "form", problem: "unavailable" }];
             let view = FeedbackFormView::with_submission(lang, &csrf, fields, errors, submission);
             let page = station_page(&req, lang, &state, id, view)?;
-            let mut response = html_page(StatusCode::SERVICE_UNAVAILABLE, &page)?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS));
-            return Ok(response);
+            return unavailable_page(&page);
         }
         Err(e) => return Err(e.into()),
     };

@@ -219,6 +219,17 @@ pub fn availability_line(lang: Lang, entry: &Entry, calendar: &HolidayCalendar, 
 /// a buffer from askama's estimate copies it several times over.
 const PAGE_BUFFER: usize = 32 * 1024;
 
+/// A page answered 503 with `Retry-After`: a form that could not be stored because the
+/// database is unavailable, drawn again as typed.
+pub fn unavailable_page<T: askama::Template>(page: &T) -> Result<actix_web::HttpResponse, AppError> {
+    let mut response = html_page(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, page)?;
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
+    );
+    Ok(response)
+}
+
 /// A rendered page with a status (a list, or a form sent back with its errors, a refusal).
 pub fn html_page<T: askama::Template>(
     status: actix_web::http::StatusCode,

@@ -146,10 +146,11 @@ async fn sign_in(port: u16) -> Browser {
     staff
 }
 
-async fn count(url: &str, sql: &str, value: &str) -> i64 {
+/// The one number `sql` gives with `value` bound (a count, an id).
+async fn scalar(url: &str, sql: &str, value: &str) -> i64 {
     let mut conn = sqlx::AnyConnection::connect(url).await.expect("open the database");
     let n: i64 = sqlx::Row::get(
-        &sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(&mut conn).await.expect("count"),
+        &sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(&mut conn).await.expect("a number"),
         0,
     );
     conn.close().await.expect("close");
@@ -176,7 +177,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     // A volunteer supervisor of 丰台 joins while there is room.
     let path = crate::supervise::invite(&staff, &[crate::supervise::FENGTAI]).await;
     let supervisor = crate::supervise::join_with(browser(port), &path, "zhangsan").await;
-    let checked = count(&url, "SELECT id FROM stations WHERE name LIKE $1", "槐房万达%").await;
+    let checked = scalar(&url, "SELECT id FROM stations WHERE name LIKE $1", "槐房万达%").await;
 
     let mut acknowledged = Vec::new();
     let mut refused = Vec::new();
@@ -273,16 +274,16 @@ async fn a_full_disk_refuses_writes_loses_nothing_acknowledged_and_writes_resume
     let server = serve(&url, port, None).await;
     for receipt in &acknowledged {
         assert_eq!(worker.get(&format!("/feedback/{receipt}")).await.status().as_u16(), 200, "{receipt} survives");
-        assert_eq!(count(&url, "SELECT COUNT(*) FROM feedback WHERE receipt = $1", receipt).await, 1);
+        assert_eq!(scalar(&url, "SELECT COUNT(*) FROM feedback WHERE receipt = $1", receipt).await, 1);
     }
     for body in &refused {
-        assert_eq!(count(&url, "SELECT COUNT(*) FROM feedback WHERE body = $1", body).await, 0, "{body} was refused");
+        assert_eq!(scalar(&url, "SELECT COUNT(*) FROM feedback WHERE body = $1", body).await, 0, "{body} was refused");
     }
-    let stored = count(&url, "SELECT COUNT(*) FROM inspection_reports WHERE notes = $1", note).await;
+    let stored = scalar(&url, "SELECT COUNT(*) FROM inspection_reports WHERE notes = $1", note).await;
     assert_eq!(stored, i64::from(reported), "the report is stored if and only if it was acknowledged");
-    let stored = count(&url, "SELECT COUNT(*) FROM stations WHERE name = $1", "满盘导入驿站").await;
+    let stored = scalar(&url, "SELECT COUNT(*) FROM stations WHERE name = $1", "满盘导入驿站").await;
     assert_eq!(stored, i64::from(imported), "the import is stored if and only if it was acknowledged");
-    let photos = count(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id > $1", "0").await;
+    let photos = scalar(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id > $1", "0").await;
     assert!(photos >= i64::from(photos_added.min(5)), "{photos} photos stored, {photos_added} acknowledged");
     // And writes go on.
     let (status, receipt, _) = post_feedback(&worker, station, "有空间了").await;
@@ -408,7 +409,7 @@ async fn sigterm_during_a_slow_upload_answers_it_before_stopping() {
     assert!(stopped.is_some_and(|s| s.success()), "the server stopped by itself: {stopped:?}");
     // And the photo it acknowledged is there after a restart.
     let server = serve(&url, port, None).await;
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id = $1", "1").await, 1);
+    assert_eq!(scalar(&url, "SELECT COUNT(*) FROM station_photos WHERE station_id = $1", "1").await, 1);
     stop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

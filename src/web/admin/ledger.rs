@@ -35,11 +35,11 @@ pub const AT_ONCE: usize = 2;
 /// are in the download).
 const SHOWN_LINES: usize = 500;
 
-/// The permits for imports and exports.
 /// Ledger files received at once (each up to `sheet::MAX_BYTES`); more get "busy"
 /// before their body is read.
 pub const BODIES_AT_ONCE: usize = 4;
 
+/// The permits for imports and exports.
 pub fn permits() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(AT_ONCE))
 }

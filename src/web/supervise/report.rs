@@ -21,7 +21,7 @@ use crate::web::auth::Supervising;
 use crate::web::error::AppError;
 use crate::web::forms::{Csrf, FormData, checked_form};
 use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, html_page};
+use crate::web::page::{PageCtx, date_time, html_page, unavailable_page};
 use crate::web::photos::{is_multipart, photo_size, private_jpeg, read_body, read_upload, small_size};
 use crate::web::public::station::parse_id;
 use crate::web::public::stations::Choice;
@@ -297,12 +297,7 @@ pub async fn submit(
             let errors = vec![FieldError { field: "form", problem: "unavailable" }];
             let fields = typed(&station, Some(&form), now);
             let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, submission, errors, &kept);
-            let mut response = html_page(StatusCode::SERVICE_UNAVAILABLE, &page)?;
-            response.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
-            );
-            Ok(response)
+            unavailable_page(&page)
         }
         Err(e) => Err(e.into()),
     }
