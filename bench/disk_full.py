@@ -60,7 +60,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultload import (  # noqa: E402
     HardTimeout, HealthPoller, Poster, Server, arm_hard_timeout, binary_line, command_line, commit_line, counts,
     default_binary, find_stations, on_backstop, fmt_counts, free_port, listing, now, post_once, resolve, summarize_warns,
-    timeline, write_section,
+    report, timeline,
 )
 
 HEADING = "## Fault: SQLite disk full"
@@ -367,19 +367,7 @@ def main():
             f"| Verdict | {'FAIL: ' + '; '.join(problems) if problems else 'PASS'} |",
             "",
         ]
-        section = "\n".join(lines)
-        print()
-        print(section)
-        if args.write:
-            write_section(HEADING, section)
-            print(f"wrote the \"{HEADING}\" section of bench/RESULTS.md")
-        if problems:
-            print("\nFAIL")
-            for pr in problems:
-                print(f"  - {pr}")
-            exit_code = 1
-        else:
-            print("\nPASS")
+        exit_code = report(HEADING, "\n".join(lines), problems, args.write)
     except CannotRun as e:
         print(f"\nFAIL: cannot run: {e}")
         exit_code = 2

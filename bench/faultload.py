@@ -511,6 +511,23 @@ def resolve(base, receipts, threads=4, timeout=10.0):
         return dict(zip(receipts, pool.map(one, receipts)))
 
 
+def report(heading, section, problems, write):
+    """Prints the RESULTS.md section (and writes it there with --write), then the verdict
+    with every problem; returns the exit code: 1 when a check failed, else 0."""
+    print()
+    print(section)
+    if write:
+        write_section(heading, section)
+        print(f"wrote the \"{heading}\" section of bench/RESULTS.md")
+    if problems:
+        print("\nFAIL")
+        for pr in problems:
+            print(f"  - {pr}")
+        return 1
+    print("\nPASS")
+    return 0
+
+
 def listing(items, limit=8):
     items = list(items)
     more = f" … (+{len(items) - limit})" if len(items) > limit else ""

@@ -64,7 +64,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultload import (  # noqa: E402
     HardTimeout, HealthPoller, Poster, Server, arm_hard_timeout, binary_line, command_line, commit_line, counts,
     default_binary, find_stations, fmt_counts, free_port, listing, now, on_backstop, resolve, summarize_warns,
-    timeline, write_section,
+    report, timeline,
 )
 
 HEADING = "## Fault: PostgreSQL restart under load"
@@ -393,19 +393,7 @@ def main():
             f"| Verdict | {'FAIL: ' + '; '.join(problems) if problems else 'PASS'} |",
             "",
         ]
-        section = "\n".join(lines)
-        print()
-        print(section)
-        if args.write:
-            write_section(HEADING, section)
-            print(f"wrote the \"{HEADING}\" section of bench/RESULTS.md")
-        if problems:
-            print("\nFAIL")
-            for pr in problems:
-                print(f"  - {pr}")
-            exit_code = 1
-        else:
-            print("\nPASS")
+        exit_code = report(HEADING, "\n".join(lines), problems, args.write)
     except CannotRun as e:
         print(f"\nFAIL: cannot run: {e}")
         exit_code = 2
