@@ -8,10 +8,20 @@
   var labels = {};
   try { labels = JSON.parse(d.labels || '{}'); } catch (e) { labels = {}; }
   var status = document.getElementById('map-status');
+  var statusText = status && status.querySelector('.map-status-text');
+  // A message the worker closed stays closed until a different one comes.
+  var dismissed = null;
   function say(text) {
-    if (!status) { return; }
-    status.textContent = text || '';
+    if (!statusText) { return; }
+    if (text && text === dismissed) { return; }
+    statusText.textContent = text || '';
     status.hidden = !text;
+  }
+  if (status) {
+    status.querySelector('.map-status-close').addEventListener('click', function () {
+      dismissed = statusText.textContent;
+      status.hidden = true;
+    });
   }
   function node(tag, cls, text) {
     var n = document.createElement(tag);
@@ -24,6 +34,7 @@
   var view = (location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/) || []).slice(1).map(Number);
   // Without a view in the URL: the district filtered on, if any.
   if (view.length !== 3 && d.start) { view = d.start.split('/').map(Number); }
+  el.classList.add('live');
   var map = L.map(el, { minZoom: 3, maxZoom: 19, zoomControl: true });
   if (view.length === 3 && view.every(isFinite)) {
     map.setView([view[1], view[2]], view[0]);
@@ -61,6 +72,9 @@
   }
 
   var layer = L.layerGroup().addTo(map);
+  // The phone's position once "locate me" found it: station links then carry it,
+  // so the station page can say how far away it is.
+  var mine = '';
   var pending = null;
 
   function popup(p) {
@@ -80,9 +94,9 @@
     }
     var links = node('p', 'popup-links');
     var a = node('a', 'button popup-details', d.details);
-    a.href = '/stations/' + p.id;
+    a.href = '/stations/' + p.id + mine;
     var n = node('a', 'button secondary popup-nav', d.navigate);
-    n.href = '/stations/' + p.id + '#nav-apps';
+    n.href = '/stations/' + p.id + mine + '#nav-apps';
     links.appendChild(a);
     links.appendChild(n);
     box.appendChild(links);
@@ -107,8 +121,20 @@
   var openId = null;
   var sheet = L.popup({ autoPanPadding: [16, 16], maxWidth: 300 });
   map.on('popupclose', function (e) { if (e.popup === sheet) { openId = null; } });
+  // Whatever sits over the top of the map (the zoom buttons, the message line)
+  // ends this far down; an opened popup is panned to start below it.
+  function coveredTop() {
+    var top = el.getBoundingClientRect().top, bottom = 0;
+    var covers = [el.querySelector('.leaflet-control-zoom')];
+    if (status && !status.hidden) { covers.push(status); }
+    covers.forEach(function (c) { if (c) { bottom = Math.max(bottom, c.getBoundingClientRect().bottom - top); } });
+    return Math.ceil(bottom) + 8;
+  }
   function show(latlng, p) {
     openId = p.id;
+    // The popup with Leaflet's own margins (44 px) and the side padding fits the screen.
+    sheet.options.maxWidth = Math.max(160, Math.min(300, el.clientWidth - 44 - 32));
+    sheet.options.autoPanPaddingTopLeft = L.point(16, coveredTop());
     sheet.setLatLng(latlng).setContent(popup(p)).openOn(map);
   }
 
@@ -221,13 +247,14 @@
         var ll = [pos.coords.latitude, pos.coords.longitude];
         if (me) { me.remove(); }
         me = L.circleMarker(ll, { radius: 9, className: 'me' }).addTo(map);
+        mine = '?lat=' + ll[0].toFixed(6) + '&lon=' + ll[1].toFixed(6);
         map.setView(ll, 15);
-        var box = node('p', '');
+        var box = node('span', '');
         var a = node('a', 'button', d.near);
         a.href = '/near?lat=' + ll[0].toFixed(6) + '&lon=' + ll[1].toFixed(6);
         box.appendChild(a);
-        status.textContent = '';
-        status.appendChild(box);
+        statusText.textContent = '';
+        statusText.appendChild(box);
         status.hidden = false;
       }, function (err) {
         say(err && err.code === 1 ? d.denied : d.unavailable);

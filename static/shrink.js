@@ -9,6 +9,44 @@
   var MAX_SIDE = 2000;
   var MAX_BYTES = 1.5 * 1024 * 1024;
   var QUALITY = 0.85;
+
+  // A photo input with data-left: after choosing, the label says how many more may be
+  // added, the chosen photos are shown small, and too many is said before sending.
+  Array.prototype.forEach.call(document.querySelectorAll('input[type=file][data-left]'), function (input) {
+    var left = Number(input.dataset.left) || 0;
+    var label = input.id && document.querySelector('label[for="' + input.id + '"]');
+    var count = input.parentNode.querySelector('.photo-count');
+    var previews = input.parentNode.querySelector('.photo-previews');
+    var urls = [];
+    input.addEventListener('change', function () {
+      var n = input.files ? input.files.length : 0;
+      urls.forEach(function (u) { URL.revokeObjectURL(u); });
+      urls = [];
+      if (previews) {
+        previews.textContent = '';
+        Array.prototype.slice.call(input.files || [], 0, left).forEach(function (f) {
+          var li = document.createElement('li');
+          var img = document.createElement('img');
+          img.alt = f.name;
+          if (window.URL && URL.createObjectURL) { img.src = URL.createObjectURL(f); urls.push(img.src); }
+          li.appendChild(img);
+          previews.appendChild(li);
+        });
+        previews.hidden = n === 0;
+      }
+      var tooMany = n > left;
+      input.setCustomValidity(tooMany ? input.dataset.tooMany : '');
+      if (label) {
+        label.textContent = n >= left && !tooMany ? input.dataset.full : input.dataset.label.replace('{n}', String(Math.max(0, left - n)));
+      }
+      if (count) {
+        count.textContent = tooMany ? input.dataset.tooMany : (n ? input.dataset.chosen.replace('{n}', String(n)) : '');
+        count.hidden = !count.textContent;
+        count.classList.toggle('field-error', tooMany);
+      }
+    });
+  });
+
   if (!window.createImageBitmap || !window.DataTransfer || !HTMLCanvasElement.prototype.toBlob) { return; }
 
   function shrink(file) {

@@ -194,6 +194,16 @@ impl Station {
         }
     }
 
+    /// The district and the address in one line ("西城区 · 白纸坊街道…"), the district
+    /// said once: an address that already names it ("北京市西城区白纸坊…") stands alone.
+    pub fn place(&self, zh: bool) -> String {
+        if self.address.contains(self.district.name_zh) {
+            self.address.clone()
+        } else {
+            format!("{} · {}", self.district.name(zh), self.address)
+        }
+    }
+
     /// Meets the "4 of 9" basic-service standard.
     pub fn meets_basic(&self) -> bool {
         self.working().meets_basic()

@@ -15,6 +15,7 @@ use super::public::stations::Choice;
 use crate::domain::feedback::{
     FeedbackForm, FeedbackKind, FeedbackState, FieldError, MAX_BODY_CHARS, Reporter, is_receipt,
 };
+use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::station::Status;
 use crate::store::Feedback;
@@ -227,6 +228,90 @@ struct ReceiptPage {
     reason: Option<String>,
     reply: Option<String>,
     reply_date: Option<String>,
+    receipts_js: String,
+}
+
+/// How many receipts one phone keeps and `/feedback/mine` shows at once (the same
+/// bound as in `static/receipts.js`).
+pub const MINE_MAX: usize = 50;
+
+/// One kept receipt on `/feedback/mine`: what became of it, or that it is not found.
+pub struct MineRow {
+    pub receipt: String,
+    pub found: bool,
+    pub station_name: String,
+    pub submitted: String,
+    pub state_key: &'static str,
+    pub state_text: String,
+    pub replied: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/mine.html")]
+pub struct MinePage {
+    ctx: PageCtx,
+    rows: Vec<MineRow>,
+    /// Whether the page was asked with receipts (`?r=`), as the phone's script does.
+    asked: bool,
+    receipts_js: String,
+}
+
+/// `GET /feedback/mine?r=FK-…,FK-…`: the feedback this phone sent, with what became
+/// of each. The receipts live in the phone's browser (`static/receipts.js`, no
+/// account); the script asks for them here. Without JavaScript the page offers a box
+/// to open one receipt by its number (`?receipt=`).
+#[get("/feedback/mine")]
+pub async fn mine(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let pairs = parse_pairs(req.query_string())?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim());
+    if let Some(one) = get("receipt").filter(|r| !r.is_empty()) {
+        let one = one.to_ascii_uppercase();
+        if !is_receipt(&one) {
+            return Err(ParamError::new("receipt", &one, Problem::BadValue).into());
+        }
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{one}"))).finish());
+    }
+    let asked = get("r").unwrap_or_default();
+    let receipts: Vec<String> =
+        asked.split(',').map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()).collect();
+    if receipts.len() > MINE_MAX {
+        return Err(ParamError::new("r", asked, Problem::TooLong).into());
+    }
+    let snapshot = state.snapshot.load();
+    let mut rows = Vec::with_capacity(receipts.len());
+    for receipt in receipts {
+        let found = if is_receipt(&receipt) { state.store.feedback_by_receipt(&receipt).await? } else { None };
+        rows.push(match found {
+            Some(f) => {
+                let shown = if f.trapped { FeedbackState::Pending } else { f.state };
+                MineRow {
+                    station_name: snapshot.get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_default(),
+                    submitted: date_time(f.created_at),
+                    state_key: shown.key(),
+                    state_text: lang.t(&format!("feedback.state.{}", shown.key())).into_owned(),
+                    replied: f.reply.is_some(),
+                    found: true,
+                    receipt: f.receipt,
+                }
+            }
+            None => MineRow {
+                receipt,
+                found: false,
+                station_name: String::new(),
+                submitted: String::new(),
+                state_key: "missing",
+                state_text: lang.t("mine.not_found").into_owned(),
+                replied: false,
+            },
+        });
+    }
+    let page = MinePage {
+        ctx: PageCtx::new(&req, lang, &state),
+        rows,
+        asked: !asked.is_empty(),
+        receipts_js: state.assets.url("receipts.js").to_string(),
+    };
+    html_page(StatusCode::OK, &page)
 }
 
 /// `GET /feedback/{receipt}`: what became of a feedback.
@@ -258,6 +343,7 @@ pub async fn show_receipt(
         reason: if shown == FeedbackState::Rejected { reason } else { None },
         reply: f.reply.clone(),
         reply_date: f.reply_at.map(date_time),
+        receipts_js: state.assets.url("receipts.js").to_string(),
         receipt: f.receipt,
     })
 }

@@ -28,6 +28,7 @@ pub const ROUTES: &[(&str, Takes)] = &[
     ("/stations", Takes::Get),
     ("/stations/{id}", Takes::Get),
     ("/stations/{id}/feedback", Takes::Post),
+    ("/feedback/mine", Takes::Get),
     ("/feedback/{receipt}", Takes::Get),
     ("/lang/{code}", Takes::Get),
     ("/map", Takes::Get),

@@ -257,10 +257,11 @@ async fn no_store_private(
     Ok(res)
 }
 
-/// The security headers every response carries.
+/// The security headers every response carries (`blob:` images: the preview of a
+/// photo chosen in a form, drawn from the file on the phone).
 fn security_headers(tiles: &Tiles) -> DefaultHeaders {
     let csp = format!(
-        "default-src 'self'; img-src 'self' data: {}; style-src 'self'; script-src 'self'; object-src 'none'; \
+        "default-src 'self'; img-src 'self' data: blob: {}; style-src 'self'; script-src 'self'; object-src 'none'; \
          base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         tiles.csp_source()
     );
@@ -292,6 +293,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::print::routes)
         .service(public::suggestions::page)
         .service(feedback::submit)
+        // Before `/feedback/{receipt}`, which would take "mine" for a receipt.
+        .service(feedback::mine)
         .service(feedback::show_receipt)
         .configure(admin::routes)
         .configure(supervise::routes)

@@ -22,6 +22,8 @@ pub struct PageCtx {
     pub locate_js: String,
     /// Shrinks photos in the browser before an upload.
     pub shrink_js: String,
+    /// The copy button of an invite link.
+    pub copy_js: String,
     /// Link that switches language and comes back here.
     pub switch_lang: String,
     /// What a link to this page shows when shared (Open Graph and Twitter card tags);
@@ -56,6 +58,7 @@ impl PageCtx {
             favicon: state.assets.url("favicon.svg").to_string(),
             locate_js: state.assets.url("locate.js").to_string(),
             shrink_js: state.assets.url("shrink.js").to_string(),
+            copy_js: state.assets.url("copy.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
             share: None,
         }

@@ -21,6 +21,7 @@ mod metrics;
 mod moderation;
 mod pages;
 mod photos;
+mod plain_words;
 mod print;
 mod seed;
 mod showcase;

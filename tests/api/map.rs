@@ -99,7 +99,7 @@ async fn map_page_keeps_filters_and_degrades_to_the_list() {
     assert_eq!(count(&html, "input[name=facility][value=water][checked]"), 1);
     let res = app.get("/map").await;
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains("img-src 'self' data: https://tile.openstreetmap.org"), "{csp}");
+    assert!(csp.contains("img-src 'self' data: blob: https://tile.openstreetmap.org"), "{csp}");
     let res = app.get(&attr(&html, "script[src*='leaflet.js']", "src")).await;
     assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert!(res.headers()["content-type"].to_str().unwrap().contains("javascript"));

@@ -189,9 +189,24 @@ async fn loaded_years(lang: Lang, state: &AppState) -> Result<Vec<(i32, i64, Str
         .map(|y| {
             let when =
                 if y.loaded_at > 0 { date_time(y.loaded_at) } else { lang.t("admin.calendar.at_install").into_owned() };
-            (y.year, y.days, y.source, when)
+            (y.year, y.days, source_words(lang, &y.source), when)
         })
         .collect())
+}
+
+/// Where a year's schedule came from, in words instead of the stored path or command.
+fn source_words(lang: Lang, source: &str) -> String {
+    if source == crate::seed::BUNDLED_CALENDAR {
+        return lang.t("admin.calendar.source_bundled").into_owned();
+    }
+    if let Some(who) = source.strip_prefix("/admin/calendar (").and_then(|s| s.strip_suffix(')')) {
+        return lang.tf("admin.calendar.source_web", &[("who", who)]);
+    }
+    if let Some(path) = source.strip_prefix("yizhan holidays import ") {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        return lang.tf("admin.calendar.source_file", &[("file", file)]);
+    }
+    source.to_string()
 }
 
 fn weekdays(lang: Lang) -> Vec<String> {

@@ -85,9 +85,7 @@ impl FollowupView {
             id: f.id,
             station_id: f.station_id,
             station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", f.station_id)),
-            station_place: station
-                .map(|s| format!("{} · {}", s.district.name(lang.is_zh()), s.address))
-                .unwrap_or_default(),
+            station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
             problem: f.problem.clone(),
             first_line: first_line(&f.problem),
             assignee: lang.label("followup.assignee", f.assignee.key()).into_owned(),
@@ -266,9 +264,7 @@ fn new_page(
         from_id: o.from_id.clone(),
         station_id: o.station_id,
         station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", o.station_id)),
-        station_place: station
-            .map(|s| format!("{} · {}", s.district.name(lang.is_zh()), s.address))
-            .unwrap_or_default(),
+        station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
         problem: fields.problem.clone(),
         assignees: Assignee::ALL
             .iter()

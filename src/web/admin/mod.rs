@@ -135,7 +135,7 @@ pub struct AdminCtx {
     pub csrf: String,
     pub flash: Option<String>,
     /// The holiday calendar ends soon: every staff page asks a city administrator to load the next year.
-    pub calendar_warning: Option<String>,
+    pub calendar_warning: Option<CalendarWarning>,
 }
 
 impl AdminCtx {
@@ -156,21 +156,33 @@ impl AdminCtx {
     }
 }
 
+/// The calendar warning of every staff page: one short line on the first screen,
+/// the whole explanation folded under it.
+pub struct CalendarWarning {
+    pub short: String,
+    pub long: String,
+}
+
 /// "The holiday calendar is loaded up to …; load the next year", from 1 December of
 /// the last loaded year.
-pub fn calendar_warning(lang: Lang, state: &AppState) -> Option<String> {
+pub fn calendar_warning(lang: Lang, state: &AppState) -> Option<CalendarWarning> {
     let snapshot = state.snapshot.load();
     let (last_year, last_day) = snapshot.calendar.ending(state.clock.today())?;
     Some(match (last_year, last_day) {
-        (Some(year), Some(day)) => lang.tf(
-            "admin.calendar.ending",
-            &[
-                ("year", &year.to_string()),
-                ("day", &day.format("%Y-%m-%d").to_string()),
-                ("next", &(year + 1).to_string()),
-            ],
-        ),
-        _ => lang.t("admin.calendar.none_loaded").into_owned(),
+        (Some(year), Some(day)) => {
+            let (year, next) = (year.to_string(), (year + 1).to_string());
+            CalendarWarning {
+                short: lang.tf("admin.calendar.ending_short", &[("next", &next)]),
+                long: lang.tf(
+                    "admin.calendar.ending",
+                    &[("year", &year), ("day", &day.format("%Y-%m-%d").to_string()), ("next", &next)],
+                ),
+            }
+        }
+        _ => CalendarWarning {
+            short: lang.t("admin.calendar.none_loaded_short").into_owned(),
+            long: lang.t("admin.calendar.none_loaded").into_owned(),
+        },
     })
 }
 

@@ -80,6 +80,17 @@ pub fn position_param(pairs: &[(String, String)]) -> Result<Option<LatLon>, Para
     }
 }
 
+/// How long the way takes: walking and riding, or riding only for a far station
+/// (nobody walks 10 km to a rest stop).
+pub fn minutes_text(lang: Lang, metres: f64) -> String {
+    let (walk, ride) = travel_minutes(metres);
+    if metres <= WALKABLE_M {
+        lang.tf("near.minutes", &[("walk", &walk.to_string()), ("ride", &ride.to_string())])
+    } else {
+        lang.tf("near.minutes_ride", &[("ride", &ride.to_string())])
+    }
+}
+
 #[get("/near")]
 pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
     let pairs = parse_pairs(req.query_string())?;
@@ -105,16 +116,10 @@ pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
                     // Only stations with a position are found near a place.
                     let to = e.station.position?;
                     nearest_m.get_or_insert(m);
-                    let (walk, ride) = travel_minutes(m);
                     Some(NearRow {
                         row: StationRow::new(e, lang, &snapshot.calendar, now).with_matched_first(filter.facilities),
                         distance: distance_text(lang, m),
-                        // Nobody walks 10 km to a rest stop: far stations give the riding time only.
-                        minutes: if m <= WALKABLE_M {
-                            lang.tf("near.minutes", &[("walk", &walk.to_string()), ("ride", &ride.to_string())])
-                        } else {
-                            lang.tf("near.minutes_ride", &[("ride", &ride.to_string())])
-                        },
+                        minutes: minutes_text(lang, m),
                         nav: NavLinks::new(to, &e.station.name, TravelMode::Ride),
                     })
                 })

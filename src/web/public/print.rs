@@ -112,12 +112,7 @@ pub struct PrintRow {
 impl PrintRow {
     fn new(entry: &Entry, lang: Lang, state: &AppState) -> Result<PrintRow, AppError> {
         let s = &entry.station;
-        // The ledger's addresses usually start with the district; others get it in front.
-        let address = if s.address.starts_with(s.district.name_zh) {
-            s.address.clone()
-        } else {
-            format!("{} {}", s.district.name(lang.is_zh()), s.address)
-        };
+        let address = s.place(lang.is_zh());
         Ok(PrintRow {
             code: s.code.clone(),
             name: s.name.clone(),

@@ -97,6 +97,11 @@ pub struct StationPage {
     /// Temporarily closed: no navigation, and the nearest open stations instead.
     closed: bool,
     alternatives: Vec<Alternative>,
+    /// How far the station is from the phone, when the link carried its position
+    /// (`?lat=&lon=`, as /near and the map give it).
+    distance: Option<String>,
+    /// Where to look for other stations open now: near this one, or in its district.
+    nearby_href: String,
     /// The door photo (hash, width, height of the small version): on the first screen.
     door: Option<(String, u32, u32)>,
     /// Inside photos (hash, width, height of the small version), loaded lazily.
@@ -181,6 +186,13 @@ pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
         })
         .chain(holiday_lines(entry, lang, runs.len() > 1))
         .collect()
+}
+
+/// The week and the holiday rule in one line of words ("每天 全天；法定节假日 休息"),
+/// for places with room for a line, not a table; empty when the hours are not known.
+pub fn hours_in_words(entry: &Entry, lang: Lang) -> String {
+    let separator = lang.t("hours.line_separator");
+    week_lines(entry, lang).iter().map(|l| format!("{} {}", l.label, l.hours)).collect::<Vec<_>>().join(&separator)
 }
 
 /// What the station does on public holidays and, when its week is not the same every
@@ -290,6 +302,18 @@ pub fn build(
         _ => None,
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
+    let from = super::near::position_param(&crate::domain::filter::parse_pairs(req.query_string())?)?;
+    let distance = from.zip(s.position).map(|(from, to)| {
+        let m = crate::domain::geo::distance_m(from, to);
+        lang.tf(
+            "station.distance",
+            &[("distance", &distance_text(lang, m)), ("minutes", &super::near::minutes_text(lang, m))],
+        )
+    });
+    let nearby_href = match s.position {
+        Some(p) => format!("/near?lat={:.6}&lon={:.6}", p.lat, p.lon),
+        None => format!("/stations?district={}&open_now=1", s.district.code),
+    };
     let label = |prefix: &str, key: &str| lang.label(prefix, key);
     let nav = s.position.map(|p| {
         let [walk, ride] = NavLinks::both(p, &s.name);
@@ -358,6 +382,8 @@ pub fn build(
         door: snapshot.door_photo(s.id).map(thumbnail),
         inside: snapshot.photos(s.id).iter().filter(|p| p.kind == PhotoKind::Inside).map(thumbnail).collect(),
         closed: matches!(s.status, Status::TemporarilyClosed { .. }),
+        distance,
+        nearby_href,
         alternatives: if matches!(s.status, Status::TemporarilyClosed { .. }) {
             s.position.map(|p| open_alternatives(&snapshot, lang, p, s.id, now)).unwrap_or_default()
         } else {

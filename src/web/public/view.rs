@@ -35,8 +35,8 @@ impl Chip {
 pub struct StationRow {
     pub id: i64,
     pub name: String,
-    pub address: String,
-    pub district: &'static str,
+    /// The district and the address, the district said once.
+    pub place: String,
     pub state_class: &'static str,
     pub state_text: String,
     pub chips: Vec<Chip>,
@@ -76,9 +76,7 @@ impl StationRow {
         StationRow {
             id: s.id,
             name: s.name.clone(),
-            // "大兴区 · 大兴区黄村镇…" reads twice; the district is shown once.
-            address: s.address.strip_prefix(s.district.name_zh).unwrap_or(&s.address).to_string(),
-            district: s.district.name(lang.is_zh()),
+            place: s.place(lang.is_zh()),
             state_class,
             state_text,
             more,

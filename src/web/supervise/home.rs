@@ -102,7 +102,7 @@ pub async fn page(
             StationRow {
                 id: s.id,
                 name: s.name.clone(),
-                place: format!("{} · {}", s.district.name(lang.is_zh()), s.address),
+                place: s.place(lang.is_zh()),
                 checked: checked_text(lang, today, s.verified_on),
                 never: s.verified_on.is_none(),
                 distance: position.zip(s.position).map(|(p, at)| distance_text(lang, distance_m(p, at))),

@@ -137,8 +137,13 @@ fn form_page(
         me: SuperviseCtx::new(req, lang, me, csrf),
         station_id: station.id,
         station_name: station.name.clone(),
-        station_place: format!("{} · {}", station.district.name(lang.is_zh()), station.address),
-        hours: station.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default(),
+        station_place: station.place(lang.is_zh()),
+        hours: state
+            .snapshot
+            .load()
+            .get(station.id)
+            .map(|e| crate::web::public::station::hours_in_words(e, lang))
+            .unwrap_or_default(),
         submission,
         min_visit: local_input(now - MAX_AGE_DAYS * 86_400),
         max_visit: local_input(now),
@@ -376,9 +381,7 @@ impl ReportView {
             id: r.id,
             station_id: r.station_id,
             station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", r.station_id)),
-            station_place: station
-                .map(|s| format!("{} · {}", s.district.name(lang.is_zh()), s.address))
-                .unwrap_or_default(),
+            station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
             author: r.supervisor_name.clone(),
             show_name: r.show_name,
             visited: date_time(r.visited_at),
