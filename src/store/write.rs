@@ -148,12 +148,14 @@ impl StoreError {
             | sqlx::Error::WorkerCrashed => FailureKind::Connection,
             sqlx::Error::Database(db) => {
                 let code = db.code().unwrap_or_default();
-                if let Ok(n) = code.parse::<i32>() {
+                // Told apart by the driver, not by the code: most SQLSTATEs are digits too
+                // (40001, 53100, 08006) and would read as SQLite result codes.
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                     // SQLite: the primary result code is the low byte of the extended one.
-                    match n & 0xff {
-                        5 | 6 => FailureKind::Busy,
-                        13 => FailureKind::Full,
-                        8 | 10 | 14 | 26 => FailureKind::Io,
+                    match code.parse::<i32>().map(|n| n & 0xff) {
+                        Ok(5 | 6) => FailureKind::Busy,
+                        Ok(13) => FailureKind::Full,
+                        Ok(8 | 10 | 14 | 26) => FailureKind::Io,
                         _ => FailureKind::Other,
                     }
                 } else {

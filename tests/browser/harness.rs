@@ -1,11 +1,11 @@
 //! The browser harness: the application on a free port with a fresh SQLite file,
 //! chromedriver on another free port, and a headless Chromium the size of a phone.
 //!
-//! Browser tests run only when `YIZHAN_TEST_CHROMEDRIVER` names a chromedriver;
-//! otherwise each one writes a loud SKIPPED line to the real stderr and returns.
+//! [`tools`] finds chromedriver and Chromium; `main` marks every test ignored when
+//! either is missing (see `tests/common/trials.rs`).
 
 use std::future::Future;
-use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -38,17 +38,46 @@ pub const BODY_LIMIT: Duration = Duration::from_secs(60);
 /// One browser test at a time: two cores are enough for one Chromium and the app.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
-/// The chromedriver to use, or `None` after a loud SKIPPED line on the real stderr
-/// (the harness would swallow `eprintln!`).
-pub fn chromedriver(test: &str) -> Option<String> {
-    match std::env::var(DRIVER_ENV) {
-        Ok(path) if !path.trim().is_empty() => Some(path),
-        _ => {
-            let line = format!("\nSKIPPED: {DRIVER_ENV} not set: browser test {test} did not run\n");
-            let _ = std::io::stderr().write_all(line.as_bytes());
-            None
-        }
-    }
+/// What the browser tests drive.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub chromedriver: PathBuf,
+    pub chromium: PathBuf,
+}
+
+/// chromedriver: `YIZHAN_TEST_CHROMEDRIVER` when set (`none`: pretend there is none),
+/// else `chromedriver` on the PATH, else `/usr/bin/chromedriver`. Chromium likewise:
+/// `YIZHAN_TEST_CHROMIUM`, else `chromium` on the PATH, else `/usr/bin/chromium`.
+/// `Err`: why the browser tests cannot run here. A path named by a variable is taken
+/// as it is: if it is wrong, the tests fail when they start it.
+pub fn tools() -> Result<Tools, String> {
+    let chromedriver = match set(DRIVER_ENV) {
+        Some(none) if none == "none" => return Err(format!("{DRIVER_ENV}=none (pretend there is no chromedriver)")),
+        Some(path) => PathBuf::from(path),
+        None => program("chromedriver").ok_or_else(|| {
+            format!("no chromedriver on the PATH or at /usr/bin/chromedriver, and {DRIVER_ENV} unset")
+        })?,
+    };
+    let chromium = match set(CHROMIUM_ENV) {
+        Some(path) => PathBuf::from(path),
+        None => program("chromium")
+            .ok_or_else(|| format!("no chromium on the PATH or at /usr/bin/chromium, and {CHROMIUM_ENV} unset"))?,
+    };
+    Ok(Tools { chromedriver, chromium })
+}
+
+/// A variable's value, unless it is unset or blank.
+fn set(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// An executable file `name` in a folder of the PATH, else in /usr/bin.
+fn program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join(name))
+        .find(|file| file.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
 /// Everything one browser test needs; dropping it stops chromedriver and Chromium.
@@ -60,10 +89,10 @@ pub struct Bench {
 
 impl Bench {
     /// Waits for its turn, then starts the application and chromedriver.
-    pub async fn start(chromedriver: &str) -> Bench {
+    pub async fn start(tools: &Tools) -> Bench {
         let turn = ONE_AT_A_TIME.lock().await;
         let app = App::spawn().await;
-        let driver = Driver::start(chromedriver).await;
+        let driver = Driver::start(tools).await;
         Bench { app, driver, _turn: turn }
     }
 }
@@ -211,6 +240,8 @@ pub struct Driver {
     url: String,
     scratch: PathBuf,
     sessions: std::sync::atomic::AtomicUsize,
+    /// The browser binary sessions start.
+    chromium: PathBuf,
 }
 
 fn free_port() -> u16 {
@@ -220,7 +251,8 @@ fn free_port() -> u16 {
 impl Driver {
     /// Starts chromedriver on a free port in a process group of its own (so that
     /// Chromium, its child, can be stopped with it) and waits until it is ready.
-    async fn start(path: &str) -> Driver {
+    async fn start(tools: &Tools) -> Driver {
+        let path = tools.chromedriver.display();
         let scratch = std::env::temp_dir().join("yizhan-browser-tests").join(format!(
             "chrome_{}_{}",
             std::process::id(),
@@ -228,7 +260,7 @@ impl Driver {
         ));
         std::fs::create_dir_all(&scratch).expect("scratch dir");
         let port = free_port();
-        let child = Command::new(path)
+        let child = Command::new(&tools.chromedriver)
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", scratch.join("chromedriver.log").display()))
             .stdin(Stdio::null())
@@ -237,7 +269,13 @@ impl Driver {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start chromedriver {path}: {e}"));
-        let driver = Driver { child, url: format!("http://127.0.0.1:{port}/"), scratch, sessions: Default::default() };
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}/"),
+            scratch,
+            sessions: Default::default(),
+            chromium: tools.chromium.clone(),
+        };
         let http = reqwest::Client::new();
         let started = Instant::now();
         loop {
@@ -258,10 +296,7 @@ impl Driver {
     pub async fn session(&self, javascript: bool) -> Client {
         let n = self.sessions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let profile = self.scratch.join(format!("profile{n}"));
-        let binary = std::env::var(CHROMIUM_ENV)
-            .ok()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or_else(|| "/usr/bin/chromium".to_string());
+        let binary = self.chromium.display().to_string();
         let mut args: Vec<String> = [
             "--headless",
             "--no-sandbox",

@@ -1,20 +1,78 @@
 //! Browser tests: the real application driven through headless Chromium (360×740,
 //! like a phone) with chromedriver.
 //!
-//! They run only when `YIZHAN_TEST_CHROMEDRIVER` is the path of a chromedriver
-//! (`/usr/bin/chromedriver` from Debian's chromium-driver); `YIZHAN_TEST_CHROMIUM`
-//! may name the browser (default `/usr/bin/chromium`). Without the variable each
-//! test writes `SKIPPED: YIZHAN_TEST_CHROMEDRIVER not set` to stderr and returns.
+//! A test binary with its own harness (`harness = false`, libtest-mimic; see
+//! `tests/common/trials.rs`): `main` lists every test, and each runs on a tokio
+//! runtime of its own, one test at a time. chromedriver and Chromium are found as
+//! [`harness::tools`] says (`YIZHAN_TEST_CHROMEDRIVER`, else the PATH, else
+//! `/usr/bin/chromedriver` from Debian's chromium-driver; `YIZHAN_TEST_CHROMIUM`, else
+//! the PATH, else `/usr/bin/chromium`). Without them every test is counted as ignored
+//! and the reason is printed once; `--include-ignored` makes them fail instead.
 //! Map tiles come from the internet and fail to load here: the map shows its
 //! markers over a plain background, and tile failures are not errors.
 
 mod harness;
+#[path = "../common/trials.rs"]
+mod trials;
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
 
 use fantoccini::{Client, Locator};
 use harness::*;
 use serde_json::Value;
+
+/// A test's body, given the tools it drives.
+type Body = fn(Tools) -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// Every browser test, by the name of its function (a function left out of the list
+/// is dead code, which the lints refuse).
+macro_rules! browser_tests {
+    ($($name:ident),* $(,)?) => {
+        [$((stringify!($name), (|tools| Box::pin($name(tools))) as Body)),*]
+    };
+}
+
+fn main() -> ExitCode {
+    let tests = browser_tests![
+        map_shows_clusters_and_zooms,
+        station_popup_opens_station_page,
+        filter_changes_markers,
+        no_console_errors_or_csp_violations,
+        pages_work_without_javascript,
+        accessibility_scan,
+        browser_is_phone_sized,
+        worker_report_is_published_with_reply,
+        home_to_the_nearest_open_station_with_a_toilet_in_two_taps,
+        the_map_keeps_the_district_filter,
+        clusters_do_not_overlap_and_labels_do_not_cover_them,
+        a_refused_position_says_so_and_offers_a_retry_and_the_districts,
+        moderation_queue_fits_a_phone,
+        a_supervisor_inspects_a_station_from_invite_to_public_page,
+        warning_cards_fit_a_phone,
+        a_ledger_comes_in_on_a_phone_and_on_a_desk,
+        figure_pages_fit_a_phone_at_twice_the_text_size,
+    ];
+    let found = harness::tools();
+    let tests = tests
+        .into_iter()
+        .map(|(name, body)| {
+            let tools = found.clone().ok();
+            let run = move || {
+                let tools = tools.expect("main runs a browser test only when the tools were found");
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+                runtime.block_on(body(tools));
+            };
+            (name, Box::new(run) as Box<dyn FnOnce() + Send>)
+        })
+        .collect();
+    // One at a time: two cores are enough for one Chromium and the app (`Bench` also
+    // waits for its turn, whatever `--test-threads` says).
+    trials::Suite { what: "browser tests", kind: None, missing: found.err(), threads: Some(1) }.run(tests)
+}
 
 /// Where most extra stations go: around 东城区 (39.93, 116.40).
 const CENTRE: (f64, f64) = (39.93, 116.40);
@@ -22,10 +80,8 @@ const CENTRE: (f64, f64) = (39.93, 116.40);
 /// Lower-case `facility=shower`: no seed station has a shower.
 const SHOWER: &str = "shower";
 
-#[tokio::test]
-async fn map_shows_clusters_and_zooms() {
-    let Some(chromedriver) = chromedriver("map_shows_clusters_and_zooms") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn map_shows_clusters_and_zooms(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     // 300 stations within 0.02° of the centre: one cluster at zoom 10 for certain.
     bench.app.add(crowd("东城测试驿站", 300, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
     let url = bench.app.url("/map#10/39.93/116.40");
@@ -65,10 +121,8 @@ async fn map_shows_clusters_and_zooms() {
     .await;
 }
 
-#[tokio::test]
-async fn station_popup_opens_station_page() {
-    let Some(chromedriver) = chromedriver("station_popup_opens_station_page") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn station_popup_opens_station_page(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let (id, name, lat, lon) = bench.app.seed("刘村小哥之家");
     let url = bench.app.url(&format!("/map#17/{lat}/{lon}"));
     let base = bench.app.base.clone();
@@ -121,10 +175,8 @@ async fn station_popup_opens_station_page() {
     .await;
 }
 
-#[tokio::test]
-async fn filter_changes_markers() {
-    let Some(chromedriver) = chromedriver("filter_changes_markers") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn filter_changes_markers(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     // Many stations without a shower, a few with one, all near the centre.
     let mut extra = crowd("东城普通驿站", 120, CENTRE.0, CENTRE.1, 0.03, &["water"]);
     let showers: Vec<_> = [(39.95, 116.36), (39.91, 116.44), (39.94, 116.45)]
@@ -224,10 +276,8 @@ async fn listened(c: &Client) -> Vec<String> {
     v.as_array().map(|a| a.iter().map(|e| e.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
 }
 
-#[tokio::test]
-async fn no_console_errors_or_csp_violations() {
-    let Some(chromedriver) = chromedriver("no_console_errors_or_csp_violations") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn no_console_errors_or_csp_violations(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     bench.app.add(crowd("东城测试驿站", 60, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
     let (id, _, lat, lon) = bench.app.seed("刘村小哥之家");
     let pages = [
@@ -325,10 +375,8 @@ async fn no_console_errors_or_csp_violations() {
     .await;
 }
 
-#[tokio::test]
-async fn pages_work_without_javascript() {
-    let Some(chromedriver) = chromedriver("pages_work_without_javascript") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn pages_work_without_javascript(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let base = bench.app.base.clone();
     with_session(&bench.driver, false, move |c| async move {
         goto(&c, &format!("{base}/stations?district=110115")).await;
@@ -372,10 +420,8 @@ async fn press_enter(link: &fantoccini::elements::Element) {
     link.send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("press Enter on a link");
 }
 
-#[tokio::test]
-async fn accessibility_scan() {
-    let Some(chromedriver) = chromedriver("accessibility_scan") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn accessibility_scan(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     bench.app.add(crowd("东城测试驿站", 60, CENTRE.0, CENTRE.1, 0.02, &["water"])).await;
     let (id, _, _, _) = bench.app.seed("刘村小哥之家");
     let mut gone = station("已撤销的测试驿站", 110101, CENTRE.0, CENTRE.1, &["water"]);
@@ -454,10 +500,8 @@ async fn accessibility_scan() {
 }
 
 /// The session is really the size of a phone.
-#[tokio::test]
-async fn browser_is_phone_sized() {
-    let Some(chromedriver) = chromedriver("browser_is_phone_sized") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn browser_is_phone_sized(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let url = bench.app.url("/");
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &url).await;
@@ -476,10 +520,8 @@ async fn browser_is_phone_sized() {
 
 /// A worker reports from the phone form and gets a receipt; a staff member publishes
 /// it with a reply; the station page and the receipt show both.
-#[tokio::test]
-async fn worker_report_is_published_with_reply() {
-    let Some(chromedriver) = chromedriver("worker_report_is_published_with_reply") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn worker_report_is_published_with_reply(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let (id, _, _, _) = bench.app.seed("刘村小哥之家");
     let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
     let role = yizhan::domain::staff::Role::CityAdmin;
@@ -532,12 +574,8 @@ async fn worker_report_is_published_with_reply() {
     .await;
 }
 
-#[tokio::test]
-async fn home_to_the_nearest_open_station_with_a_toilet_in_two_taps() {
-    let Some(chromedriver) = chromedriver("home_to_the_nearest_open_station_with_a_toilet_in_two_taps") else {
-        return;
-    };
-    let bench = Bench::start(&chromedriver).await;
+async fn home_to_the_nearest_open_station_with_a_toilet_in_two_taps(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     // Beside the 槐房路 petrol station in 丰台 (open 24 hours).
     let (lat, lon) = (39.806, 116.382);
     let mut near = station("隔壁没有厕所的驿站", 110106, lat + 0.0002, lon, &["water"]);
@@ -578,10 +616,8 @@ async fn home_to_the_nearest_open_station_with_a_toilet_in_two_taps() {
     .await;
 }
 
-#[tokio::test]
-async fn the_map_keeps_the_district_filter() {
-    let Some(chromedriver) = chromedriver("the_map_keeps_the_district_filter") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn the_map_keeps_the_district_filter(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     // 400 stations in 朝阳 around the centre, 40 in 丰台 near its label.
     let mut many = crowd("朝阳测试驿站", 400, CENTRE.0, CENTRE.1 + 0.08, 0.05, &["water"]);
     for s in &mut many {
@@ -616,10 +652,8 @@ async fn the_map_keeps_the_district_filter() {
     .await;
 }
 
-#[tokio::test]
-async fn clusters_do_not_overlap_and_labels_do_not_cover_them() {
-    let Some(chromedriver) = chromedriver("clusters_do_not_overlap_and_labels_do_not_cover_them") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn clusters_do_not_overlap_and_labels_do_not_cover_them(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     bench.app.add(crowd("密集测试驿站", 3000, CENTRE.0, CENTRE.1, 0.25, &["water"])).await;
     let url = bench.app.url("/map#12/39.93/116.40");
     with_session(&bench.driver, true, move |c| async move {
@@ -655,12 +689,8 @@ return { worst, covered, clusters: boxes.length };
     .await;
 }
 
-#[tokio::test]
-async fn a_refused_position_says_so_and_offers_a_retry_and_the_districts() {
-    let Some(chromedriver) = chromedriver("a_refused_position_says_so_and_offers_a_retry_and_the_districts") else {
-        return;
-    };
-    let bench = Bench::start(&chromedriver).await;
+async fn a_refused_position_says_so_and_offers_a_retry_and_the_districts(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let home = bench.app.url("/");
     with_session(&bench.driver, true, move |c| async move {
         refuse_position(&c).await;
@@ -709,10 +739,8 @@ return out;
 /// A moderator on a 360 px phone: the queue is a list of cards with no sideways
 /// scrolling, every card's state in view, every control big enough to tap; the
 /// detail page fits too.
-#[tokio::test]
-async fn moderation_queue_fits_a_phone() {
-    let Some(chromedriver) = chromedriver("moderation_queue_fits_a_phone") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn moderation_queue_fits_a_phone(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let (id, _, _, _) = bench.app.seed("刘村小哥之家");
     let state = bench.app.state.clone();
     let now = state.clock.now();
@@ -787,12 +815,8 @@ async fn moderation_queue_fits_a_phone() {
 /// A volunteer supervisor on a phone: from the invite link a district's staff made,
 /// through an inspection report, to staff accepting it and the station page saying
 /// who checked it and when.
-#[tokio::test]
-async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
-    let Some(chromedriver) = chromedriver("a_supervisor_inspects_a_station_from_invite_to_public_page") else {
-        return;
-    };
-    let bench = Bench::start(&chromedriver).await;
+async fn a_supervisor_inspects_a_station_from_invite_to_public_page(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let station =
         bench.app.add(vec![station("丰台巡查驿站", 110106, 39.85, 116.29, &["water", "toilet", "charging"])]).await[0];
     let state = bench.app.state.clone();
@@ -939,14 +963,12 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page() {
 
 /// A city administrator on a 360 px phone: the warning cards fit, the red card's
 /// revocation link and the lift form are reachable; the public page says 整改中.
-#[tokio::test]
-async fn warning_cards_fit_a_phone() {
+async fn warning_cards_fit_a_phone(tools: Tools) {
     use yizhan::domain::facility::{Facility, FacilitySet};
     use yizhan::domain::inspection::{NewReport, OpenAsListed};
     use yizhan::domain::staff::Role;
     use yizhan::store::{CardProblem, NewSupervisor, Review};
-    let Some(chromedriver) = chromedriver("warning_cards_fit_a_phone") else { return };
-    let bench = Bench::start(&chromedriver).await;
+    let bench = Bench::start(&tools).await;
     let station =
         bench.app.add(vec![station("丰台一直关门的驿站", 110106, 39.85, 116.29, &["water", "seats"])]).await[0];
     let state = bench.app.state.clone();
@@ -1022,10 +1044,8 @@ async fn warning_cards_fit_a_phone() {
 
 /// A district's staff member imports a GBK CSV on a phone (360×740) and on a desk
 /// (1280×800): choose the file, read the dry run, import.
-#[tokio::test]
-async fn a_ledger_comes_in_on_a_phone_and_on_a_desk() {
-    let Some(chromedriver) = chromedriver("a_ledger_comes_in_on_a_phone_and_on_a_desk") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn a_ledger_comes_in_on_a_phone_and_on_a_desk(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let state = bench.app.state.clone();
     let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
     let fengtai =
@@ -1082,10 +1102,8 @@ async fn a_ledger_comes_in_on_a_phone_and_on_a_desk() {
 /// The pages for the public and the press at 360 px with the text at twice its size
 /// (WCAG 1.4.4): nothing makes the page scroll sideways (wide tables scroll inside
 /// their own box).
-#[tokio::test]
-async fn figure_pages_fit_a_phone_at_twice_the_text_size() {
-    let Some(chromedriver) = chromedriver("figure_pages_fit_a_phone_at_twice_the_text_size") else { return };
-    let bench = Bench::start(&chromedriver).await;
+async fn figure_pages_fit_a_phone_at_twice_the_text_size(tools: Tools) {
+    let bench = Bench::start(&tools).await;
     let (model, _, _, _) = bench.app.seed("南苑街道");
     let pages = [
         "/showcase".to_string(),
