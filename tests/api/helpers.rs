@@ -55,7 +55,7 @@ pub async fn fresh_database() -> String {
                 // Written to the real stderr: the test harness would swallow eprintln!.
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),
-                    b"\nNOTICE: YIZHAN_TEST_DATABASE_URL is not set: HTTP tests run on SQLite only, PostgreSQL is SKIPPED\n",
+                    b"\nNOTICE: YIZHAN_TEST_DATABASE_URL is not set: these HTTP tests run on SQLite (set it to run them on PostgreSQL as well)\n",
                 );
             });
             let dir = std::env::temp_dir().join("yizhan-tests");

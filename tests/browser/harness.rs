@@ -90,8 +90,13 @@ pub struct Bench {
 impl Bench {
     /// Waits for its turn, then starts the application and chromedriver.
     pub async fn start(tools: &Tools) -> Bench {
+        Bench::start_at(tools, monday_morning()).await
+    }
+
+    /// The same with the application's clock fixed at `now`.
+    pub async fn start_at(tools: &Tools, now: i64) -> Bench {
         let turn = ONE_AT_A_TIME.lock().await;
-        let app = App::spawn().await;
+        let app = App::spawn(now).await;
         let driver = Driver::start(tools).await;
         Bench { app, driver, _turn: turn }
     }
@@ -130,6 +135,12 @@ pub fn monday_morning() -> i64 {
     beijing_ts(NaiveDateTime::parse_from_str("2025-11-17 10:00", "%Y-%m-%d %H:%M").expect("test time"))
 }
 
+/// Tuesday 1 December 2026, 10:00 in Beijing: the holiday calendar ends with 2026 and
+/// every staff page warns that 2027 is not loaded.
+pub fn december() -> i64 {
+    beijing_ts(NaiveDateTime::parse_from_str("2026-12-01 10:00", "%Y-%m-%d %H:%M").expect("test time"))
+}
+
 pub struct App {
     /// "http://127.0.0.1:PORT", no trailing slash.
     pub base: String,
@@ -140,7 +151,7 @@ pub struct App {
 impl App {
     /// The application on a free port with a fresh SQLite file (seeded on first start)
     /// and a fixed clock. Browser tests always use SQLite, whatever the HTTP tests use.
-    async fn spawn() -> App {
+    async fn spawn(now: i64) -> App {
         let dir = std::env::temp_dir().join("yizhan-browser-tests");
         std::fs::create_dir_all(&dir).expect("temp dir");
         let db_file = dir.join(format!("b_{}_{}.db", std::process::id(), rand::random::<u32>()));
@@ -152,7 +163,7 @@ impl App {
             workers: 1,
             ..Config::defaults()
         };
-        let app = Application::build(config, Clock::Fixed(monday_morning())).await.expect("application builds");
+        let app = Application::build(config, Clock::Fixed(now)).await.expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         tokio::spawn(app.run());

@@ -54,6 +54,10 @@ fn main() -> ExitCode {
         warning_cards_fit_a_phone,
         a_ledger_comes_in_on_a_phone_and_on_a_desk,
         figure_pages_fit_a_phone_at_twice_the_text_size,
+        a_supervisors_report_fits_a_phone,
+        the_popups_navigate_link_lands_below_the_header,
+        the_map_without_javascript_shows_the_list_first,
+        a_staff_page_shows_its_own_content_on_the_first_screen,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1139,6 +1143,219 @@ async fn figure_pages_fit_a_phone_at_twice_the_text_size(tools: Tools) {
             assert!(widths[3].as_f64() > widths[2].as_f64(), "{page}: text did not grow: {widths}");
             keep_screenshot(&c, &format!("text200{}", page.replace('/', "_"))).await;
         }
+    })
+    .await;
+}
+
+/// Signs in at `/supervise/login` or `/admin/login` with the test password.
+async fn sign_in_as(c: &Client, base: &str, login: &str, username: &str) {
+    goto(c, &format!("{base}/lang/zh-CN?next=%2F")).await;
+    goto(c, &format!("{base}{login}")).await;
+    find(c, "form input[name=username]").await.send_keys(username).await.expect("username");
+    find(c, "form input[name=password]").await.send_keys("staff-password-1").await.expect("password");
+    find(c, &format!("form[action='{login}'] button")).await.click().await.expect("sign in");
+    poll("signed in", || async { (!path_and_query(c).await.starts_with(login)).then_some(()) }).await;
+}
+
+/// A supervisor's own report on a 360 px phone, for a station with every facility and
+/// a long note: nothing scrolls sideways, and the answers have room to be read.
+async fn a_supervisors_report_fits_a_phone(tools: Tools) {
+    use yizhan::domain::facility::{ALL_FACILITIES, FacilitySet};
+    use yizhan::domain::inspection::{NewReport, OpenAsListed};
+    use yizhan::domain::staff::Role;
+    use yizhan::store::NewSupervisor;
+    let bench = Bench::start(&tools).await;
+    let keys: Vec<&str> = ALL_FACILITIES.iter().map(|f| f.key()).collect();
+    let station = bench.app.add(vec![station("丰台设施齐全的驿站", 110106, 39.85, 116.29, &keys)]).await[0];
+    let state = bench.app.state.clone();
+    let now = state.clock.now();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    state.store.create_staff("wang", "王丽", &hash, Role::CityAdmin, now).await.expect("staff").expect("new");
+    let admin = state.store.all_staff().await.expect("staff").remove(0);
+    let fengtai = yizhan::domain::district::District::parse("110106").expect("丰台");
+    state.store.create_supervisor_invite("t-view", &[fengtai], admin.id, now, 3600).await.expect("invite");
+    let new = NewSupervisor {
+        username: "zhangsan".into(),
+        display_name: "张三".into(),
+        password_hash: hash,
+        phone: "13800138000".into(),
+        occupation: yizhan::domain::supervisor::Occupation::Rider,
+    };
+    let supervisor = state.store.accept_supervisor_invite("t-view", &new, now).await.expect("join").expect("joined");
+    let all = FacilitySet::from_keys(keys.iter().copied()).expect("facilities");
+    let report = NewReport {
+        visited_at: now - 3600,
+        open: OpenAsListed::Yes,
+        sign_visible: true,
+        staffed: true,
+        checked: all,
+        missing: FacilitySet::default(),
+        broken: FacilitySet::from_keys(["microwave"]).expect("broken"),
+        cleanliness: 4,
+        notes: "门口的标识牌被树挡住了，从路口看不到，建议在路口加一块指示牌。微波炉不能加热。".repeat(3),
+        show_name: true,
+    };
+    let (id, _) = state
+        .store
+        .submit_report(supervisor.id, station, &report, "view-1", now)
+        .await
+        .expect("report")
+        .expect("stored");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        sign_in_as(&c, &base, "/supervise/login", "zhangsan").await;
+        goto(&c, &format!("{base}/supervise/reports/{id}")).await;
+        wait_for(&c, ".report-facts").await;
+        keep_screenshot(&c, "supervise-report-view").await;
+        let v: Value = c
+            .execute(
+                "const dds = [...document.querySelectorAll('.report-facts dl.facts dd')];\
+                 return { scroll: document.scrollingElement.scrollWidth, phone: window.innerWidth,\
+                          narrowest: Math.min(...dds.map(d => d.getBoundingClientRect().width)) };",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        let phone = v["phone"].as_f64().expect("width");
+        assert!(v["scroll"].as_f64().unwrap_or(f64::MAX) <= phone, "the report scrolls sideways: {v}");
+        assert!(v["narrowest"].as_f64().unwrap_or(0.0) >= 0.4 * phone, "an answer is squeezed: {v}");
+    })
+    .await;
+}
+
+/// 导航 in a map popup opens the station page at its navigation apps, below the
+/// sticky header, not under it.
+async fn the_popups_navigate_link_lands_below_the_header(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let (id, name, lat, lon) = bench.app.seed("刘村小哥之家");
+    let url = bench.app.url(&format!("/map#17/{lat}/{lon}"));
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        map_idle(&c).await;
+        let mut pin = None;
+        for m in find_all(&c, ".leaflet-marker-icon.pin").await {
+            if m.attr("title").await.expect("title").as_deref() == Some(name.as_str()) {
+                pin = Some(m);
+            }
+        }
+        pin.unwrap_or_else(|| panic!("no pin titled {name}")).click().await.expect("click the pin");
+        let nav = wait_for(&c, ".leaflet-popup a.popup-nav").await;
+        // The whole popup is inside the map, below the zoom buttons and the message line, and on the screen.
+        let v: Value = c
+            .execute(
+                "const p = document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();\
+                 const z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();\
+                 return { top: p.top, right: p.right, zoom: z.bottom, phone: window.innerWidth };",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        map_idle(&c).await;
+        assert!(
+            v["right"].as_f64().unwrap_or(f64::MAX) <= v["phone"].as_f64().unwrap_or(0.0),
+            "popup past the edge: {v}"
+        );
+        nav.click().await.expect("click 导航");
+        poll("the station page", || async {
+            let u = c.current_url().await.ok()?;
+            (u.path() == format!("/stations/{id}")).then_some(())
+        })
+        .await;
+        let amap = wait_for(&c, "#nav-apps a.nav-amap").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        keep_screenshot(&c, "popup-navigate").await;
+        let v: Value = c
+            .execute(
+                "const header = document.querySelector('header.top').getBoundingClientRect();\
+                 const a = arguments[0].getBoundingClientRect();\
+                 return { header: header.bottom, top: a.top, bottom: a.bottom, height: window.innerHeight };",
+                vec![serde_json::to_value(&amap).expect("element")],
+            )
+            .await
+            .expect("measure");
+        let (header, top) = (v["header"].as_f64().expect("header"), v["top"].as_f64().expect("top"));
+        assert!(top >= header, "高德地图 is under the sticky header: {v}");
+        assert!(v["bottom"].as_f64().unwrap_or(f64::MAX) <= v["height"].as_f64().unwrap_or(0.0), "off screen: {v}");
+    })
+    .await;
+}
+
+/// /map without JavaScript: the first screen holds the way to the list, not an empty box.
+async fn the_map_without_javascript_shows_the_list_first(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, false, move |c| async move {
+        goto(&c, &format!("{base}/map")).await;
+        keep_screenshot(&c, "map-noscript").await;
+        let link = find(&c, ".map-noscript a[href='/stations']").await;
+        let v: Value = c
+            .execute(
+                "const r = arguments[0].getBoundingClientRect();\
+                 const m = document.getElementById('map').getBoundingClientRect();\
+                 return { top: r.top, bottom: r.bottom, height: window.innerHeight, map: m.height };",
+                vec![serde_json::to_value(&link).expect("element")],
+            )
+            .await
+            .expect("measure");
+        assert!(v["top"].as_f64().unwrap_or(-1.0) >= 0.0, "{v}");
+        assert!(v["bottom"].as_f64().unwrap_or(f64::MAX) <= v["height"].as_f64().unwrap_or(0.0), "below the fold: {v}");
+        assert_eq!(v["map"].as_f64(), Some(0.0), "an empty map box takes room: {v}");
+    })
+    .await;
+}
+
+/// A staff page on a phone, on a December day when next year's holidays are not loaded:
+/// the warning is one line, the menu wraps instead of hiding sections off the side,
+/// and the page's own heading and content start on the first screen.
+async fn a_staff_page_shows_its_own_content_on_the_first_screen(tools: Tools) {
+    use yizhan::domain::staff::Role;
+    let bench = Bench::start_at(&tools, december()).await;
+    let state = bench.app.state.clone();
+    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
+    state
+        .store
+        .create_staff("wang", "王丽", &hash, Role::CityAdmin, state.clock.now())
+        .await
+        .expect("staff")
+        .expect("new");
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        sign_in_as(&c, &base, "/admin/login", "wang").await;
+        for page in ["/admin/stations", "/admin/feedback", "/admin/calendar"] {
+            goto(&c, &format!("{base}{page}")).await;
+            wait_for(&c, ".calendar-warning").await;
+            keep_screenshot(&c, &format!("staff-first-screen{}", page.replace('/', "_"))).await;
+            let v: Value = c
+                .execute(
+                    "const h1 = document.querySelector('main h1');\
+                     let next = h1.nextElementSibling;\
+                     while (next && next.getBoundingClientRect().height === 0) { next = next.nextElementSibling; }\
+                     const links = document.querySelector('.admin-links');\
+                     return { h1: h1.getBoundingClientRect().bottom, content: next ? next.getBoundingClientRect().top : 9999,\
+                              height: window.innerHeight, scroll: document.scrollingElement.scrollWidth,\
+                              links: links.scrollWidth - links.clientWidth,\
+                              warning: document.querySelector('.calendar-warning').getBoundingClientRect().height };",
+                    vec![],
+                )
+                .await
+                .expect("measure");
+            let height = v["height"].as_f64().expect("height");
+            assert!(v["content"].as_f64().unwrap_or(f64::MAX) < 0.75 * height, "{page}: own content starts below the first screen: {v}");
+            assert!(v["warning"].as_f64().unwrap_or(f64::MAX) <= 60.0, "{page}: the warning takes {v}");
+            assert_eq!(v["links"].as_f64(), Some(0.0), "{page}: the menu hides sections off the side: {v}");
+            assert!(v["scroll"].as_f64().unwrap_or(f64::MAX) <= 360.0, "{page} scrolls sideways: {v}");
+        }
+        // The ledger's table: each station a card whose cells have room to be read.
+        goto(&c, &format!("{base}/admin/stations")).await;
+        let narrowest: Value = c
+            .execute(
+                "return Math.min(...[...document.querySelectorAll('.admin-table td[data-label]')]\
+                   .map(td => td.getBoundingClientRect().width)) / window.innerWidth",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert!(narrowest.as_f64().unwrap_or(0.0) >= 0.6, "a cell of the stations table is squeezed: {narrowest}");
     })
     .await;
 }
