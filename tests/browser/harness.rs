@@ -182,6 +182,28 @@ impl App {
         ids
     }
 
+    /// A city administrator 王丽 (`wang`) and a 丰台 volunteer supervisor 张三
+    /// (`zhangsan`) who joined through her invite, both with the password
+    /// `staff-password-1`.
+    pub async fn admin_and_supervisor(&self) -> (yizhan::domain::staff::Staff, yizhan::domain::supervisor::Supervisor) {
+        use yizhan::domain::staff::{Role, hash_password};
+        let (store, now) = (&self.state.store, self.state.clock.now());
+        let hash = hash_password("staff-password-1").expect("hash");
+        store.create_staff("wang", "王丽", &hash, Role::CityAdmin, now).await.expect("staff").expect("new");
+        let admin = store.all_staff().await.expect("staff").remove(0);
+        let fengtai = yizhan::domain::district::District::parse("110106").expect("丰台");
+        store.create_supervisor_invite("t-invite", &[fengtai], admin.id, now, 3600).await.expect("invite");
+        let new = yizhan::store::NewSupervisor {
+            username: "zhangsan".into(),
+            display_name: "张三".into(),
+            password_hash: hash,
+            phone: "13800138000".into(),
+            occupation: yizhan::domain::supervisor::Occupation::Rider,
+        };
+        let supervisor = store.accept_supervisor_invite("t-invite", &new, now).await.expect("join").expect("joined");
+        (admin, supervisor)
+    }
+
     /// A seed station by the start of its name: id, full name, latitude, longitude.
     pub fn seed(&self, prefix: &str) -> (i64, String, f64, f64) {
         let snapshot = self.state.snapshot.load();

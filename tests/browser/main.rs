@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         the_popups_navigate_link_lands_below_the_header,
         the_map_without_javascript_shows_the_list_first,
         a_staff_page_shows_its_own_content_on_the_first_screen,
+        an_empty_feedback_form_shows_its_field_below_the_header,
     ];
     let found = harness::tools();
     let tests = tests
@@ -970,26 +971,13 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page(tools: Tools
 async fn warning_cards_fit_a_phone(tools: Tools) {
     use yizhan::domain::facility::{Facility, FacilitySet};
     use yizhan::domain::inspection::{NewReport, OpenAsListed};
-    use yizhan::domain::staff::Role;
-    use yizhan::store::{CardProblem, NewSupervisor, Review};
+    use yizhan::store::{CardProblem, Review};
     let bench = Bench::start(&tools).await;
     let station =
         bench.app.add(vec![station("丰台一直关门的驿站", 110106, 39.85, 116.29, &["water", "seats"])]).await[0];
     let state = bench.app.state.clone();
     let now = state.clock.now();
-    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
-    state.store.create_staff("wang", "王丽", &hash, Role::CityAdmin, now).await.expect("staff").expect("new");
-    let admin = state.store.all_staff().await.expect("staff").remove(0);
-    let fengtai = yizhan::domain::district::District::parse("110106").expect("丰台");
-    state.store.create_supervisor_invite("t-cards", &[fengtai], admin.id, now, 3600).await.expect("invite");
-    let new = NewSupervisor {
-        username: "zhangsan".into(),
-        display_name: "张三".into(),
-        password_hash: hash.clone(),
-        phone: "13800138000".into(),
-        occupation: yizhan::domain::supervisor::Occupation::Rider,
-    };
-    let supervisor = state.store.accept_supervisor_invite("t-cards", &new, now).await.expect("join").expect("joined");
+    let (admin, supervisor) = bench.app.admin_and_supervisor().await;
     let mut checked = FacilitySet::default();
     checked.insert(Facility::Water);
     checked.insert(Facility::Seats);
@@ -1162,26 +1150,12 @@ async fn sign_in_as(c: &Client, base: &str, login: &str, username: &str) {
 async fn a_supervisors_report_fits_a_phone(tools: Tools) {
     use yizhan::domain::facility::{ALL_FACILITIES, FacilitySet};
     use yizhan::domain::inspection::{NewReport, OpenAsListed};
-    use yizhan::domain::staff::Role;
-    use yizhan::store::NewSupervisor;
     let bench = Bench::start(&tools).await;
     let keys: Vec<&str> = ALL_FACILITIES.iter().map(|f| f.key()).collect();
     let station = bench.app.add(vec![station("丰台设施齐全的驿站", 110106, 39.85, 116.29, &keys)]).await[0];
     let state = bench.app.state.clone();
     let now = state.clock.now();
-    let hash = yizhan::domain::staff::hash_password("staff-password-1").expect("hash");
-    state.store.create_staff("wang", "王丽", &hash, Role::CityAdmin, now).await.expect("staff").expect("new");
-    let admin = state.store.all_staff().await.expect("staff").remove(0);
-    let fengtai = yizhan::domain::district::District::parse("110106").expect("丰台");
-    state.store.create_supervisor_invite("t-view", &[fengtai], admin.id, now, 3600).await.expect("invite");
-    let new = NewSupervisor {
-        username: "zhangsan".into(),
-        display_name: "张三".into(),
-        password_hash: hash,
-        phone: "13800138000".into(),
-        occupation: yizhan::domain::supervisor::Occupation::Rider,
-    };
-    let supervisor = state.store.accept_supervisor_invite("t-view", &new, now).await.expect("join").expect("joined");
+    let (_, supervisor) = bench.app.admin_and_supervisor().await;
     let all = FacilitySet::from_keys(keys.iter().copied()).expect("facilities");
     let report = NewReport {
         visited_at: now - 3600,
@@ -1356,6 +1330,40 @@ async fn a_staff_page_shows_its_own_content_on_the_first_screen(tools: Tools) {
             .await
             .expect("measure");
         assert!(narrowest.as_f64().unwrap_or(0.0) >= 0.6, "a cell of the stations table is squeezed: {narrowest}");
+    })
+    .await;
+}
+
+/// An empty feedback form sent on a phone: the browser brings the first field to fill
+/// into view below the sticky header, not under it.
+async fn an_empty_feedback_form_shows_its_field_below_the_header(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let (id, _, _, _) = bench.app.seed("刘村小哥之家");
+    let url = bench.app.url(&format!("/stations/{id}"));
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        let send = find(&c, "form.feedback-form button[type=submit]").await;
+        c.execute("arguments[0].scrollIntoView({block: 'end'})", vec![serde_json::to_value(&send).expect("button")])
+            .await
+            .expect("scroll to the button");
+        send.click().await.expect("send the empty form");
+        let v = poll("a field of the form to take the focus", || async {
+            let v: Value = c
+                .execute(
+                    "const f = document.activeElement;\
+                     if (!f || !f.closest('form.feedback-form') || f.type === 'submit') { return null; }\
+                     return { name: f.name, top: f.getBoundingClientRect().top,\
+                              header: document.querySelector('header.top').getBoundingClientRect().bottom };",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
+        keep_screenshot(&c, "feedback-empty").await;
+        let (top, header) = (v["top"].as_f64().expect("top"), v["header"].as_f64().expect("header"));
+        assert!(top >= header, "the field to fill is under the sticky header: {v}");
     })
     .await;
 }
