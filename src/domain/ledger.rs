@@ -6,6 +6,7 @@
 //! row is matched with a station by the site's public code (站点代码, written by
 //! exports), else by the union's ledger number (站点编号) within its district.
 
+use super::coords::{Axis, DmsError, parse_dms};
 use super::district::{DISTRICTS, District};
 use super::facility::{Audience, Facility, HostType};
 use super::hours::Hours;
@@ -177,6 +178,12 @@ pub struct LedgerRow {
     pub status: Option<StatusWord>,
 }
 
+/// Decimal degrees to seven places (about a centimetre), without trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.7}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn yes_no(raw: &str) -> Option<Option<bool>> {
     match raw {
         "" => Some(None),
@@ -237,9 +244,26 @@ pub fn read_row(
             }
         },
     };
-    let (lat, lon) = (cell("lat"), cell("lon"));
-    if lat.is_empty() != lon.is_empty() {
-        fail(if lat.is_empty() { "lat" } else { "lon" }, "", "half_position");
+    let mut degrees = |key: &str, axis: Axis| {
+        let raw = cell(key);
+        match parse_dms(raw, axis) {
+            Ok(value) => decimal(value),
+            // Decimal degrees, or text the station's fields refuse with their own words.
+            Err(DmsError::NotDms) => raw.to_string(),
+            Err(DmsError::Range) => {
+                fail(key, raw, "dms_range");
+                String::new()
+            }
+            Err(DmsError::Axis) => {
+                fail(key, raw, "dms_axis");
+                String::new()
+            }
+        }
+    };
+    let (lat, lon) = (degrees("lat", Axis::Lat), degrees("lon", Axis::Lon));
+    let (lat, lon) = (lat.as_str(), lon.as_str());
+    if cell("lat").is_empty() != cell("lon").is_empty() {
+        fail(if cell("lat").is_empty() { "lat" } else { "lon" }, "", "half_position");
     }
     let datum = match cell("datum") {
         "" | "WGS-84" | "WGS84" | "wgs84" | "GPS" | "gps" => "wgs84",
@@ -504,6 +528,23 @@ mod tests {
         let row = strings(&["站", "丰台区", "路", "8:00-18:00，节假日休息", "是"]);
         let problems = read_row(&h, &row, &vocabulary(), &no_streets).expect_err("conflict");
         assert_eq!(problems[0].problem, "holiday_conflict");
+    }
+
+    #[test]
+    fn coordinates_in_degrees_minutes_seconds_are_read_into_decimal_degrees() {
+        let h = Header::read(&strings(&["站点名称", "所属区", "详细地址", "经度", "纬度"]));
+        let read = |lon: &str, lat: &str| {
+            read_row(&h, &strings(&["站", "东城区", "路", lon, lat]), &vocabulary(), &no_streets)
+        };
+        let r = read("116°25'30\"", "北纬39度55分30秒").expect("read");
+        assert_eq!((r.fields.lon.as_str(), r.fields.lat.as_str()), ("116.425", "39.925"));
+        let r = read("116.4", "39度55分").expect("read");
+        assert_eq!((r.fields.lon.as_str(), r.fields.lat.as_str()), ("116.4", "39.9166667"));
+        let problems = read("116°61'00\"", "E39°55'").expect_err("refused");
+        let found: Vec<(&str, &str, &str)> = problems.iter().map(|p| (p.column, p.value.as_str(), p.problem)).collect();
+        assert_eq!(found, vec![("纬度", "E39°55'", "dms_axis"), ("经度", "116°61'00\"", "dms_range")]);
+        // Text that is no coordinate at all goes on to be refused as before.
+        assert_eq!(read("看地图", "39.9").expect("read by the row").fields.lon, "看地图");
     }
 
     #[test]

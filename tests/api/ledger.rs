@@ -503,3 +503,27 @@ async fn staff_csv_exports_never_start_a_cell_with_a_formula() {
         assert!(!cell.starts_with(['=', '+', '-', '@']), "a cell a spreadsheet would run: {cell}");
     }
 }
+
+#[tokio::test]
+async fn coordinates_in_degrees_minutes_and_seconds_come_in() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let rows = [
+        r#"DC-1,北新桥驿站,东城区,东城区北新桥1号,"116°25'30""","39°56′30″",,8:00-18:00,是,饮水,,,"#,
+        "DC-2,交道口驿站,东城区,东城区交道口2号,东经116度24分30.5秒,北纬39度56分,,8:00-18:00,是,饮水,,,",
+        r#"DC-3,分秒错驿站,东城区,东城区某路3号,"116°61'00""",39.93,,8:00-18:00,是,饮水,,,"#,
+    ];
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows), &[]).await;
+    assert_eq!(counts(&page), vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 1 行"]);
+    assert_eq!(
+        texts(&page, ".line-rejected .line-details li"),
+        vec!["经度“116°61'00\"”：度分秒里的分和秒都要小于 60"]
+    );
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows[..2]), &[]).await;
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    let p = station_named(&app, "北新桥驿站").await.position.unwrap();
+    assert!((p.lon - 116.425).abs() < 1e-6 && (p.lat - (39.0 + 56.5 / 60.0)).abs() < 1e-6, "{p:?}");
+    let p = station_named(&app, "交道口驿站").await.position.unwrap();
+    let lon = 116.0 + 24.0 / 60.0 + 30.5 / 3600.0;
+    assert!((p.lon - lon).abs() < 1e-6 && (p.lat - (39.0 + 56.0 / 60.0)).abs() < 1e-6, "{p:?}");
+}
