@@ -10,10 +10,11 @@ use crate::domain::district::District;
 use crate::domain::facility::{ALL_FACILITIES, Audience, HostType};
 use crate::domain::geo::distance_m;
 use crate::domain::ledger::{
-    CellProblem, Header, LedgerRow, StatusWord, Vocabulary, header_row, read_row, station_row,
+    CellProblem, Header, LedgerRow, StatusWord, Vocabulary, find_header, header_row, read_row, station_row, total_row,
 };
 use crate::domain::station::{Revocation, Station, Status};
 use crate::domain::station_fields::StationFields;
+use crate::sheet::Sheet;
 use crate::snapshot::Snapshot;
 use crate::store::{ImportRecord, Imported, Store, StoreError};
 use crate::web::i18n::Lang;
@@ -54,7 +55,8 @@ pub enum Outcome {
     },
 }
 
-/// A data row and what it comes to; `line` is its row number in the spreadsheet.
+/// A data row and what it comes to; `line` is its row number in the sheet, as an
+/// office suite numbers it (1 for the first row).
 #[derive(Debug, Clone)]
 pub struct PlannedRow {
     pub line: usize,
@@ -62,11 +64,45 @@ pub struct PlannedRow {
     pub outcome: Outcome,
 }
 
-/// A dry run: the header as matched and every row's outcome.
+/// Why a row with text is no station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Above the header: a title ("2026年东城区工会户外劳动者服务站点台账"), a date.
+    Title,
+    /// A total row ("合计：3个").
+    Total,
+}
+
+impl Skip {
+    /// Its message: `ledger.skip.KEY`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Skip::Title => "title",
+            Skip::Total => "total",
+        }
+    }
+}
+
+/// A row left out of the import, named in the dry run; `text` is what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub line: usize,
+    pub skip: Skip,
+    pub text: String,
+}
+
+/// Most characters of a skipped row's text shown.
+const SKIPPED_TEXT: usize = 60;
+
+/// A dry run: the header as matched, every data row's outcome, and the rows with text
+/// that are no stations (titles above the header, totals), all by their row number.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub header: Header,
+    /// The header's row number in the sheet.
+    pub header_line: usize,
     pub rows: Vec<PlannedRow>,
+    pub skipped: Vec<SkippedRow>,
 }
 
 /// How many rows of each kind.
@@ -96,17 +132,21 @@ impl Plan {
         c
     }
 
-    /// The rejected rows as they were, each with a last column saying why, under the
-    /// file's own header: to fix and import again.
-    pub fn rejected_rows(&self, header: &[String], rows: &[Vec<String>], lang: Lang) -> Vec<Vec<String>> {
+    /// The rejected rows of `sheet` (the sheet planned) as they were, each with a last
+    /// column saying on which row of the file it was and why, under the file's own
+    /// header: to fix and import again.
+    pub fn rejected_rows(&self, sheet: &Sheet, lang: Lang) -> Vec<Vec<String>> {
+        let row_at = |line: usize| line.checked_sub(sheet.skipped + 1).and_then(|i| sheet.rows.get(i));
+        let header = row_at(self.header_line).cloned().unwrap_or_default();
         let mut out = vec![header.iter().cloned().chain([lang.t("ledger.reason_column").into_owned()]).collect()];
         for r in &self.rows {
             if let Outcome::Rejected { problems } = &r.outcome
-                && let Some(row) = rows.get(r.line.saturating_sub(2))
+                && let Some(row) = row_at(r.line)
             {
                 let mut line = row.clone();
                 line.resize(header.len(), String::new());
-                line.push(problems.iter().map(|p| problem_text(lang, p)).collect::<Vec<_>>().join("；"));
+                let why = problems.iter().map(|p| problem_text(lang, p)).collect::<Vec<_>>().join("；");
+                line.push(lang.tf("ledger.reason_at", &[("n", &r.line.to_string()), ("why", &why)]));
                 out.push(line);
             }
         }
@@ -136,13 +176,35 @@ pub struct Scope<'a> {
     pub only: Option<&'static District>,
 }
 
-/// Reads every row of a sheet (its first row the header) and matches it with the
-/// stations of `snapshot`. Nothing is written.
-pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> Result<Plan, PlanError> {
-    let (head, data) = rows.split_first().ok_or(PlanError::Empty)?;
-    let header = Header::read(head);
-    if !header.missing.is_empty() {
-        return Err(PlanError::MissingColumns(header.missing.clone()));
+/// Reads every row of a sheet under its header row (the first of its first ten rows
+/// that has the required columns; rows with text above it are titles) and matches it
+/// with the stations of `snapshot`. Total rows are left out. Nothing is written.
+pub fn plan(sheet: &Sheet, snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> Result<Plan, PlanError> {
+    if sheet.rows.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    let (at, header) = find_header(&sheet.rows).map_err(|closest| PlanError::MissingColumns(closest.missing))?;
+    let line_of = |i: usize| sheet.skipped + i + 1;
+    let has_text = |row: &[String]| row.iter().any(|c| !c.trim().is_empty());
+    let mut skipped: Vec<SkippedRow> = sheet.rows[..at]
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| has_text(row))
+        .map(|(i, row)| {
+            let cells: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+            SkippedRow { line: line_of(i), skip: Skip::Title, text: shortened(&cells.join(" ")) }
+        })
+        .collect();
+    // The data rows with their row numbers: blank rows and total rows left out.
+    let mut data: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (i, row) in sheet.rows.iter().enumerate().skip(at + 1) {
+        if !has_text(row) {
+            continue;
+        }
+        match total_row(&header, row) {
+            Some(text) => skipped.push(SkippedRow { line: line_of(i), skip: Skip::Total, text: shortened(&text) }),
+            None => data.push((line_of(i), row)),
+        }
     }
     let vocabulary = vocabulary();
     let street_code = |district: u32, raw: &str| -> Option<String> {
@@ -165,18 +227,15 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
     }
     // A ledger number twice in the file: both rows are refused.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    for row in data {
+    for (_, row) in &data {
         let id = header.cell(row, "ledger_id");
         if !id.is_empty() {
             *seen.entry((header.cell(row, "district").to_string(), id.to_string())).or_default() += 1;
         }
     }
     let planned = data
-        .iter()
-        .enumerate()
-        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, row)| {
-            let line = i + 2;
+        .into_iter()
+        .map(|(line, row)| {
             let name = header.cell(row, "name").to_string();
             let key = (header.cell(row, "district").to_string(), header.cell(row, "ledger_id").to_string());
             let outcome = if seen.get(&key).copied().unwrap_or(0) > 1 {
@@ -193,7 +252,15 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
             PlannedRow { line, name, outcome }
         })
         .collect();
-    Ok(Plan { header, rows: planned })
+    Ok(Plan { header, header_line: line_of(at), rows: planned, skipped })
+}
+
+/// A row's text cut to [`SKIPPED_TEXT`] characters.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(SKIPPED_TEXT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 /// `known`: the station the row's public code names (an export of this site).
@@ -393,13 +460,18 @@ pub async fn import_command(
     let snapshot = crate::snapshot::load(store, clock).await?;
     let everywhere = |_: &District| true;
     let scope = Scope { may_use: &everywhere, only: district };
-    let plan = plan(&sheet.rows, &snapshot, &scope, clock.now()).map_err(|e| match e {
+    let plan = plan(&sheet, &snapshot, &scope, clock.now()).map_err(|e| match e {
         PlanError::Empty => format!("{name}: no header row"),
         PlanError::MissingColumns(c) => format!("{name}: missing columns {}", c.join(", ")),
     })?;
     if !plan.header.unknown.is_empty() {
         writeln!(out, "unknown columns (ignored): {}", plan.header.unknown.join(", "))?;
     }
+    let mut lines: Vec<(usize, String)> = plan
+        .skipped
+        .iter()
+        .map(|s| (s.line, format!("skipped\t{}\t{}", s.text, lang.t(&format!("ledger.skip.{}", s.skip.key())))))
+        .collect();
     for r in &plan.rows {
         let line = match &r.outcome {
             Outcome::Added { duplicate_of: Some((id, code)), .. } => {
@@ -416,7 +488,11 @@ pub async fn import_command(
                 format!("rejected\t{}\t{}", r.name, list.join("；"))
             }
         };
-        writeln!(out, "line {}\t{line}", r.line)?;
+        lines.push((r.line, line));
+    }
+    lines.sort_by_key(|(n, _)| *n);
+    for (n, line) in lines {
+        writeln!(out, "line {n}\t{line}")?;
     }
     let c = plan.counts();
     writeln!(
