@@ -670,3 +670,25 @@ async fn line_numbers_are_the_rows_of_the_sheet_as_an_office_suite_numbers_them(
     assert!(out.contains("line 3\tadded\t甲驿站\n") && out.contains("line 5\trejected\t乙驿站\t"), "{out}");
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
+
+#[tokio::test]
+async fn an_hours_change_reads_in_words_on_the_preview() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let mut before = station("东城时间驿站", 110101, "Mo-Su 08:00-18:00", &["water"]);
+    before.ledger_id = Some("DC-9".into());
+    app.add(vec![before]).await;
+    let file = gbk_csv(&["DC-9,东城时间驿站,东城区,东城时间驿站地址,116.4,39.9,,周一至周五 9:00-17:30,否,饮水,,,"]);
+    let (_, page) = dry_run(&admin, "东城.csv", &file, &[]).await;
+    assert_eq!(text(&page, ".count-changed"), "修改 1 个");
+    let details = texts(&page, ".line-changed .line-details li");
+    let hours = details.iter().find(|d| d.starts_with("营业时间：")).unwrap_or_else(|| panic!("{details:?}"));
+    assert!(
+        hours.starts_with(
+            "营业时间：每天 08:00–18:00；法定节假日 照常开放 → \
+             周一至周五 09:00–17:30；周六至周日 休息；法定节假日 休息；调休上班日 "
+        ),
+        "{hours}"
+    );
+    assert!(!hours.contains("Mo-") && !hours.contains("PH"), "no opening_hours code: {hours}");
+}

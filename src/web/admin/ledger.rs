@@ -153,11 +153,16 @@ fn line_view(lang: Lang, r: &crate::ledger::PlannedRow) -> LineView {
                 .collect(),
             duplicate_of.as_ref().map(|(id, _)| format!("/admin/stations/{id}")),
         ),
-        Outcome::Changed { before, changes, .. } => (
+        Outcome::Changed { before, after, changes } => (
             "changed",
             changes
                 .iter()
                 .map(|(field, b, a)| {
+                    // Hours in words, as the station page has them, not in their code.
+                    if *field == "hours" {
+                        let (b, a) = (hours_words(lang, before), hours_words(lang, after));
+                        return format!("{}：{b} → {a}", lang.t("hours.title"));
+                    }
                     format!("{}：{} → {}", lang.label("admin.field", field), show(lang, b), show(lang, a))
                 })
                 .collect(),
@@ -185,6 +190,14 @@ fn skipped_view(lang: Lang, s: &SkippedRow) -> LineView {
         label: lang.label("ledger.kind", "skipped").into_owned(),
         details: vec![lang.t(&format!("ledger.skip.{}", s.skip.key())).into_owned()],
         link: None,
+    }
+}
+
+/// A station's hours in words, as its page writes them, rather than their code.
+fn hours_words(lang: Lang, station: &crate::domain::station::Station) -> String {
+    match &station.hours {
+        Some(hours) => crate::web::public::station::hours_in_words(hours, station.works_makeup_days, lang),
+        None => show(lang, ""),
     }
 }
 
