@@ -216,13 +216,18 @@ pub fn plan(sheet: &Sheet, snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> 
     };
     // Existing stations by public code, by (district, ledger number), and by name.
     let mut by_code: HashMap<&str, &Station> = HashMap::new();
-    let mut by_ledger: HashMap<(u32, &str), &Station> = HashMap::new();
-    let mut by_name: HashMap<&str, Vec<&Station>> = HashMap::new();
+    let mut known = Known::default();
     for e in snapshot.entries() {
         if let Some(id) = e.station.ledger_id.as_deref() {
-            by_ledger.insert((e.station.district.code, id), &e.station);
+            known.by_ledger.insert((e.station.district.code, id), &e.station);
+            if id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
+                // Two numbers that differ only in their zeros ("042", "0042") name neither.
+                let key = (e.station.district.code, id.trim_start_matches('0'));
+                let ambiguous = known.by_digits.contains_key(&key);
+                known.by_digits.insert(key, (!ambiguous).then_some(&e.station));
+            }
         }
-        by_name.entry(e.station.name.as_str()).or_default().push(&e.station);
+        known.by_name.entry(e.station.name.as_str()).or_default().push(&e.station);
         by_code.insert(e.station.code.as_str(), &e.station);
     }
     // A ledger number twice in the file: both rows are refused.
@@ -243,9 +248,9 @@ pub fn plan(sheet: &Sheet, snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> 
                     problems: vec![CellProblem { column: "站点编号", value: key.1, problem: "twice_in_file" }],
                 }
             } else {
-                let known = by_code.get(header.cell(row, "code")).copied();
+                let coded = by_code.get(header.cell(row, "code")).copied();
                 match read_row(&header, row, &vocabulary, &street_code) {
-                    Ok(read) => outcome(read, known, &by_ledger, &by_name, snapshot, scope, now),
+                    Ok(read) => outcome(read, coded, &known, snapshot, scope, now),
                     Err(problems) => Outcome::Rejected { problems },
                 }
             };
@@ -263,12 +268,31 @@ fn shortened(text: &str) -> String {
     }
 }
 
-/// `known`: the station the row's public code names (an export of this site).
+/// The stations a row may be, by what it says.
+#[derive(Default)]
+struct Known<'a> {
+    /// By district and ledger number.
+    by_ledger: HashMap<(u32, &'a str), &'a Station>,
+    /// Ledger numbers of digits that start with 0, by district and the digits without
+    /// those zeros; `None` when two stations would share one.
+    by_digits: HashMap<(u32, &'a str), Option<&'a Station>>,
+    by_name: HashMap<&'a str, Vec<&'a Station>>,
+}
+
+/// Whether `incoming` is `stored` as a spreadsheet shows a text of digits it took for a
+/// number: the same digits without their leading zeros ("0042" → "42", "01064001234"
+/// → "1064001234"). Excel and LibreOffice do that to a CSV's cells when they open it,
+/// so a ledger exported as CSV, opened and saved again would change every such number.
+fn zeros_lost(incoming: &str, stored: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(incoming) && !incoming.starts_with('0') && digits(stored) && stored.trim_start_matches('0') == incoming
+}
+
+/// `coded`: the station the row's public code names (an export of this site).
 fn outcome(
     read: LedgerRow,
-    known: Option<&Station>,
-    by_ledger: &HashMap<(u32, &str), &Station>,
-    by_name: &HashMap<&str, Vec<&Station>>,
+    coded: Option<&Station>,
+    known: &Known<'_>,
     snapshot: &Snapshot,
     scope: &Scope<'_>,
     now: i64,
@@ -280,14 +304,25 @@ fn outcome(
     {
         return reject("所属区", &fields.district, "other_district");
     }
-    let existing = known.or_else(|| match (district, ledger_id.as_deref()) {
-        (Some(d), Some(id)) => by_ledger.get(&(d.code, id)).copied(),
+    let existing = coded.or_else(|| match (district, ledger_id.as_deref()) {
+        (Some(d), Some(id)) => known
+            .by_ledger
+            .get(&(d.code, id))
+            .copied()
+            .or_else(|| known.by_digits.get(&(d.code, id)).copied().flatten()),
         _ => None,
     });
     let base = match existing {
         Some(s) => {
             if !(scope.may_use)(s.district) {
                 return reject("所属区", s.district.name_zh, "other_district");
+            }
+            // A number whose leading zeros a spreadsheet took off is the number stored.
+            if zeros_lost(&fields.ledger_id, s.ledger_id.as_deref().unwrap_or_default()) {
+                fields.ledger_id = s.ledger_id.clone().unwrap_or_default();
+            }
+            if zeros_lost(&fields.phone, s.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()) {
+                fields.phone = s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default();
             }
             // What the ledger has no column for stays as it is.
             fields.precision = s.precision.key().into();
@@ -341,7 +376,7 @@ fn outcome(
             }
         },
         None => {
-            let duplicate_of = by_name.get(after.name.as_str()).and_then(|same| {
+            let duplicate_of = known.by_name.get(after.name.as_str()).and_then(|same| {
                 same.iter()
                     .find(|s| match (s.position, after.position) {
                         (Some(a), Some(b)) => distance_m(a, b) <= DUPLICATE_METRES,
@@ -539,4 +574,26 @@ pub async fn export_command(
     };
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(rows.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeros_a_spreadsheet_took_off_are_told_from_other_numbers() {
+        assert!(zeros_lost("42", "0042"));
+        assert!(zeros_lost("1064001234", "01064001234"));
+        for (incoming, stored) in [
+            ("42", "42"),
+            ("042", "0042"),
+            ("43", "0042"),
+            ("", "0042"),
+            ("42", "A0042"),
+            ("4-2", "04-2"),
+            ("1064001234", "010-64001234"),
+        ] {
+            assert!(!zeros_lost(incoming, stored), "{incoming} {stored}");
+        }
+    }
 }

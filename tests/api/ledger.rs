@@ -692,3 +692,28 @@ async fn an_hours_change_reads_in_words_on_the_preview() {
     );
     assert!(!hours.contains("Mo-") && !hours.contains("PH"), "no opening_hours code: {hours}");
 }
+
+#[tokio::test]
+async fn numbers_whose_leading_zeros_a_spreadsheet_took_off_are_the_numbers_stored() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let mut zeros = station("东城零号驿站", 110101, "24/7", &["water"]);
+    zeros.ledger_id = Some("0042".into());
+    zeros.phone = Some(yizhan::domain::text::Phone::parse("01064001234").unwrap());
+    zeros.works_makeup_days = false;
+    app.add(vec![zeros]).await;
+    // As Excel or LibreOffice save a CSV they opened: 0042 → 42, 01064001234 → 1064001234.
+    let row = |id: &str, phone: &str| {
+        format!("{id},东城零号驿站,东城区,东城零号驿站地址,116.4,39.9,,24小时,是,饮水,,临街店铺,{phone}")
+    };
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&[&row("42", "1064001234")]), &[]).await;
+    assert_eq!(
+        counts(&page),
+        vec!["新增 0 个", "修改 0 个", "没有变化 1 个", "不能导入 0 行"],
+        "{:?}",
+        texts(&page, ".line-details li")
+    );
+    // A number really changed is a change.
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&[&row("0042", "1064001235")]), &[]).await;
+    assert_eq!(text(&page, ".line-changed .line-details"), "联系电话：01064001234 → 1064001235");
+}
