@@ -285,7 +285,11 @@ struct Known<'a> {
 /// so a ledger exported as CSV, opened and saved again would change every such number.
 fn zeros_lost(incoming: &str, stored: &str) -> bool {
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    digits(incoming) && !incoming.starts_with('0') && digits(stored) && stored.trim_start_matches('0') == incoming
+    digits(incoming)
+        && !incoming.starts_with('0')
+        && digits(stored)
+        && stored.starts_with('0')
+        && stored.trim_start_matches('0') == incoming
 }
 
 /// `coded`: the station the row's public code names (an export of this site).

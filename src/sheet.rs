@@ -359,10 +359,9 @@ fn fill_down(mut sheet: Sheet, merged: &[Dimensions]) -> Result<Sheet, SheetErro
                 continue;
             }
             count(bottom - top)?;
-            for row in top + 1..=bottom {
-                if own_text[row]
-                    && let Some(cell) = sheet.rows[row].get_mut(col)
-                {
+            let below = sheet.rows[top + 1..=bottom].iter_mut().zip(&own_text[top + 1..=bottom]);
+            for (row, _) in below.filter(|(_, own)| **own) {
+                if let Some(cell) = row.get_mut(col) {
                     cell.clone_from(&value);
                 }
             }
@@ -769,17 +768,8 @@ mod tests {
         let text = "\n\r\nname,x\r\n\r\na,1\n\"two\nlines\",2\n\n\nb,3\r\rc,4";
         let (sheet, _) = read(text.as_bytes(), "a.csv", None).unwrap();
         assert_eq!(sheet.skipped, 2);
-        let want = strings(&[
-            &["name", "x"],
-            &[],
-            &["a", "1"],
-            &["two\nlines", "2"],
-            &[],
-            &[],
-            &["b", "3"],
-            &[],
-            &["c", "4"],
-        ]);
+        let want =
+            strings(&[&["name", "x"], &[], &["a", "1"], &["two\nlines", "2"], &[], &[], &["b", "3"], &[], &["c", "4"]]);
         assert_eq!(sheet.rows, want);
         // So row 9 of the file, counted as LibreOffice does, is `rows[9 - skipped - 1]`.
         assert_eq!(sheet.rows[9 - sheet.skipped - 1], strings(&[&["b", "3"]])[0]);
@@ -941,7 +931,8 @@ mod tests {
         assert_eq!(read(b"\xD0\xCF\x11\xE0junk", "a.xls", None), Err(SheetError::NotASpreadsheet));
         // Any cut or flipped byte gives a result or an error, never a panic.
         let xls = include_bytes!("../tests/fixtures/sheet.xls");
-        for file in [&good[..], &xls[..]] {
+        let merged = include_bytes!("../tests/fixtures/merged.xls");
+        for file in [&good[..], &xls[..], &merged[..]] {
             for i in (0..file.len()).step_by(97) {
                 let _ = read(&file[..i], "a.xlsx", None);
                 let mut flipped = file.to_vec();

@@ -515,10 +515,7 @@ async fn coordinates_in_degrees_minutes_and_seconds_come_in() {
     ];
     let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows), &[]).await;
     assert_eq!(counts(&page), vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 1 行"]);
-    assert_eq!(
-        texts(&page, ".line-rejected .line-details li"),
-        vec!["经度“116°61'00\"”：度分秒里的分和秒都要小于 60"]
-    );
+    assert_eq!(texts(&page, ".line-rejected .line-details li"), vec!["经度“116°61'00\"”：度分秒里的分和秒都要小于 60"]);
     let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows[..2]), &[]).await;
     assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
     let p = station_named(&app, "北新桥驿站").await.position.unwrap();
@@ -540,7 +537,7 @@ fn xlsx_with_merges(rows: &[Vec<&str>], merged: &[(u32, u16, u32, u16, &str)]) -
     }
     let plain = rust_xlsxwriter::Format::new();
     for (top, left, bottom, right, text) in merged {
-        sheet.merge_range(*top, *left, *bottom, *right, *text, &plain).unwrap();
+        sheet.merge_range(*top, *left, *bottom, *right, text, &plain).unwrap();
     }
     book.save_to_buffer().unwrap()
 }
@@ -581,7 +578,10 @@ async fn a_merged_title_above_the_header_is_skipped_and_named_in_the_dry_run() {
     let xlsx = xlsx_with_merges(&rows, &[(0, 0, 0, 12, title)]);
     let (status, page) = dry_run(&admin, "东城.xlsx", &xlsx, &[]).await;
     assert_eq!(status, 200, "{}", texts(&page, "h1, .banner, main p").join(" | "));
-    assert_eq!(counts(&page), vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行", "跳过 1 行（标题、合计）"]);
+    assert_eq!(
+        counts(&page),
+        vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行", "跳过 1 行（标题、合计）"]
+    );
     assert_eq!(texts(&page, ".ledger-line .line-no"), vec!["第 1 行", "第 3 行", "第 4 行"]);
     assert_eq!(text(&page, ".line-skipped .line-kind"), "已跳过");
     assert_eq!(text(&page, ".line-skipped strong"), title);

@@ -132,7 +132,12 @@ async fn the_staff_export_saved_again_by_libreoffice_comes_back_unchanged() {
             assert_eq!(status, 200, "{name}: {}", texts(&page, "h1, .banner").join(" | "));
             assert_eq!(
                 counts(&page),
-                vec!["新增 0 个".to_string(), "修改 0 个".into(), format!("没有变化 {stations} 个"), "不能导入 0 行".into()],
+                vec![
+                    "新增 0 个".to_string(),
+                    "修改 0 个".into(),
+                    format!("没有变化 {stations} 个"),
+                    "不能导入 0 行".into()
+                ],
                 "{name}: {:?}",
                 texts(&page, ".line-added, .line-changed, .line-rejected")
             );
@@ -183,7 +188,8 @@ async fn a_ledger_built_in_libreoffice_with_a_title_a_merged_district_and_a_tota
             vec!["第 1 行", "第 3 行", "第 4 行", "第 5 行", "第 6 行"],
             "{name}"
         );
-        let skipped: Vec<String> = texts(&page, ".line-skipped").iter().map(|t| t.split_whitespace().collect()).collect();
+        let skipped: Vec<String> =
+            texts(&page, ".line-skipped").iter().map(|t| t.split_whitespace().collect()).collect();
         assert_eq!(
             skipped,
             vec![
