@@ -10,10 +10,11 @@ use crate::domain::district::District;
 use crate::domain::facility::{ALL_FACILITIES, Audience, HostType};
 use crate::domain::geo::distance_m;
 use crate::domain::ledger::{
-    CellProblem, Header, LedgerRow, StatusWord, Vocabulary, header_row, read_row, station_row,
+    CellProblem, Header, LedgerRow, StatusWord, Vocabulary, find_header, header_row, read_row, station_row, total_row,
 };
 use crate::domain::station::{Revocation, Station, Status};
 use crate::domain::station_fields::StationFields;
+use crate::sheet::Sheet;
 use crate::snapshot::Snapshot;
 use crate::store::{ImportRecord, Imported, Store, StoreError};
 use crate::web::i18n::Lang;
@@ -54,7 +55,8 @@ pub enum Outcome {
     },
 }
 
-/// A data row and what it comes to; `line` is its row number in the spreadsheet.
+/// A data row and what it comes to; `line` is its row number in the sheet, as an
+/// office suite numbers it (1 for the first row).
 #[derive(Debug, Clone)]
 pub struct PlannedRow {
     pub line: usize,
@@ -62,11 +64,45 @@ pub struct PlannedRow {
     pub outcome: Outcome,
 }
 
-/// A dry run: the header as matched and every row's outcome.
+/// Why a row with text is no station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Above the header: a title ("2026年东城区工会户外劳动者服务站点台账"), a date.
+    Title,
+    /// A total row ("合计：3个").
+    Total,
+}
+
+impl Skip {
+    /// Its message: `ledger.skip.KEY`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Skip::Title => "title",
+            Skip::Total => "total",
+        }
+    }
+}
+
+/// A row left out of the import, named in the dry run; `text` is what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub line: usize,
+    pub skip: Skip,
+    pub text: String,
+}
+
+/// Most characters of a skipped row's text shown.
+const SKIPPED_TEXT: usize = 60;
+
+/// A dry run: the header as matched, every data row's outcome, and the rows with text
+/// that are no stations (titles above the header, totals), all by their row number.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub header: Header,
+    /// The header's row number in the sheet.
+    pub header_line: usize,
     pub rows: Vec<PlannedRow>,
+    pub skipped: Vec<SkippedRow>,
 }
 
 /// How many rows of each kind.
@@ -96,17 +132,21 @@ impl Plan {
         c
     }
 
-    /// The rejected rows as they were, each with a last column saying why, under the
-    /// file's own header: to fix and import again.
-    pub fn rejected_rows(&self, header: &[String], rows: &[Vec<String>], lang: Lang) -> Vec<Vec<String>> {
+    /// The rejected rows of `sheet` (the sheet planned) as they were, each with a last
+    /// column saying on which row of the file it was and why, under the file's own
+    /// header: to fix and import again.
+    pub fn rejected_rows(&self, sheet: &Sheet, lang: Lang) -> Vec<Vec<String>> {
+        let row_at = |line: usize| line.checked_sub(sheet.skipped + 1).and_then(|i| sheet.rows.get(i));
+        let header = row_at(self.header_line).cloned().unwrap_or_default();
         let mut out = vec![header.iter().cloned().chain([lang.t("ledger.reason_column").into_owned()]).collect()];
         for r in &self.rows {
             if let Outcome::Rejected { problems } = &r.outcome
-                && let Some(row) = rows.get(r.line.saturating_sub(2))
+                && let Some(row) = row_at(r.line)
             {
                 let mut line = row.clone();
                 line.resize(header.len(), String::new());
-                line.push(problems.iter().map(|p| problem_text(lang, p)).collect::<Vec<_>>().join("；"));
+                let why = problems.iter().map(|p| problem_text(lang, p)).collect::<Vec<_>>().join("；");
+                line.push(lang.tf("ledger.reason_at", &[("n", &r.line.to_string()), ("why", &why)]));
                 out.push(line);
             }
         }
@@ -136,13 +176,35 @@ pub struct Scope<'a> {
     pub only: Option<&'static District>,
 }
 
-/// Reads every row of a sheet (its first row the header) and matches it with the
-/// stations of `snapshot`. Nothing is written.
-pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> Result<Plan, PlanError> {
-    let (head, data) = rows.split_first().ok_or(PlanError::Empty)?;
-    let header = Header::read(head);
-    if !header.missing.is_empty() {
-        return Err(PlanError::MissingColumns(header.missing.clone()));
+/// Reads every row of a sheet under its header row (the first of its first ten rows
+/// that has the required columns; rows with text above it are titles) and matches it
+/// with the stations of `snapshot`. Total rows are left out. Nothing is written.
+pub fn plan(sheet: &Sheet, snapshot: &Snapshot, scope: &Scope<'_>, now: i64) -> Result<Plan, PlanError> {
+    if sheet.rows.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    let (at, header) = find_header(&sheet.rows).map_err(|closest| PlanError::MissingColumns(closest.missing))?;
+    let line_of = |i: usize| sheet.skipped + i + 1;
+    let has_text = |row: &[String]| row.iter().any(|c| !c.trim().is_empty());
+    let mut skipped: Vec<SkippedRow> = sheet.rows[..at]
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| has_text(row))
+        .map(|(i, row)| {
+            let cells: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+            SkippedRow { line: line_of(i), skip: Skip::Title, text: shortened(&cells.join(" ")) }
+        })
+        .collect();
+    // The data rows with their row numbers: blank rows and total rows left out.
+    let mut data: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (i, row) in sheet.rows.iter().enumerate().skip(at + 1) {
+        if !has_text(row) {
+            continue;
+        }
+        match total_row(&header, row) {
+            Some(text) => skipped.push(SkippedRow { line: line_of(i), skip: Skip::Total, text: shortened(&text) }),
+            None => data.push((line_of(i), row)),
+        }
     }
     let vocabulary = vocabulary();
     let street_code = |district: u32, raw: &str| -> Option<String> {
@@ -154,29 +216,31 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
     };
     // Existing stations by public code, by (district, ledger number), and by name.
     let mut by_code: HashMap<&str, &Station> = HashMap::new();
-    let mut by_ledger: HashMap<(u32, &str), &Station> = HashMap::new();
-    let mut by_name: HashMap<&str, Vec<&Station>> = HashMap::new();
+    let mut known = Known::default();
     for e in snapshot.entries() {
         if let Some(id) = e.station.ledger_id.as_deref() {
-            by_ledger.insert((e.station.district.code, id), &e.station);
+            known.by_ledger.insert((e.station.district.code, id), &e.station);
+            if id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
+                // Two numbers that differ only in their zeros ("042", "0042") name neither.
+                let key = (e.station.district.code, id.trim_start_matches('0'));
+                let ambiguous = known.by_digits.contains_key(&key);
+                known.by_digits.insert(key, (!ambiguous).then_some(&e.station));
+            }
         }
-        by_name.entry(e.station.name.as_str()).or_default().push(&e.station);
+        known.by_name.entry(e.station.name.as_str()).or_default().push(&e.station);
         by_code.insert(e.station.code.as_str(), &e.station);
     }
     // A ledger number twice in the file: both rows are refused.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    for row in data {
+    for (_, row) in &data {
         let id = header.cell(row, "ledger_id");
         if !id.is_empty() {
             *seen.entry((header.cell(row, "district").to_string(), id.to_string())).or_default() += 1;
         }
     }
     let planned = data
-        .iter()
-        .enumerate()
-        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, row)| {
-            let line = i + 2;
+        .into_iter()
+        .map(|(line, row)| {
             let name = header.cell(row, "name").to_string();
             let key = (header.cell(row, "district").to_string(), header.cell(row, "ledger_id").to_string());
             let outcome = if seen.get(&key).copied().unwrap_or(0) > 1 {
@@ -184,24 +248,55 @@ pub fn plan(rows: &[Vec<String>], snapshot: &Snapshot, scope: &Scope<'_>, now: i
                     problems: vec![CellProblem { column: "站点编号", value: key.1, problem: "twice_in_file" }],
                 }
             } else {
-                let known = by_code.get(header.cell(row, "code")).copied();
+                let coded = by_code.get(header.cell(row, "code")).copied();
                 match read_row(&header, row, &vocabulary, &street_code) {
-                    Ok(read) => outcome(read, known, &by_ledger, &by_name, snapshot, scope, now),
+                    Ok(read) => outcome(read, coded, &known, snapshot, scope, now),
                     Err(problems) => Outcome::Rejected { problems },
                 }
             };
             PlannedRow { line, name, outcome }
         })
         .collect();
-    Ok(Plan { header, rows: planned })
+    Ok(Plan { header, header_line: line_of(at), rows: planned, skipped })
 }
 
-/// `known`: the station the row's public code names (an export of this site).
+/// A row's text cut to [`SKIPPED_TEXT`] characters.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(SKIPPED_TEXT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// The stations a row may be, by what it says.
+#[derive(Default)]
+struct Known<'a> {
+    /// By district and ledger number.
+    by_ledger: HashMap<(u32, &'a str), &'a Station>,
+    /// Ledger numbers of digits that start with 0, by district and the digits without
+    /// those zeros; `None` when two stations would share one.
+    by_digits: HashMap<(u32, &'a str), Option<&'a Station>>,
+    by_name: HashMap<&'a str, Vec<&'a Station>>,
+}
+
+/// Whether `incoming` is `stored` as a spreadsheet shows a text of digits it took for a
+/// number: the same digits without their leading zeros ("0042" → "42", "01064001234"
+/// → "1064001234"). Excel and LibreOffice do that to a CSV's cells when they open it,
+/// so a ledger exported as CSV, opened and saved again would change every such number.
+fn zeros_lost(incoming: &str, stored: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(incoming)
+        && !incoming.starts_with('0')
+        && digits(stored)
+        && stored.starts_with('0')
+        && stored.trim_start_matches('0') == incoming
+}
+
+/// `coded`: the station the row's public code names (an export of this site).
 fn outcome(
     read: LedgerRow,
-    known: Option<&Station>,
-    by_ledger: &HashMap<(u32, &str), &Station>,
-    by_name: &HashMap<&str, Vec<&Station>>,
+    coded: Option<&Station>,
+    known: &Known<'_>,
     snapshot: &Snapshot,
     scope: &Scope<'_>,
     now: i64,
@@ -213,14 +308,25 @@ fn outcome(
     {
         return reject("所属区", &fields.district, "other_district");
     }
-    let existing = known.or_else(|| match (district, ledger_id.as_deref()) {
-        (Some(d), Some(id)) => by_ledger.get(&(d.code, id)).copied(),
+    let existing = coded.or_else(|| match (district, ledger_id.as_deref()) {
+        (Some(d), Some(id)) => known
+            .by_ledger
+            .get(&(d.code, id))
+            .copied()
+            .or_else(|| known.by_digits.get(&(d.code, id)).copied().flatten()),
         _ => None,
     });
     let base = match existing {
         Some(s) => {
             if !(scope.may_use)(s.district) {
                 return reject("所属区", s.district.name_zh, "other_district");
+            }
+            // A number whose leading zeros a spreadsheet took off is the number stored.
+            if zeros_lost(&fields.ledger_id, s.ledger_id.as_deref().unwrap_or_default()) {
+                fields.ledger_id = s.ledger_id.clone().unwrap_or_default();
+            }
+            if zeros_lost(&fields.phone, s.phone.as_ref().map(|p| p.as_str()).unwrap_or_default()) {
+                fields.phone = s.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default();
             }
             // What the ledger has no column for stays as it is.
             fields.precision = s.precision.key().into();
@@ -274,7 +380,7 @@ fn outcome(
             }
         },
         None => {
-            let duplicate_of = by_name.get(after.name.as_str()).and_then(|same| {
+            let duplicate_of = known.by_name.get(after.name.as_str()).and_then(|same| {
                 same.iter()
                     .find(|s| match (s.position, after.position) {
                         (Some(a), Some(b)) => distance_m(a, b) <= DUPLICATE_METRES,
@@ -393,13 +499,18 @@ pub async fn import_command(
     let snapshot = crate::snapshot::load(store, clock).await?;
     let everywhere = |_: &District| true;
     let scope = Scope { may_use: &everywhere, only: district };
-    let plan = plan(&sheet.rows, &snapshot, &scope, clock.now()).map_err(|e| match e {
+    let plan = plan(&sheet, &snapshot, &scope, clock.now()).map_err(|e| match e {
         PlanError::Empty => format!("{name}: no header row"),
         PlanError::MissingColumns(c) => format!("{name}: missing columns {}", c.join(", ")),
     })?;
     if !plan.header.unknown.is_empty() {
         writeln!(out, "unknown columns (ignored): {}", plan.header.unknown.join(", "))?;
     }
+    let mut lines: Vec<(usize, String)> = plan
+        .skipped
+        .iter()
+        .map(|s| (s.line, format!("skipped\t{}\t{}", s.text, lang.t(&format!("ledger.skip.{}", s.skip.key())))))
+        .collect();
     for r in &plan.rows {
         let line = match &r.outcome {
             Outcome::Added { duplicate_of: Some((id, code)), .. } => {
@@ -416,7 +527,11 @@ pub async fn import_command(
                 format!("rejected\t{}\t{}", r.name, list.join("；"))
             }
         };
-        writeln!(out, "line {}\t{line}", r.line)?;
+        lines.push((r.line, line));
+    }
+    lines.sort_by_key(|(n, _)| *n);
+    for (n, line) in lines {
+        writeln!(out, "line {n}\t{line}")?;
     }
     let c = plan.counts();
     writeln!(
@@ -463,4 +578,26 @@ pub async fn export_command(
     };
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(rows.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeros_a_spreadsheet_took_off_are_told_from_other_numbers() {
+        assert!(zeros_lost("42", "0042"));
+        assert!(zeros_lost("1064001234", "01064001234"));
+        for (incoming, stored) in [
+            ("42", "42"),
+            ("042", "0042"),
+            ("43", "0042"),
+            ("", "0042"),
+            ("42", "A0042"),
+            ("4-2", "04-2"),
+            ("1064001234", "010-64001234"),
+        ] {
+            assert!(!zeros_lost(incoming, stored), "{incoming} {stored}");
+        }
+    }
 }

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use calamine::{Data, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsx};
+use calamine::{Data, Dimensions, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsx};
 use encoding_rs::{EncoderResult, GB18030, GBK};
 use rust_xlsxwriter::Workbook;
 
@@ -64,15 +64,16 @@ pub enum Encoding {
 /// A table read from a file, every cell as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sheet {
-    /// The header row as found, then the data rows. Blank rows (every cell empty or
-    /// spaces) above the header are skipped and blank rows at the end dropped; blank rows inside the table are kept
-    /// (as rows of "" or empty rows) so that row numbers still match the file. Workbook
-    /// rows are padded with "" to one width, column A at index 0; CSV rows are as long
-    /// as in the file.
+    /// The rows from the first one with text on. Blank rows (every cell empty or
+    /// spaces) above it are skipped and blank rows at the end dropped; blank rows inside
+    /// the table are kept (as rows of "" or empty rows) so that row numbers still match
+    /// the file. Workbook rows are padded with "" to one width, column A at index 0, and
+    /// a cell merged down over several rows gives its text to each of them; CSV rows are
+    /// as long as in the file.
     pub rows: Vec<Vec<String>>,
-    /// How many blank rows above the header were skipped: `rows[i]` is row
-    /// `skipped + i + 1` of the file, for messages that point at a row (in a CSV,
-    /// counting records: empty lines are no records to the CSV reader).
+    /// How many blank rows above the first row were skipped: `rows[i]` is row
+    /// `skipped + i + 1` of the sheet as an office suite numbers it, for messages that
+    /// point at a row (in a CSV, an empty line is a row too, a quoted line break is not).
     pub skipped: usize,
 }
 
@@ -267,15 +268,41 @@ fn gb18030(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), SheetError> {
     Ok((text, Encoding::Gbk))
 }
 
-/// The records of a CSV, kept as they are (rows of any length, nothing trimmed).
+/// The records of a CSV, kept as they are (rows of any length, nothing trimmed). The
+/// CSV reader passes over empty lines; an office suite shows each as a row, so they are
+/// counted as blank rows.
 fn read_csv(text: &str) -> Result<Sheet, SheetError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Rows::default();
-    for record in reader.records() {
-        let record = record.map_err(|_| SheetError::NotASpreadsheet)?;
+    let mut record = csv::StringRecord::new();
+    // Where the reader stopped after the last record: each read takes the empty lines
+    // before a record, the record and its line end.
+    let mut at = 0;
+    while reader.read_record(&mut record).map_err(|_| SheetError::NotASpreadsheet)? {
+        let next = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let after_cr = at > 0 && text.as_bytes().get(at - 1) == Some(&b'\r');
+        rows.blank(empty_lines(text.as_bytes().get(at..next).unwrap_or_default(), after_cr));
         rows.push(record.iter().map(str::to_owned).collect())?;
+        at = next;
     }
     rows.finish(false)
+}
+
+/// The empty lines `bytes` starts with (CRLF, LF or a lone CR each end one). After a
+/// CR, a first LF ends no line of its own: it completes the CRLF before.
+fn empty_lines(bytes: &[u8], after_cr: bool) -> usize {
+    let mut rest = match bytes {
+        [b'\n', tail @ ..] if after_cr => tail,
+        _ => bytes,
+    };
+    let mut n = 0;
+    loop {
+        rest = match rest {
+            [b'\r', b'\n', tail @ ..] | [b'\r' | b'\n', tail @ ..] => tail,
+            _ => return n,
+        };
+        n += 1;
+    }
 }
 
 /// The first worksheet of an .xlsx, streamed cell by cell.
@@ -298,7 +325,49 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, SheetError> {
         put(&mut row, c as usize, text(&Data::from(cell.get_value().clone())))?;
     }
     rows.push(row)?;
-    rows.finish(true)
+    drop(cells);
+    let merged = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::NotASpreadsheet)?;
+    fill_down(rows.finish(true)?, &merged)
+}
+
+/// Gives each cell of a merged region the text of the region's top cell in its column,
+/// as the merge shows it: a 所属区 merged down over three stations names the district
+/// on each. Rows with no text of their own stay blank; a region reaching past the table
+/// is cut to it. The cells looked at are counted against [`MAX_CELLS`], so that a
+/// file of many large regions cannot take long.
+fn fill_down(mut sheet: Sheet, merged: &[Dimensions]) -> Result<Sheet, SheetError> {
+    let own_text: Vec<bool> = sheet.rows.iter().map(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+    let width = sheet.rows.first().map_or(0, Vec::len);
+    let mut looked_at = 0usize;
+    let mut count = |n: usize| {
+        looked_at = looked_at.saturating_add(n);
+        if looked_at > MAX_CELLS { Err(SheetError::TooManyCells { max: MAX_CELLS }) } else { Ok(()) }
+    };
+    for region in merged {
+        count(1)?;
+        let ((top, left), (bottom, right)) = (region.start, region.end);
+        // Rows as indexes of `sheet.rows`; a top row in the blank rows skipped has no text.
+        let Some(top) = (top as usize).checked_sub(sheet.skipped) else { continue };
+        let bottom = (bottom as usize).saturating_sub(sheet.skipped).min(sheet.rows.len().saturating_sub(1));
+        if top >= bottom {
+            continue;
+        }
+        for col in (left as usize)..=(right as usize).min(width.saturating_sub(1)) {
+            count(1)?;
+            let value = sheet.rows[top].get(col).cloned().unwrap_or_default();
+            if value.trim().is_empty() {
+                continue;
+            }
+            count(bottom - top)?;
+            let below = sheet.rows[top + 1..=bottom].iter_mut().zip(&own_text[top + 1..=bottom]);
+            for (row, _) in below.filter(|(_, own)| **own) {
+                if let Some(cell) = row.get_mut(col) {
+                    cell.clone_from(&value);
+                }
+            }
+        }
+    }
+    Ok(sheet)
 }
 
 /// Refuses an .xlsx whose ZIP directory declares too much inflated data, read with the
@@ -354,7 +423,8 @@ fn read_xls(bytes: &[u8]) -> Result<Sheet, SheetError> {
         row.extend(cells.iter().map(text));
         rows.push(row)?;
     }
-    rows.finish(true)
+    let merged = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::NotASpreadsheet)?;
+    fill_down(rows.finish(true)?, &merged)
 }
 
 /// The name of the first visible worksheet, else of the first worksheet.
@@ -688,7 +758,80 @@ mod tests {
     fn csv_keeps_cells_as_they_are_and_skips_blank_rows_at_the_top() {
         let (sheet, _) = read(b",,\n \t,\n name , x,,\n\n,\n1\n,,\n", "a.csv", None).unwrap();
         assert_eq!(sheet.skipped, 2);
-        assert_eq!(sheet.rows, strings(&[&[" name ", " x", "", ""], &[], &["1"]]));
+        // The empty line is a row too (an office suite shows it), so "1" stays on row 6.
+        assert_eq!(sheet.rows, strings(&[&[" name ", " x", "", ""], &[], &[], &["1"]]));
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_as_an_office_suite_numbers_them() {
+        // Empty lines (LF, CRLF, a lone CR) are rows; a line break inside quotes is not.
+        let text = "\n\r\nname,x\r\n\r\na,1\n\"two\nlines\",2\n\n\nb,3\r\rc,4";
+        let (sheet, _) = read(text.as_bytes(), "a.csv", None).unwrap();
+        assert_eq!(sheet.skipped, 2);
+        let want =
+            strings(&[&["name", "x"], &[], &["a", "1"], &["two\nlines", "2"], &[], &[], &["b", "3"], &[], &["c", "4"]]);
+        assert_eq!(sheet.rows, want);
+        // So row 9 of the file, counted as LibreOffice does, is `rows[9 - skipped - 1]`.
+        assert_eq!(sheet.rows[9 - sheet.skipped - 1], strings(&[&["b", "3"]])[0]);
+    }
+
+    /// The rows of tests/fixtures/merged.xls and of the workbook written below.
+    fn merged_rows() -> Vec<Vec<String>> {
+        strings(&[
+            &["2026年东城区台账", "", "", ""],
+            &["名称", "所属区", "街道", "地址"],
+            &["甲", "东城区", "东华门街道", "甲路"],
+            &["乙", "东城区", "东华门街道", "乙路"],
+            &["丙", "东城区", "", "丙路"],
+            &["", "", "", ""],
+            &["丁", "西城区", "", "丁路"],
+        ])
+    }
+
+    #[test]
+    fn xlsx_cells_merged_down_are_filled_down() {
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        let plain = rust_xlsxwriter::Format::new();
+        ws.merge_range(0, 0, 0, 3, "2026年东城区台账", &plain).unwrap();
+        for (c, h) in ["名称", "所属区", "街道", "地址"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        // 所属区 merged over three stations and the blank row after them, 街道 over two.
+        ws.merge_range(2, 1, 5, 1, "东城区", &plain).unwrap();
+        ws.merge_range(2, 2, 3, 2, "东华门街道", &plain).unwrap();
+        for (r, (name, address)) in [("甲", "甲路"), ("乙", "乙路"), ("丙", "丙路")].iter().enumerate() {
+            ws.write_string(2 + r as u32, 0, *name).unwrap();
+            ws.write_string(2 + r as u32, 3, *address).unwrap();
+        }
+        ws.write_string(6, 0, "丁").unwrap();
+        ws.write_string(6, 1, "西城区").unwrap();
+        // A region reaching far past the table is cut to it.
+        ws.merge_range(6, 3, 900, 3, "丁路", &plain).unwrap();
+        let (sheet, _) = read(&book.save_to_buffer().unwrap(), "m.xlsx", None).unwrap();
+        assert_eq!(sheet, Sheet { rows: merged_rows(), skipped: 0 });
+    }
+
+    /// tests/fixtures/merged.xls was made by LibreOffice 7.4 from tests/fixtures/merged.html
+    /// (`soffice --headless --infilter="HTML (StarCalc)" --convert-to xls merged.html`):
+    /// a title merged across, 所属区 merged down four rows (the last one blank), 街道 two.
+    #[test]
+    fn xls_cells_merged_down_are_filled_down() {
+        let (sheet, _) = read(include_bytes!("../tests/fixtures/merged.xls"), "m.xls", None).unwrap();
+        assert_eq!(sheet, Sheet { rows: merged_rows(), skipped: 0 });
+    }
+
+    #[test]
+    fn merged_regions_below_blank_top_rows_are_counted_from_the_sheet() {
+        // Two blank rows skipped: a region's rows are the file's, not the table's.
+        let mut sheet = Sheet { rows: strings(&[&["h", "d"], &["a", "东城区"], &["b", ""]]), skipped: 2 };
+        let region = |top, left, bottom, right| Dimensions { start: (top, left), end: (bottom, right) };
+        sheet = fill_down(sheet, &[region(3, 1, 4, 1), region(0, 0, 1, 5)]).unwrap();
+        assert_eq!(sheet.rows[2], strings(&[&["b", "东城区"]])[0]);
+        // Regions that would take long are refused, not walked.
+        let many = vec![region(0, 0, 1_000_000, 16_383); 2000];
+        let width = Sheet { rows: vec![vec!["x".to_owned(); 16_384]; 3], skipped: 0 };
+        assert_eq!(fill_down(width, &many).unwrap_err(), SheetError::TooManyCells { max: MAX_CELLS });
     }
 
     #[test]
@@ -788,7 +931,8 @@ mod tests {
         assert_eq!(read(b"\xD0\xCF\x11\xE0junk", "a.xls", None), Err(SheetError::NotASpreadsheet));
         // Any cut or flipped byte gives a result or an error, never a panic.
         let xls = include_bytes!("../tests/fixtures/sheet.xls");
-        for file in [&good[..], &xls[..]] {
+        let merged = include_bytes!("../tests/fixtures/merged.xls");
+        for file in [&good[..], &xls[..], &merged[..]] {
             for i in (0..file.len()).step_by(97) {
                 let _ = read(&file[..i], "a.xlsx", None);
                 let mut flipped = file.to_vec();

@@ -6,6 +6,7 @@
 //! row is matched with a station by the site's public code (站点代码, written by
 //! exports), else by the union's ledger number (站点编号) within its district.
 
+use super::coords::{Axis, DmsError, parse_dms};
 use super::district::{DISTRICTS, District};
 use super::facility::{Audience, Facility, HostType};
 use super::hours::Hours;
@@ -146,6 +147,48 @@ impl Header {
     }
 }
 
+/// How many rows at the top may hold the header: a title or two above it is common.
+pub const HEADER_ROWS: usize = 10;
+
+/// Finds the header row: the first of the first [`HEADER_ROWS`] rows that holds every
+/// required column, with its index in `rows`. Without one, the row that came closest
+/// (the first such), to name the columns it lacks.
+pub fn find_header(rows: &[Vec<String>]) -> Result<(usize, Header), Header> {
+    let mut closest: Option<Header> = None;
+    for (i, row) in rows.iter().take(HEADER_ROWS).enumerate() {
+        let header = Header::read(row);
+        if header.missing.is_empty() {
+            return Ok((i, header));
+        }
+        if closest.as_ref().is_none_or(|c| header.missing.len() < c.missing.len()) {
+            closest = Some(header);
+        }
+    }
+    Err(closest.unwrap_or_else(|| Header::read(&[])))
+}
+
+/// What a total row's cell starts with.
+const TOTAL_WORDS: [&str; 3] = ["合计", "总计", "小计"];
+
+/// Whether `row` is a total row ("合计：3个", "小计 5"): a cell that starts with 合计, 总计
+/// or 小计 (spaces inside left out), and a required field empty; a station named 合计…
+/// with its district and address is a station. Gives the text of the total cell.
+pub fn total_row(header: &Header, row: &[String]) -> Option<String> {
+    let is_total = |cell: &str| {
+        let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+        TOTAL_WORDS.iter().any(|w| squeezed.starts_with(w))
+    };
+    let total = row.iter().position(|c| is_total(c))?;
+    let lacking = REQUIRED.iter().any(|key| {
+        let c = COLUMNS.iter().position(|c| c.key == *key);
+        match c.and_then(|c| header.positions[c]) {
+            Some(i) => row.get(i).is_none_or(|cell| cell.trim().is_empty()),
+            None => true,
+        }
+    });
+    lacking.then(|| row[total].trim().to_string())
+}
+
 /// A cell that was refused: its column's header, the text as written, and why
 /// (a locale key suffix: `ledger.problem.KEY`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +218,12 @@ pub struct LedgerRow {
     pub ledger_id: Option<String>,
     pub fields: StationFields,
     pub status: Option<StatusWord>,
+}
+
+/// Decimal degrees to seven places (about a centimetre), without trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.7}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn yes_no(raw: &str) -> Option<Option<bool>> {
@@ -237,9 +286,26 @@ pub fn read_row(
             }
         },
     };
-    let (lat, lon) = (cell("lat"), cell("lon"));
-    if lat.is_empty() != lon.is_empty() {
-        fail(if lat.is_empty() { "lat" } else { "lon" }, "", "half_position");
+    let mut degrees = |key: &str, axis: Axis| {
+        let raw = cell(key);
+        match parse_dms(raw, axis) {
+            Ok(value) => decimal(value),
+            // Decimal degrees, or text the station's fields refuse with their own words.
+            Err(DmsError::NotDms) => raw.to_string(),
+            Err(DmsError::Range) => {
+                fail(key, raw, "dms_range");
+                String::new()
+            }
+            Err(DmsError::Axis) => {
+                fail(key, raw, "dms_axis");
+                String::new()
+            }
+        }
+    };
+    let (lat, lon) = (degrees("lat", Axis::Lat), degrees("lon", Axis::Lon));
+    let (lat, lon) = (lat.as_str(), lon.as_str());
+    if cell("lat").is_empty() != cell("lon").is_empty() {
+        fail(if cell("lat").is_empty() { "lat" } else { "lon" }, "", "half_position");
     }
     let datum = match cell("datum") {
         "" | "WGS-84" | "WGS84" | "wgs84" | "GPS" | "gps" => "wgs84",
@@ -504,6 +570,53 @@ mod tests {
         let row = strings(&["站", "丰台区", "路", "8:00-18:00，节假日休息", "是"]);
         let problems = read_row(&h, &row, &vocabulary(), &no_streets).expect_err("conflict");
         assert_eq!(problems[0].problem, "holiday_conflict");
+    }
+
+    #[test]
+    fn the_header_is_the_first_of_ten_rows_with_the_required_columns() {
+        let title = strings(&["2026年东城区工会户外劳动者服务站点台账", "", ""]);
+        let header = strings(&["站点名称", "所属区", "详细地址"]);
+        let rows = vec![title.clone(), Vec::new(), strings(&["填报单位：东城区总工会"]), header.clone()];
+        let (at, found) = find_header(&rows).expect("found");
+        assert_eq!((at, found.missing.len()), (3, 0));
+        // Not within the first ten rows: refused, naming what the closest row lacks.
+        let mut late = vec![title.clone(); 10];
+        late.push(header);
+        assert!(find_header(&late).is_err());
+        late[4] = strings(&["站点名称", "所属区"]);
+        assert_eq!(find_header(&late).unwrap_err().missing, vec!["详细地址"]);
+        assert_eq!(find_header(&[title]).unwrap_err().missing, vec!["站点名称", "所属区", "详细地址"]);
+    }
+
+    #[test]
+    fn total_rows_are_told_from_stations() {
+        let h = Header::read(&strings(&["站点编号", "站点名称", "所属区", "详细地址", "面积"]));
+        let total = |cells: &[&str]| total_row(&h, &strings(cells));
+        assert_eq!(total(&["", "合计：3个", "", "", "120"]).as_deref(), Some("合计：3个"));
+        assert_eq!(total(&["合  计", "", "", "", "120"]).as_deref(), Some("合  计"));
+        assert_eq!(total(&["", "总计", "", "", ""]).as_deref(), Some("总计"));
+        // A district subtotal still names its district.
+        assert_eq!(total(&["小计", "", "东城区", "", "40"]).as_deref(), Some("小计"));
+        // A station whose name starts so, with its district and address, is a station.
+        assert_eq!(total(&["", "合计路口驿站", "东城区", "东城区合计路1号", ""]), None);
+        assert_eq!(total(&["", "北新桥驿站", "东城区", "", ""]), None);
+    }
+
+    #[test]
+    fn coordinates_in_degrees_minutes_seconds_are_read_into_decimal_degrees() {
+        let h = Header::read(&strings(&["站点名称", "所属区", "详细地址", "经度", "纬度"]));
+        let read = |lon: &str, lat: &str| {
+            read_row(&h, &strings(&["站", "东城区", "路", lon, lat]), &vocabulary(), &no_streets)
+        };
+        let r = read("116°25'30\"", "北纬39度55分30秒").expect("read");
+        assert_eq!((r.fields.lon.as_str(), r.fields.lat.as_str()), ("116.425", "39.925"));
+        let r = read("116.4", "39度55分").expect("read");
+        assert_eq!((r.fields.lon.as_str(), r.fields.lat.as_str()), ("116.4", "39.9166667"));
+        let problems = read("116°61'00\"", "E39°55'").expect_err("refused");
+        let found: Vec<(&str, &str, &str)> = problems.iter().map(|p| (p.column, p.value.as_str(), p.problem)).collect();
+        assert_eq!(found, vec![("纬度", "E39°55'", "dms_axis"), ("经度", "116°61'00\"", "dms_range")]);
+        // Text that is no coordinate at all goes on to be refused as before.
+        assert_eq!(read("看地图", "39.9").expect("read by the row").fields.lon, "看地图");
     }
 
     #[test]

@@ -503,3 +503,217 @@ async fn staff_csv_exports_never_start_a_cell_with_a_formula() {
         assert!(!cell.starts_with(['=', '+', '-', '@']), "a cell a spreadsheet would run: {cell}");
     }
 }
+
+#[tokio::test]
+async fn coordinates_in_degrees_minutes_and_seconds_come_in() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let rows = [
+        r#"DC-1,北新桥驿站,东城区,东城区北新桥1号,"116°25'30""","39°56′30″",,8:00-18:00,是,饮水,,,"#,
+        "DC-2,交道口驿站,东城区,东城区交道口2号,东经116度24分30.5秒,北纬39度56分,,8:00-18:00,是,饮水,,,",
+        r#"DC-3,分秒错驿站,东城区,东城区某路3号,"116°61'00""",39.93,,8:00-18:00,是,饮水,,,"#,
+    ];
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows), &[]).await;
+    assert_eq!(counts(&page), vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 1 行"]);
+    assert_eq!(texts(&page, ".line-rejected .line-details li"), vec!["经度“116°61'00\"”：度分秒里的分和秒都要小于 60"]);
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&rows[..2]), &[]).await;
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    let p = station_named(&app, "北新桥驿站").await.position.unwrap();
+    assert!((p.lon - 116.425).abs() < 1e-6 && (p.lat - (39.0 + 56.5 / 60.0)).abs() < 1e-6, "{p:?}");
+    let p = station_named(&app, "交道口驿站").await.position.unwrap();
+    let lon = 116.0 + 24.0 / 60.0 + 30.5 / 3600.0;
+    assert!((p.lon - lon).abs() < 1e-6 && (p.lat - (39.0 + 56.0 / 60.0)).abs() < 1e-6, "{p:?}");
+}
+
+/// An .xlsx of `rows` from row 1 (column A first; "" leaves a cell out) with merged
+/// regions (first row, first column, last row, last column, 0-based, and the text).
+fn xlsx_with_merges(rows: &[Vec<&str>], merged: &[(u32, u16, u32, u16, &str)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate().filter(|(_, cell)| !cell.is_empty()) {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    let plain = rust_xlsxwriter::Format::new();
+    for (top, left, bottom, right, text) in merged {
+        sheet.merge_range(*top, *left, *bottom, *right, text, &plain).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// Runs `yizhan` on the test's database: whether it succeeded, and what it printed.
+fn yizhan(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yizhan"))
+        .args(args)
+        .env("YIZHAN_DATABASE_URL", &app.database_url)
+        .env("YIZHAN_LOG", "warn")
+        .output()
+        .expect("run yizhan");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success(), format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// `bytes` in a file of a fresh temporary folder, for the command line.
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("yizhan-ledger-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_merged_title_above_the_header_is_skipped_and_named_in_the_dry_run() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let title = "2026年东城区工会户外劳动者服务站点台账";
+    let rows = vec![
+        vec![],
+        HEADER.split(',').collect(),
+        "DC-1,北新桥驿站,东城区,东城区北新桥1号,116.41,39.94,,8:00-18:00,是,饮水,,,".split(',').collect(),
+        "DC-2,交道口驿站,东城区,东城区交道口2号,116.40,39.93,,8:00-18:00,是,饮水,,,".split(',').collect(),
+    ];
+    // The title on row 1, merged across the 13 columns, as union offices head their ledgers.
+    let xlsx = xlsx_with_merges(&rows, &[(0, 0, 0, 12, title)]);
+    let (status, page) = dry_run(&admin, "东城.xlsx", &xlsx, &[]).await;
+    assert_eq!(status, 200, "{}", texts(&page, "h1, .banner, main p").join(" | "));
+    assert_eq!(
+        counts(&page),
+        vec!["新增 2 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行", "跳过 1 行（标题、合计）"]
+    );
+    assert_eq!(texts(&page, ".ledger-line .line-no"), vec!["第 1 行", "第 3 行", "第 4 行"]);
+    assert_eq!(text(&page, ".line-skipped .line-kind"), "已跳过");
+    assert_eq!(text(&page, ".line-skipped strong"), title);
+    assert_eq!(text(&page, ".line-skipped .line-details"), "表头上方的标题行，已跳过");
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    assert_eq!(station_named(&app, "交道口驿站").await.ledger_id.as_deref(), Some("DC-2"));
+    // The command line names the title row too, and counts lines the same way.
+    let file = temp_file("东城.xlsx", &xlsx);
+    let (ok, out) = yizhan(&app, &["import", file.to_str().unwrap(), "--dry-run"]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("line 1\tskipped\t{title}\t表头上方的标题行，已跳过\n")), "{out}");
+    assert!(out.contains("line 3\tunchanged\t北新桥驿站"), "{out}");
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}
+
+#[tokio::test]
+async fn a_total_row_is_skipped_and_named_not_rejected() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let file = gbk_csv(&[
+        "DC-1,北新桥驿站,东城区,东城区北新桥1号,116.41,39.94,,8:00-18:00,是,饮水,,,",
+        "DC-2,交道口驿站,东城区,东城区交道口2号,116.40,39.93,,8:00-18:00,是,饮水,,,",
+        "DC-3,景山驿站,东城区,东城区景山3号,116.39,39.92,,8:00-18:00,是,饮水,,,",
+        ",合计：3个,,,,,,,,,,,",
+    ]);
+    let (status, page) = dry_run(&admin, "东城.csv", &file, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        counts(&page),
+        vec!["新增 3 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行", "跳过 1 行（标题、合计）"],
+        "{:?}",
+        texts(&page, ".line-details li")
+    );
+    assert_eq!(text(&page, ".line-skipped .line-no"), "第 5 行");
+    assert_eq!(text(&page, ".line-skipped strong"), "合计：3个");
+    assert_eq!(text(&page, ".line-skipped .line-details"), "合计行，已跳过");
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    assert_eq!(app.state.store.station_ids_named("合计：3个").await.unwrap().len(), 0);
+    assert_eq!(app.state.store.station_ids_named("景山驿站").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_district_merged_down_over_several_rows_names_each_of_them() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let rows = vec![
+        vec!["站点编号", "站点名称", "所属区", "街道/乡镇", "详细地址", "开放时间"],
+        vec!["DC-1", "甲驿站", "", "", "东城区甲路1号", "8:00-18:00"],
+        vec!["DC-2", "乙驿站", "", "", "东城区乙路2号", "8:00-18:00"],
+        vec!["DC-3", "丙驿站", "", "", "东城区丙路3号", "8:00-18:00"],
+    ];
+    // 所属区 merged down over the three stations, 街道 over the first two.
+    let xlsx = xlsx_with_merges(&rows, &[(1, 2, 3, 2, "东城区"), (1, 3, 2, 3, "东华门街道")]);
+    let (_, page) = dry_run(&admin, "东城.xlsx", &xlsx, &[]).await;
+    assert_eq!(
+        counts(&page),
+        vec!["新增 3 个", "修改 0 个", "没有变化 0 个", "不能导入 0 行"],
+        "{:?}",
+        texts(&page, ".line-details li")
+    );
+    assert_eq!(apply(&admin, &page).await.status().as_u16(), 303);
+    for (name, street) in [("甲驿站", Some("110101001")), ("乙驿站", Some("110101001")), ("丙驿站", None)] {
+        let s = station_named(&app, name).await;
+        assert_eq!((s.district.code, s.street_code.as_deref()), (110101, street), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn line_numbers_are_the_rows_of_the_sheet_as_an_office_suite_numbers_them() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    // Row 1 empty, the header on row 2, a blank row 4 between the two stations.
+    let csv = "\u{feff}\r\n站点名称,所属区,详细地址,开放时间\r\n甲驿站,东城区,东城区甲路1号,8:00-18:00\r\n\r\n\
+               乙驿站,东城区,东城区乙路2号,看情况\r\n";
+    let (_, page) = dry_run(&admin, "东城.csv", csv.as_bytes(), &[]).await;
+    assert_eq!(texts(&page, ".ledger-line .line-no"), vec!["第 3 行", "第 5 行"]);
+    assert_eq!(text(&page, ".line-rejected .line-no"), "第 5 行");
+    // The refused rows' file says where each one was.
+    let body = admin.get(&attr(&page, "a.rejected-download", "href")).await.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(lines[1].starts_with("乙驿站,东城区,东城区乙路2号,看情况,第 5 行：开放时间“看情况”："), "{body}");
+    // And the command line.
+    let file = temp_file("东城.csv", csv.as_bytes());
+    let (_, out) = yizhan(&app, &["import", file.to_str().unwrap(), "--dry-run"]);
+    assert!(out.contains("line 3\tadded\t甲驿站\n") && out.contains("line 5\trejected\t乙驿站\t"), "{out}");
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}
+
+#[tokio::test]
+async fn an_hours_change_reads_in_words_on_the_preview() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let mut before = station("东城时间驿站", 110101, "Mo-Su 08:00-18:00", &["water"]);
+    before.ledger_id = Some("DC-9".into());
+    app.add(vec![before]).await;
+    let file = gbk_csv(&["DC-9,东城时间驿站,东城区,东城时间驿站地址,116.4,39.9,,周一至周五 9:00-17:30,否,饮水,,,"]);
+    let (_, page) = dry_run(&admin, "东城.csv", &file, &[]).await;
+    assert_eq!(text(&page, ".count-changed"), "修改 1 个");
+    let details = texts(&page, ".line-changed .line-details li");
+    let hours = details.iter().find(|d| d.starts_with("营业时间：")).unwrap_or_else(|| panic!("{details:?}"));
+    assert!(
+        hours.starts_with(
+            "营业时间：每天 08:00–18:00；法定节假日 照常开放 → \
+             周一至周五 09:00–17:30；周六至周日 休息；法定节假日 休息；调休上班日 "
+        ),
+        "{hours}"
+    );
+    assert!(!hours.contains("Mo-") && !hours.contains("PH"), "no opening_hours code: {hours}");
+}
+
+#[tokio::test]
+async fn numbers_whose_leading_zeros_a_spreadsheet_took_off_are_the_numbers_stored() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let mut zeros = station("东城零号驿站", 110101, "24/7", &["water"]);
+    zeros.ledger_id = Some("0042".into());
+    zeros.phone = Some(yizhan::domain::text::Phone::parse("01064001234").unwrap());
+    zeros.works_makeup_days = false;
+    app.add(vec![zeros]).await;
+    // As Excel or LibreOffice save a CSV they opened: 0042 → 42, 01064001234 → 1064001234.
+    let row = |id: &str, phone: &str| {
+        format!("{id},东城零号驿站,东城区,东城零号驿站地址,116.4,39.9,,24小时,是,饮水,,临街店铺,{phone}")
+    };
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&[&row("42", "1064001234")]), &[]).await;
+    assert_eq!(
+        counts(&page),
+        vec!["新增 0 个", "修改 0 个", "没有变化 1 个", "不能导入 0 行"],
+        "{:?}",
+        texts(&page, ".line-details li")
+    );
+    // A number really changed is a change.
+    let (_, page) = dry_run(&admin, "东城.csv", &gbk_csv(&[&row("0042", "1064001235")]), &[]).await;
+    assert_eq!(text(&page, ".line-changed .line-details"), "联系电话：01064001234 → 1064001235");
+}

@@ -19,6 +19,7 @@ mod ledger;
 mod map;
 mod metrics;
 mod moderation;
+mod office;
 mod pages;
 mod photos;
 mod plain_words;

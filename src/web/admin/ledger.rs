@@ -16,8 +16,8 @@ use super::{AdminCtx, district_choices, param, query_pairs, see_other};
 use crate::domain::district::District;
 use crate::domain::ledger::header_row;
 use crate::domain::staff::{is_token, new_token};
-use crate::ledger::{Outcome, Plan, PlanError, Scope, export_rows, plan, problem_text};
-use crate::sheet::{self, Encoding, SheetError};
+use crate::ledger::{Outcome, Plan, PlanError, Scope, SkippedRow, export_rows, plan, problem_text};
+use crate::sheet::{self, Encoding, Sheet, SheetError};
 use crate::store::{Imported, KeptUpload};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
@@ -136,6 +136,8 @@ struct PlanPage {
     unchanged: usize,
     rejected: usize,
     duplicates: usize,
+    /// Title and total rows left out.
+    skipped: usize,
     unknown: Vec<String>,
     lines: Vec<LineView>,
     more: usize,
@@ -151,11 +153,16 @@ fn line_view(lang: Lang, r: &crate::ledger::PlannedRow) -> LineView {
                 .collect(),
             duplicate_of.as_ref().map(|(id, _)| format!("/admin/stations/{id}")),
         ),
-        Outcome::Changed { before, changes, .. } => (
+        Outcome::Changed { before, after, changes } => (
             "changed",
             changes
                 .iter()
                 .map(|(field, b, a)| {
+                    // Hours in words, as the station page has them, not in their code.
+                    if *field == "hours" {
+                        let (b, a) = (hours_words(lang, before), hours_words(lang, after));
+                        return format!("{}：{b} → {a}", lang.t("hours.title"));
+                    }
                     format!("{}：{} → {}", lang.label("admin.field", field), show(lang, b), show(lang, a))
                 })
                 .collect(),
@@ -174,16 +181,36 @@ fn line_view(lang: Lang, r: &crate::ledger::PlannedRow) -> LineView {
     }
 }
 
+/// A skipped row (a title, a total) as a line of the dry run.
+fn skipped_view(lang: Lang, s: &SkippedRow) -> LineView {
+    LineView {
+        line: s.line,
+        name: s.text.clone(),
+        kind: "skipped",
+        label: lang.label("ledger.kind", "skipped").into_owned(),
+        details: vec![lang.t(&format!("ledger.skip.{}", s.skip.key())).into_owned()],
+        link: None,
+    }
+}
+
+/// A station's hours in words, as its page writes them, rather than their code.
+fn hours_words(lang: Lang, station: &crate::domain::station::Station) -> String {
+    match &station.hours {
+        Some(hours) => crate::web::public::station::hours_in_words(hours, station.works_makeup_days, lang),
+        None => show(lang, ""),
+    }
+}
+
 fn show(lang: Lang, value: &str) -> String {
     if value.is_empty() { lang.t("ledger.empty_value").into_owned() } else { value.to_string() }
 }
 
-/// Reads and plans a kept file for `signed`: the plan with the rows, and the encoding used.
+/// Reads and plans a kept file for `signed`: the plan with the sheet, and the encoding used.
 async fn plan_file(
     state: &AppState,
     signed: &SignedIn,
     kept: &KeptUpload,
-) -> Result<(Plan, Vec<Vec<String>>, Option<Encoding>), AppError> {
+) -> Result<(Plan, Sheet, Option<Encoding>), AppError> {
     let encoding = encoding_param(&kept.encoding)?;
     let only = match kept.district.as_str() {
         "" => None,
@@ -197,11 +224,11 @@ async fn plan_file(
         let (sheet, found) = sheet::read(&bytes, &name, encoding).map_err(|e| refused(&e))?;
         let may_use = |d: &District| role.covers(d);
         let scope = Scope { may_use: &may_use, only: only.or_else(|| role.district()) };
-        let plan = plan(&sheet.rows, &snapshot, &scope, now).map_err(|e| match e {
+        let plan = plan(&sheet, &snapshot, &scope, now).map_err(|e| match e {
             PlanError::Empty => AppError::Page(StatusCode::BAD_REQUEST, "ledger_empty"),
             PlanError::MissingColumns(_) => AppError::Page(StatusCode::BAD_REQUEST, "ledger_columns"),
         })?;
-        Ok::<_, AppError>((plan, sheet.rows, found))
+        Ok::<_, AppError>((plan, sheet, found))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -255,11 +282,27 @@ pub async fn dry_run(
         unchanged: counts.unchanged,
         rejected: counts.rejected,
         duplicates: counts.duplicates,
+        skipped: plan.skipped.len(),
         unknown: plan.header.unknown.clone(),
-        lines: plan.rows.iter().take(SHOWN_LINES).map(|r| line_view(lang, r)).collect(),
-        more: plan.rows.len().saturating_sub(SHOWN_LINES),
+        lines: lines(lang, &plan),
+        more: (plan.rows.len() + plan.skipped.len()).saturating_sub(SHOWN_LINES),
     };
     html_page(StatusCode::OK, &plan_page)
+}
+
+/// The first [`SHOWN_LINES`] lines of a dry run, stations and skipped rows, in the
+/// order of the sheet.
+fn lines(lang: Lang, plan: &Plan) -> Vec<LineView> {
+    let mut all: Vec<(usize, Result<&crate::ledger::PlannedRow, &SkippedRow>)> =
+        plan.rows.iter().map(|r| (r.line, Ok(r))).chain(plan.skipped.iter().map(|s| (s.line, Err(s)))).collect();
+    all.sort_by_key(|(line, _)| *line);
+    all.into_iter()
+        .take(SHOWN_LINES)
+        .map(|(_, row)| match row {
+            Ok(r) => line_view(lang, r),
+            Err(s) => skipped_view(lang, s),
+        })
+        .collect()
 }
 
 /// `POST /admin/ledger/apply` (`token`): imports the file of a dry run, all rows or none.
@@ -332,9 +375,8 @@ pub async fn rejected(
         .kept_upload(token, signed.staff.id, state.clock.now())
         .await?
         .ok_or(AppError::Page(StatusCode::NOT_FOUND, "ledger_gone"))?;
-    let (plan, rows, _) = plan_file(&state, &signed, &kept).await?;
-    let (head, data) = rows.split_first().map(|(h, d)| (h.clone(), d)).unwrap_or_default();
-    let out = plan.rejected_rows(&head, data, lang);
+    let (plan, sheet, _) = plan_file(&state, &signed, &kept).await?;
+    let out = plan.rejected_rows(&sheet, lang);
     Ok(csv_response(sheet::write_csv(&out, Encoding::Utf8), "rejected-rows.csv", false))
 }
 

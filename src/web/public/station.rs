@@ -14,7 +14,9 @@ use crate::domain::coords::{LatLon, Precision};
 use crate::domain::facility::{BASIC_NINE, Facility};
 use crate::domain::feedback::FeedbackForm;
 use crate::domain::geo::NavLinks;
-use crate::domain::hours::{DayType, HolidayRule, Rule, WEEKDAYS, beijing_local, format_range, midnight};
+use crate::domain::hours::{
+    DayType, HolidayRule, Hours, Rule, WEEKDAYS, WeekRun, beijing_local, format_range, group_week, midnight,
+};
 use crate::domain::station::Status;
 use crate::snapshot::{Entry, Snapshot};
 use crate::store::PhotoKind;
@@ -171,7 +173,16 @@ fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
 /// The regular week grouped into runs of days, in words ("周一至周五 08:00–18:00"),
 /// as precomputed in the snapshot; empty when the hours are not known.
 pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
-    let (Some(runs), Some(_)) = (&entry.week, &entry.timeline) else { return Vec::new() };
+    let (Some(runs), Some(_), Some(hours)) = (&entry.week, &entry.timeline, &entry.station.hours) else {
+        return Vec::new();
+    };
+    hours_lines(hours, runs, entry.station.works_makeup_days, lang)
+}
+
+/// The week of `hours` in runs of days (`runs`, from [`group_week`]), then what the
+/// station does on public holidays and make-up working days: the lines of the station
+/// page, posters and print lists.
+pub fn hours_lines(hours: &Hours, runs: &[WeekRun], works_makeup_days: bool, lang: Lang) -> Vec<HoursLine> {
     let day = |w: chrono::Weekday| lang.label("weekday", WEEKDAY_KEYS[w.num_days_from_monday() as usize]).into_owned();
     runs.iter()
         .map(|run| {
@@ -184,22 +195,26 @@ pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
             };
             HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
         })
-        .chain(holiday_lines(entry, lang, runs.len() > 1))
+        .chain(holiday_lines(hours, works_makeup_days, lang, runs.len() > 1))
         .collect()
 }
 
-/// The week and the holiday rule in one line of words ("每天 全天；法定节假日 休息"),
-/// for places with room for a line, not a table; empty when the hours are not known.
-pub fn hours_in_words(entry: &Entry, lang: Lang) -> String {
-    let separator = lang.t("hours.line_separator");
-    week_lines(entry, lang).iter().map(|l| format!("{} {}", l.label, l.hours)).collect::<Vec<_>>().join(&separator)
+/// Hours in words on one line, the lines of [`hours_lines`] one after the other
+/// ("周一至周五 09:00–17:30；周六至周日 休息；法定节假日 休息；…"): where a table has no room,
+/// as in a ledger import's list of changes.
+pub fn hours_in_words(hours: &Hours, works_makeup_days: bool, lang: Lang) -> String {
+    let runs = group_week(&hours.regular_week());
+    hours_lines(hours, &runs, works_makeup_days, lang)
+        .iter()
+        .map(|l| format!("{} {}", l.label, l.hours))
+        .collect::<Vec<_>>()
+        .join(&lang.t("hours.line_separator"))
 }
 
 /// What the station does on public holidays and, when its week is not the same every
 /// day, on make-up working days (调休上班日): lines that follow the week wherever the
 /// week is written, so that a poster never leaves the holiday closure out.
-fn holiday_lines(entry: &Entry, lang: Lang, week_varies: bool) -> Vec<HoursLine> {
-    let Some(hours) = &entry.station.hours else { return Vec::new() };
+fn holiday_lines(hours: &Hours, works_makeup_days: bool, lang: Lang, week_varies: bool) -> Vec<HoursLine> {
     let line = |label: &str, hours: String| HoursLine {
         label: lang.t(label).into_owned(),
         hours,
@@ -215,7 +230,7 @@ fn holiday_lines(entry: &Entry, lang: Lang, week_varies: bool) -> Vec<HoursLine>
         },
     )];
     if week_varies {
-        let key = if entry.station.works_makeup_days { "hours.makeup_as_workday" } else { "hours.makeup_own_week" };
+        let key = if works_makeup_days { "hours.makeup_as_workday" } else { "hours.makeup_own_week" };
         lines.push(line("hours.makeup_label", lang.t(key).into_owned()));
     }
     lines

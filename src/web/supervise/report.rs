@@ -138,11 +138,10 @@ fn form_page(
         station_id: station.id,
         station_name: station.name.clone(),
         station_place: station.place(lang.is_zh()),
-        hours: state
-            .snapshot
-            .load()
-            .get(station.id)
-            .map(|e| crate::web::public::station::hours_in_words(e, lang))
+        hours: station
+            .hours
+            .as_ref()
+            .map(|h| crate::web::public::station::hours_in_words(h, station.works_makeup_days, lang))
             .unwrap_or_default(),
         submission,
         min_visit: local_input(now - MAX_AGE_DAYS * 86_400),
