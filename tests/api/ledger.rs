@@ -694,6 +694,27 @@ async fn an_hours_change_reads_in_words_on_the_preview() {
 }
 
 #[tokio::test]
+async fn other_changes_read_in_words_on_the_preview_not_as_keys() {
+    let app = spawn_app().await;
+    let admin = signed_in_admin(&app).await;
+    let mut before = station("东城词语驿站", 110101, "24/7", &["water"]);
+    before.ledger_id = Some("DC-8".into());
+    app.add(vec![before]).await;
+    let file = gbk_csv(&["DC-8,东城词语驿站,东城区,东城词语驿站地址,116.4,39.9,,24/7,,饮水、厕所,,加油站,"]);
+    let (_, page) = dry_run(&admin, "东城.csv", &file, &[]).await;
+    assert_eq!(text(&page, ".count-changed"), "修改 1 个");
+    let details = texts(&page, ".line-changed .line-details li");
+    let line = |label: &str| {
+        details.iter().find(|d| d.starts_with(label)).unwrap_or_else(|| panic!("no {label} in {details:?}")).clone()
+    };
+    assert_eq!(line("设施"), "设施：饮水 → 饮水、厕所");
+    assert_eq!(line("场所类型"), "场所类型：临街店铺 → 加油站");
+    for d in &details {
+        assert!(!d.contains("street_shop") && !d.contains("petrol") && !d.contains("toilet"), "a key shown: {d}");
+    }
+}
+
+#[tokio::test]
 async fn numbers_whose_leading_zeros_a_spreadsheet_took_off_are_the_numbers_stored() {
     let app = spawn_app().await;
     let admin = signed_in_admin(&app).await;

@@ -10,14 +10,17 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
+use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::audit::audit_value;
 use super::{AdminCtx, district_choices, param, query_pairs, see_other};
 use crate::domain::district::District;
 use crate::domain::ledger::header_row;
 use crate::domain::staff::{is_token, new_token};
 use crate::ledger::{Outcome, Plan, PlanError, Scope, SkippedRow, export_rows, plan, problem_text};
 use crate::sheet::{self, Encoding, Sheet, SheetError};
+use crate::snapshot::Snapshot;
 use crate::store::{Imported, KeptUpload};
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
@@ -143,7 +146,7 @@ struct PlanPage {
     more: usize,
 }
 
-fn line_view(lang: Lang, r: &crate::ledger::PlannedRow) -> LineView {
+fn line_view(lang: Lang, snapshot: &Snapshot, r: &crate::ledger::PlannedRow) -> LineView {
     let (kind, details, link) = match &r.outcome {
         Outcome::Added { duplicate_of, .. } => (
             "added",
@@ -158,12 +161,15 @@ fn line_view(lang: Lang, r: &crate::ledger::PlannedRow) -> LineView {
             changes
                 .iter()
                 .map(|(field, b, a)| {
-                    // Hours in words, as the station page has them, not in their code.
-                    if *field == "hours" {
-                        let (b, a) = (hours_words(lang, before), hours_words(lang, after));
-                        return format!("{}：{b} → {a}", lang.t("hours.title"));
-                    }
-                    format!("{}：{} → {}", lang.label("admin.field", field), show(lang, b), show(lang, a))
+                    // Hours in words, as the station page has them, not in their code;
+                    // every other key, flag and code in words, as the audit log has them.
+                    let (label, b, a) = if *field == "hours" {
+                        (lang.t("hours.title"), hours_words(lang, before), hours_words(lang, after))
+                    } else {
+                        let words = |v: &str| show(lang, &audit_value(lang, snapshot, field, &Value::String(v.into())));
+                        (lang.label("admin.field", field), words(b), words(a))
+                    };
+                    lang.tf("ledger.change", &[("field", &label), ("before", &b), ("after", &a)])
                 })
                 .collect(),
             Some(format!("/admin/stations/{}", before.id)),
@@ -284,7 +290,7 @@ pub async fn dry_run(
         duplicates: counts.duplicates,
         skipped: plan.skipped.len(),
         unknown: plan.header.unknown.clone(),
-        lines: lines(lang, &plan),
+        lines: lines(lang, &state.snapshot.load(), &plan),
         more: (plan.rows.len() + plan.skipped.len()).saturating_sub(SHOWN_LINES),
     };
     html_page(StatusCode::OK, &plan_page)
@@ -292,14 +298,14 @@ pub async fn dry_run(
 
 /// The first [`SHOWN_LINES`] lines of a dry run, stations and skipped rows, in the
 /// order of the sheet.
-fn lines(lang: Lang, plan: &Plan) -> Vec<LineView> {
+fn lines(lang: Lang, snapshot: &Snapshot, plan: &Plan) -> Vec<LineView> {
     let mut all: Vec<(usize, Result<&crate::ledger::PlannedRow, &SkippedRow>)> =
         plan.rows.iter().map(|r| (r.line, Ok(r))).chain(plan.skipped.iter().map(|s| (s.line, Err(s)))).collect();
     all.sort_by_key(|(line, _)| *line);
     all.into_iter()
         .take(SHOWN_LINES)
         .map(|(_, row)| match row {
-            Ok(r) => line_view(lang, r),
+            Ok(r) => line_view(lang, snapshot, r),
             Err(s) => skipped_view(lang, s),
         })
         .collect()
