@@ -14,10 +14,10 @@ use crate::domain::ledger::{
 };
 use crate::domain::station::{Revocation, Station, Status};
 use crate::domain::station_fields::StationFields;
+use crate::i18n::Lang;
 use crate::sheet::Sheet;
 use crate::snapshot::Snapshot;
 use crate::store::{ImportRecord, Imported, Store, StoreError};
-use crate::web::i18n::Lang;
 
 /// What the site calls facilities, audiences and host types in Chinese.
 pub fn vocabulary() -> Vocabulary {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod holidays_file;
+pub mod i18n;
 pub mod ledger;
 pub mod seed;
 pub mod sheet;

@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::CreateAdmin { username, name } => {
             let username = yizhan::domain::staff::check_username(&username)
-                .map_err(|e| format!("username: {}", yizhan::web::i18n::Lang::En.t(&format!("staff.{e}"))))?;
+                .map_err(|e| format!("username: {}", yizhan::i18n::Lang::En.t(&format!("staff.{e}"))))?;
             let password = match std::env::var("YIZHAN_ADMIN_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
             yizhan::domain::staff::check_password(&password)
-                .map_err(|e| format!("password: {}", yizhan::web::i18n::Lang::En.t(&format!("staff.{e}"))))?;
+                .map_err(|e| format!("password: {}", yizhan::i18n::Lang::En.t(&format!("staff.{e}"))))?;
             let store = prepare_database(&cli.config, &clock).await?;
             let hash = yizhan::domain::staff::hash_password(&password)?;
             let shown = name.unwrap_or_else(|| username.clone());

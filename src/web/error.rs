@@ -159,7 +159,7 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
         tracing::error!(error = %error, path = res.request().path(), "request failed");
     }
     let req = res.request().clone();
-    let lang = Lang::from_request(&req);
+    let lang = super::i18n::lang_of(&req);
     let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
     let (code, title, message) = describe(ours, status, lang, write);
     let response = if req.path().starts_with("/api/") {
