@@ -145,6 +145,8 @@ pub struct AppState {
     pub ledger_bodies: Arc<tokio::sync::Semaphore>,
     /// Ledger imports and exports in progress (see `admin::ledger::AT_ONCE`).
     pub ledger: Arc<tokio::sync::Semaphore>,
+    /// Printed lists being drawn (see `public::print::AT_ONCE`).
+    pub prints: Arc<tokio::sync::Semaphore>,
     /// Monthly bulletins computed (see `public::bulletin::Cache`).
     pub bulletins: Arc<public::bulletin::Cache>,
     /// The figures of `/stats` (see `public::stats::Cache`).
@@ -187,6 +189,7 @@ impl AppState {
             metrics: Arc::default(),
             ledger: admin::ledger::permits(),
             ledger_bodies: Arc::new(tokio::sync::Semaphore::new(admin::ledger::BODIES_AT_ONCE)),
+            prints: Arc::new(tokio::sync::Semaphore::new(public::print::AT_ONCE)),
             bulletins: Arc::default(),
             stats: Arc::default(),
             head_timeout: options.head_timeout,

@@ -23,6 +23,11 @@ use crate::web::qr::Qr;
 /// Stations on one printed list (one request).
 pub const PER_PRINT: usize = 500;
 
+/// Printed lists drawn at once. A list of [`PER_PRINT`] stations draws as many QR
+/// codes: it is drawn on the blocking pool, not on a request thread, and a further
+/// request waits for its turn, so that a burst of prints cannot starve the pages.
+pub const AT_ONCE: usize = 2;
+
 /// Facilities a door poster shows as icons; the rest are counted.
 const POSTER_FACILITIES: usize = 8;
 
@@ -87,8 +92,12 @@ pub struct Sheet {
 
 impl Sheet {
     fn new(req: &HttpRequest, lang: Lang, state: &AppState, used: FacilitySet) -> Sheet {
+        Sheet::with(PageCtx::new(req, lang, state), lang, state, used)
+    }
+
+    fn with(ctx: PageCtx, lang: Lang, state: &AppState, used: FacilitySet) -> Sheet {
         Sheet {
-            ctx: PageCtx::new(req, lang, state),
+            ctx,
             print_css: state.assets.url("print.css").to_string(),
             unset: unset_warning(state, lang),
             sprite: used.iter().map(|f| (f.key(), icons::drawing(f))).collect(),
@@ -146,10 +155,26 @@ fn list_url(filter: &StationFilter, page: u32) -> String {
 /// marked) on A4 sheets, [`PER_PRINT`] per request. The list's other filters work too.
 #[get("/print")]
 pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let snapshot = state.snapshot.load();
+    let snapshot = state.snapshot.load_full();
     let filter = parse_filter(req.query_string(), &snapshot)?;
+    let ctx = PageCtx::new(&req, lang, &state);
+    let _turn = state.prints.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = tokio::task::spawn_blocking(move || print_list(ctx, lang, &state, &snapshot, &filter))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The printed list of `filter`'s stations, rendered.
+fn print_list(
+    ctx: PageCtx,
+    lang: Lang,
+    state: &AppState,
+    snapshot: &Snapshot,
+    filter: &StationFilter,
+) -> Result<String, AppError> {
     let now = state.clock.now();
-    let result = snapshot.list(&filter, now, PER_PRINT);
+    let result = snapshot.list(filter, now, PER_PRINT);
     if result.page > result.pages {
         return Err(ParamError::new("page", &result.page.to_string(), Problem::BadPage).into());
     }
@@ -159,10 +184,10 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         (Some(d), None) => d.name(lang.is_zh()).to_string(),
         (None, None) => lang.t("print.city").into_owned(),
     };
-    let rows = result.items.iter().map(|e| PrintRow::new(e, lang, &state)).collect::<Result<Vec<_>, _>>()?;
+    let rows = result.items.iter().map(|e| PrintRow::new(e, lang, state)).collect::<Result<Vec<_>, _>>()?;
     let used: FacilitySet = result.items.iter().flat_map(|e| e.station.working().iter()).collect();
     let page = PrintList {
-        sheet: Sheet::new(&req, lang, &state, used),
+        sheet: Sheet::with(ctx, lang, state, used),
         heading: lang.tf("print.heading", &[("area", &area)]),
         summary: lang.tf(
             "print.summary",
@@ -174,10 +199,10 @@ pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         ),
         printed_on: lang.tf("print.printed_on", &[("date", &state.clock.today().format("%Y-%m-%d").to_string())]),
         rows,
-        prev_url: (result.page > 1).then(|| list_url(&filter, result.page - 1)),
-        next_url: (result.page < result.pages).then(|| list_url(&filter, result.page + 1)),
+        prev_url: (result.page > 1).then(|| list_url(filter, result.page - 1)),
+        next_url: (result.page < result.pages).then(|| list_url(filter, result.page + 1)),
     };
-    html_page(StatusCode::OK, &page)
+    Ok(page.render()?)
 }
 
 /// What a door poster shows, in the reader's language.
