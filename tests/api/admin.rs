@@ -5,7 +5,7 @@ use scraper::Html;
 use yizhan::domain::district::District;
 use yizhan::domain::staff::{Role, hash_password, new_token};
 
-use crate::feedback::{Browser, daxing_station, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::feedback::{daxing_station, feedback, feedback_id, fengtai_station};
 use crate::helpers::*;
 
 pub const PASSWORD: &str = "correct horse battery";

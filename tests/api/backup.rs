@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use yizhan::domain::photo::samples;
 
 use crate::admin::signed_in_admin;
-use crate::feedback::{Browser, location, send_feedback};
+use crate::feedback::send_feedback;
 use crate::helpers::*;
 use crate::photos::{BOUNDARY, multipart_with};
 

@@ -7,7 +7,7 @@ use yizhan::domain::staff::Role;
 use yizhan::store::FollowupFilter;
 
 use crate::admin::{set, set_status, sign_in, signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, html_of, location};
+
 use crate::helpers::*;
 use crate::moderation::closed_report;
 use crate::supervise::{decide, fengtai_supervisor, file_report, report_form};

@@ -8,7 +8,6 @@ use std::time::Duration;
 use sqlx::Connection;
 use yizhan::domain::photo::samples;
 
-use crate::feedback::{Browser, location};
 use crate::helpers::*;
 use crate::photos::{BOUNDARY, multipart_with};
 
@@ -448,7 +447,7 @@ async fn fifty_feedback_posts_and_twenty_photo_uploads_at_once_get_no_server_err
             ("phone", ""),
             ("website", ""),
         ];
-        let form = crate::feedback::encode(&pairs);
+        let form = crate::helpers::encode(&pairs);
         // A connection of its own, opened now: one kept from fetching the form may have
         // been closed as idle by the server while the other forms were fetched.
         let fresh = Browser { base: worker.base.clone(), client: fresh_client(worker), jar: worker.jar.clone() };

@@ -3,7 +3,7 @@
 //! came from; and the ways to step outside one's district or role.
 
 use crate::admin::{form_pairs, get, post_pairs, set, sign_in, signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, daxing_station, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::feedback::{daxing_station, feedback, feedback_id, fengtai_station};
 use crate::helpers::*;
 use crate::supervise::{fengtai_supervisor, file_report, report_form, signed_in_daxing, station_to_check};
 use yizhan::domain::staff::Role;

@@ -8,7 +8,7 @@ use yizhan::domain::filter::StationFilter;
 use yizhan::domain::staff::Role;
 
 use crate::admin::{PASSWORD, create_staff, login, sign_in, signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::feedback::{feedback, feedback_id, fengtai_station};
 use crate::helpers::*;
 
 // 1. Panics.
@@ -96,7 +96,7 @@ async fn parallel_wrong_logins_are_counted_before_the_hash() {
     let attempt = |password: &'static str| {
         let (client, base, csrf) = (browser.client.clone(), browser.base.clone(), csrf.clone());
         tokio::spawn(async move {
-            let body = crate::feedback::encode(&[("csrf", &csrf), ("username", "admin"), ("password", password)]);
+            let body = crate::helpers::encode(&[("csrf", &csrf), ("username", "admin"), ("password", password)]);
             let res = client
                 .post(format!("{base}/admin/login"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -137,7 +137,7 @@ async fn a_burst_of_logins_is_bounded_and_the_site_answers() {
             let (client, base, csrf) = (browser.client.clone(), browser.base.clone(), csrf.clone());
             tokio::spawn(async move {
                 let name = format!("nobody{i}");
-                let body = crate::feedback::encode(&[("csrf", &csrf), ("username", &name), ("password", "guess")]);
+                let body = crate::helpers::encode(&[("csrf", &csrf), ("username", &name), ("password", "guess")]);
                 client
                     .post(format!("{base}/admin/login"))
                     .header("Content-Type", "application/x-www-form-urlencoded")
@@ -426,7 +426,7 @@ async fn post_feedback_via(app: &TestApp, forwarded_for: &str) -> u16 {
     let (_, html) = worker.page(&format!("/stations/{station}")).await;
     let csrf = attr(&html, "form.feedback-form input[name=csrf]", "value");
     let submission = attr(&html, "form.feedback-form input[name=submission]", "value");
-    let body = crate::feedback::encode(&[
+    let body = crate::helpers::encode(&[
         ("csrf", &csrf),
         ("submission", &submission),
         ("kind", "praise"),
@@ -466,7 +466,7 @@ async fn invite_links_never_take_the_host_from_the_request() {
         let app = spawn_app_with(|c| c.public_url = public_url.map(String::from)).await;
         let admin = signed_in_admin(&app).await;
         let csrf = admin.csrf("/admin/staff").await;
-        let body = crate::feedback::encode(&[("csrf", &csrf), ("role", "district_staff"), ("district", "110106")]);
+        let body = crate::helpers::encode(&[("csrf", &csrf), ("role", "district_staff"), ("district", "110106")]);
         let res = admin
             .client
             .post(format!("{}/admin/invites", app.address))

@@ -1,8 +1,10 @@
-//! `spawn_app` and the small tools every test uses.
+//! `spawn_app`, the HTTP client of one person (`Browser`) and the small tools every
+//! test uses.
 
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
+use reqwest::cookie::{CookieStore, Jar};
 use scraper::{Html, Selector};
 use sqlx::Connection;
 use yizhan::clock::Clock;
@@ -203,4 +205,88 @@ pub fn assert_clean_frame(html: &Html) {
     assert!(!title.contains('<') && !title.contains('>'), "title: {title}");
     let class = attr(html, "body", "class");
     assert!(class.chars().all(|c| c.is_ascii_alphanumeric() || " -_".contains(c)), "body class: {class}");
+}
+
+/// One person's browser: its own cookies, never following redirects.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser::at(app.address.clone())
+    }
+
+    /// A new browser (its own cookies) talking to the site at `base`.
+    pub fn at(base: String) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { base, client, jar }
+    }
+
+    /// The same browser (same cookies) talking to another instance.
+    pub fn on(&self, app: &TestApp) -> Browser {
+        Browser { base: app.address.clone(), client: self.client.clone(), jar: self.jar.clone() }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.expect("request")
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, Html) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, Html::parse_document(&res.text().await.expect("body")))
+    }
+
+    /// POSTs a form-urlencoded body as given (may hold bytes that are not UTF-8).
+    pub async fn post_raw(&self, path: &str, body: String) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        self.post_raw(path, encode(pairs)).await
+    }
+
+    /// The value of one of this browser's cookies (as sent: signed).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split("; ").find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+
+    /// The CSRF token that the forms of `path` carry (sets the cookie when new).
+    pub async fn csrf(&self, path: &str) -> String {
+        let (status, html) = self.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        attr(&html, "input[name=csrf]", "value")
+    }
+}
+
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").map(|l| l.to_str().expect("location").to_string()).unwrap_or_default()
+}
+
+pub async fn html_of(res: reqwest::Response) -> (u16, Html) {
+    let status = res.status().as_u16();
+    (status, Html::parse_document(&res.text().await.expect("body")))
 }

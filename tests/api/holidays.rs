@@ -5,7 +5,7 @@ use yizhan::domain::facility::HostType;
 use yizhan::domain::station::Station;
 
 use crate::admin::{edit_form, get, post_pairs, set, signed_in_admin};
-use crate::feedback::{html_of, location};
+
 use crate::helpers::*;
 
 /// Every holiday period of 2024–2026 (first day off, last day off, festival), written

@@ -3,7 +3,7 @@
 //! changes, bad files and bad rows, the public code and `/s/{code}`, and the command line.
 
 use crate::admin::{signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, location};
+
 use crate::helpers::*;
 use crate::photos::BOUNDARY;
 

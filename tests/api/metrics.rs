@@ -1,7 +1,7 @@
 //! `/metrics` on its own address: the names an operator scrapes, and requests counted
 //! by route pattern, never by raw path.
 
-use crate::feedback::{Browser, send_feedback};
+use crate::feedback::send_feedback;
 use crate::helpers::*;
 
 #[tokio::test]

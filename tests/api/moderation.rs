@@ -6,7 +6,7 @@ use yizhan::domain::feedback::ClosedOutcome;
 use yizhan::domain::staff::Role;
 
 use crate::admin::{edit_form, form_pairs, moderate, post_pairs, set, set_status, signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, daxing_station, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::feedback::{daxing_station, feedback, feedback_id, fengtai_station};
 use crate::helpers::*;
 
 /// A worker's "closed when listed open" report on `station`; its feedback id.

@@ -4,7 +4,7 @@
 use yizhan::domain::photo::samples;
 
 use crate::admin::{create_staff, sign_in, signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, daxing_station, fengtai_station, location};
+use crate::feedback::{daxing_station, fengtai_station};
 use crate::helpers::*;
 
 pub const BOUNDARY: &str = "----yizhan-test-boundary-7f3a";

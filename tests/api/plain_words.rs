@@ -5,7 +5,7 @@
 use yizhan::domain::coords::LatLon;
 
 use crate::admin::{signed_in_admin, signed_in_fengtai};
-use crate::feedback::{Browser, feedback, feedback_id, fengtai_station, html_of, location};
+use crate::feedback::{feedback, feedback_id, fengtai_station};
 use crate::helpers::*;
 use crate::supervise::fengtai_supervisor;
 

@@ -4,7 +4,7 @@
 use yizhan::domain::station::{Honour, HonourLevel, Status};
 
 use crate::admin::{signed_in_admin, signed_in_fengtai};
-use crate::feedback::location;
+
 use crate::helpers::*;
 
 fn honour(level: HonourLevel, year: i32) -> Honour {

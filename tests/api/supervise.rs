@@ -7,7 +7,7 @@ use yizhan::domain::staff::Role;
 use crate::admin::{
     PASSWORD, create_staff, form_pairs, get, post_pairs, set, sign_in, signed_in_admin, signed_in_fengtai,
 };
-use crate::feedback::{Browser, html_of, location};
+
 use crate::helpers::*;
 
 pub const FENGTAI: &str = "110106";
