@@ -31,6 +31,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The metrics listener's address, when `metrics_bind` was set.
     pub metrics: Option<String>,
+    /// The SQLite file this instance made for its test, removed when it is dropped
+    /// (another instance on the same database owns nothing).
+    owned_file: Option<String>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -69,7 +72,7 @@ pub async fn fresh_database() -> String {
 
 /// The application on a free port, with a fresh seeded database and a fixed clock.
 pub async fn spawn_app_at(now: i64) -> TestApp {
-    spawn_on(fresh_database().await, now).await
+    spawn_on(fresh_database().await, now).await.owning_its_file()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -78,7 +81,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The application with some settings changed (e.g. `feedback_per_hour`).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_on_with(fresh_database().await, monday_morning(), configure).await
+    spawn_on_with(fresh_database().await, monday_morning(), configure).await.owning_its_file()
 }
 
 /// Another instance on an existing database (for multi-instance tests).
@@ -102,13 +105,19 @@ async fn spawn_on_with(database_url: String, now: i64, configure: impl FnOnce(&m
     let state = app.state.clone();
     tokio::spawn(app.run());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, state, database_url, metrics }
+    TestApp { address, client, state, database_url, metrics, owned_file: None }
 }
 
 /// Every HTTP test fails when one of its requests panicked (the server answers 500
 /// and counts it; see `yizhan::web::panics`).
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(file) = self.owned_file.take() {
+            // The database, SQLite's own files beside it, and the lock a serving instance holds.
+            for suffix in ["", "-wal", "-shm", "-journal", ".lock"] {
+                let _ = std::fs::remove_file(format!("{file}{suffix}"));
+            }
+        }
         if !std::thread::panicking() {
             assert_eq!(self.state.panics.count(), 0, "a request panicked in this test (see the log above)");
         }
@@ -116,6 +125,12 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// This instance made its database for its test alone: its SQLite file goes with it.
+    fn owning_its_file(mut self) -> TestApp {
+        self.owned_file = self.database_url.strip_prefix("sqlite://").map(String::from);
+        self
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }

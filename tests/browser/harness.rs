@@ -234,7 +234,7 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        for suffix in ["", "-wal", "-shm", "-journal", ".lock"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.db_file.display()));
         }
     }
