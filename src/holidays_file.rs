@@ -8,6 +8,22 @@ use serde::Deserialize;
 
 use crate::domain::calendar::{CalendarDay, DayKind, check_notice};
 
+/// How the `source` of a loaded year starts when a city administrator entered it on
+/// `/admin/calendar` (then the username in brackets)…
+pub const FROM_PAGE: &str = "/admin/calendar (";
+/// …and when it was imported on the server (then the file's path).
+pub const FROM_FILE: &str = "yizhan holidays import ";
+
+/// The `source` of a year entered on `/admin/calendar` by `username`.
+pub fn page_source(username: &str) -> String {
+    format!("{FROM_PAGE}{username})")
+}
+
+/// The `source` of a year imported on the server from `path`.
+pub fn file_source(path: &std::path::Path) -> String {
+    format!("{FROM_FILE}{}", path.display())
+}
+
 /// Why a calendar file was refused; nothing of it is loaded then.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {

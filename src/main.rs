@@ -90,7 +90,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 HolidaysCommand::Import { file, dry_run } => {
                     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
                     let years = yizhan::holidays_file::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-                    let source = format!("yizhan holidays import {}", file.display());
+                    let source = yizhan::holidays_file::file_source(&file);
                     let loaded = store.calendar().await?;
                     for (year, days) in &years {
                         let before = loaded.notice(*year);

@@ -231,6 +231,12 @@ struct ReceiptPage {
     receipts_js: String,
 }
 
+/// The state a receipt shows: a honeypot catch looks like any other report waiting
+/// for review, so the bot learns nothing.
+fn shown_state(f: &Feedback) -> FeedbackState {
+    if f.trapped { FeedbackState::Pending } else { f.state }
+}
+
 /// How many receipts one phone keeps and `/feedback/mine` shows at once (the same
 /// bound as in `static/receipts.js`).
 pub const MINE_MAX: usize = 50;
@@ -283,7 +289,7 @@ pub async fn mine(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         let found = if is_receipt(&receipt) { state.store.feedback_by_receipt(&receipt).await? } else { None };
         rows.push(match found {
             Some(f) => {
-                let shown = if f.trapped { FeedbackState::Pending } else { f.state };
+                let shown = shown_state(&f);
                 MineRow {
                     station_name: snapshot.get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_default(),
                     submitted: date_time(f.created_at),
@@ -328,8 +334,7 @@ pub async fn show_receipt(
     }
     let f = state.store.feedback_by_receipt(&receipt).await?.ok_or(AppError::NotFound)?;
     let station_name = state.snapshot.load().get(f.station_id).map(|e| e.station.name.clone()).unwrap_or_default();
-    // A honeypot catch looks like any other report waiting for review: the bot learns nothing.
-    let shown = if f.trapped { FeedbackState::Pending } else { f.state };
+    let shown = shown_state(&f);
     let reason = f.reject_reason.map(|r| lang.t(&format!("feedback.reason.{}", r.key())).into_owned());
     Ok(ReceiptPage {
         ctx: PageCtx::new(&req, lang, &state),

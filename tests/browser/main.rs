@@ -135,13 +135,7 @@ async fn station_popup_opens_station_page(tools: Tools) {
         goto(&c, &url).await;
         map_idle(&c).await;
         // Its marker: a pin titled with the station's name.
-        let mut pin = None;
-        for m in find_all(&c, ".leaflet-marker-icon.pin").await {
-            if m.attr("title").await.expect("title").as_deref() == Some(name.as_str()) {
-                pin = Some(m);
-            }
-        }
-        let pin = pin.unwrap_or_else(|| panic!("no pin titled {name} at zoom 17"));
+        let pin = pin_titled(&c, &name).await;
         let class = pin.attr("class").await.expect("class").unwrap_or_default();
         // 08:00–18:00 every day, and it is Monday 10:00.
         assert!(class.split(' ').any(|c| c == "pin-open"), "{name} is open now, its pin says {class:?}");
@@ -836,11 +830,7 @@ async fn a_supervisor_inspects_a_station_from_invite_to_public_page(tools: Tools
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
         // Staff make the link.
-        goto(&c, &format!("{base}/admin/login")).await;
-        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
-        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
-        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
-        wait_for(&c, ".admin-bar").await;
+        sign_in_as(&c, &base, "/admin/login", "wang").await;
         goto(&c, &format!("{base}/admin/supervisors")).await;
         find(&c, "form.supervisor-invite button").await.click().await.expect("make link");
         let link = wait_for(&c, "input.invite-link").await.prop("value").await.expect("link").expect("a link");
@@ -1014,11 +1004,7 @@ async fn warning_cards_fit_a_phone(tools: Tools) {
         goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
         goto(&c, &format!("{base}/stations/{station}")).await;
         assert_eq!(text(&c, ".rectifying").await, "整改中");
-        goto(&c, &format!("{base}/admin/login")).await;
-        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
-        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
-        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
-        wait_for(&c, ".admin-bar").await;
+        sign_in_as(&c, &base, "/admin/login", "wang").await;
         goto(&c, &format!("{base}/admin/cards")).await;
         wait_for(&c, "li.card").await;
         assert_eq!(text(&c, "li.card .card-badge").await, "红牌");
@@ -1058,11 +1044,7 @@ async fn a_ledger_comes_in_on_a_phone_and_on_a_desk(tools: Tools) {
     let base = bench.app.base.clone();
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
-        goto(&c, &format!("{base}/admin/login")).await;
-        find(&c, "#l-user").await.send_keys("wang").await.expect("username");
-        find(&c, "#l-pass").await.send_keys("staff-password-1").await.expect("password");
-        find(&c, "form[action='/admin/login'] button").await.click().await.expect("sign in");
-        wait_for(&c, ".admin-bar").await;
+        sign_in_as(&c, &base, "/admin/login", "wang").await;
         for (i, (file, name)) in files.iter().zip(["手机导入驿站", "电脑导入驿站"]).enumerate() {
             if i == 1 {
                 c.set_window_size(1280, 800).await.expect("desk size");
@@ -1133,6 +1115,16 @@ async fn figure_pages_fit_a_phone_at_twice_the_text_size(tools: Tools) {
         }
     })
     .await;
+}
+
+/// The map's pin titled with a station's name (the map at a zoom where it stands alone).
+async fn pin_titled(c: &Client, name: &str) -> fantoccini::elements::Element {
+    for m in find_all(c, ".leaflet-marker-icon.pin").await {
+        if m.attr("title").await.expect("title").as_deref() == Some(name) {
+            return m;
+        }
+    }
+    panic!("no pin titled {name}")
 }
 
 /// Signs in at `/supervise/login` or `/admin/login` with the test password.
@@ -1206,13 +1198,7 @@ async fn the_popups_navigate_link_lands_below_the_header(tools: Tools) {
     with_session(&bench.driver, true, move |c| async move {
         goto(&c, &url).await;
         map_idle(&c).await;
-        let mut pin = None;
-        for m in find_all(&c, ".leaflet-marker-icon.pin").await {
-            if m.attr("title").await.expect("title").as_deref() == Some(name.as_str()) {
-                pin = Some(m);
-            }
-        }
-        pin.unwrap_or_else(|| panic!("no pin titled {name}")).click().await.expect("click the pin");
+        pin_titled(&c, &name).await.click().await.expect("click the pin");
         let nav = wait_for(&c, ".leaflet-popup a.popup-nav").await;
         // The whole popup is inside the map, below the zoom buttons and the message line, and on the screen.
         let v: Value = c

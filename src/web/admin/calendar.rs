@@ -199,10 +199,10 @@ fn source_words(lang: Lang, source: &str) -> String {
     if source == crate::seed::BUNDLED_CALENDAR {
         return lang.t("admin.calendar.source_bundled").into_owned();
     }
-    if let Some(who) = source.strip_prefix("/admin/calendar (").and_then(|s| s.strip_suffix(')')) {
+    if let Some(who) = source.strip_prefix(crate::holidays_file::FROM_PAGE).and_then(|s| s.strip_suffix(')')) {
         return lang.tf("admin.calendar.source_web", &[("who", who)]);
     }
-    if let Some(path) = source.strip_prefix("yizhan holidays import ") {
+    if let Some(path) = source.strip_prefix(crate::holidays_file::FROM_FILE) {
         let file = path.rsplit('/').next().unwrap_or(path);
         return lang.tf("admin.calendar.source_file", &[("file", file)]);
     }
@@ -300,7 +300,7 @@ pub async fn save(
         page.preview = preview(lang, year, &days);
         return html_page(StatusCode::OK, &page);
     }
-    let source = format!("/admin/calendar ({})", admin.0.staff.username);
+    let source = crate::holidays_file::page_source(&admin.0.staff.username);
     state.store.replace_notice_year(year, &days, &source, Some(admin.0.staff.id), true, state.clock.now()).await?;
     state.show_writes().await;
     Ok(see_other(&format!("/admin/calendar?year={year}&done=calendar")))

@@ -64,7 +64,7 @@ fn chips(set: FacilitySet, lang: Lang) -> Vec<Chip> {
 
 /// The week's hours in words, one line per run of days ("周一至周五 08:00–18:00").
 fn hours_in_words(entry: &Entry, lang: Lang) -> Vec<String> {
-    super::station::week_lines(entry, lang).into_iter().map(|l| format!("{} {}", l.label, l.hours)).collect()
+    super::station::week_lines(entry, lang).iter().map(super::station::HoursLine::text).collect()
 }
 
 /// "临时关闭" with the date it should reopen, for a temporarily closed station.

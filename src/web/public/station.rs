@@ -39,6 +39,13 @@ pub struct HoursLine {
     pub today: bool,
 }
 
+impl HoursLine {
+    /// The line as one piece of text ("周一至周五 08:00–18:00"), where there is no table.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.label, self.hours)
+    }
+}
+
 /// The navigation links of a station page.
 pub struct Nav {
     walk: NavLinks,
@@ -206,7 +213,7 @@ pub fn hours_in_words(hours: &Hours, works_makeup_days: bool, lang: Lang) -> Str
     let runs = group_week(&hours.regular_week());
     hours_lines(hours, &runs, works_makeup_days, lang)
         .iter()
-        .map(|l| format!("{} {}", l.label, l.hours))
+        .map(HoursLine::text)
         .collect::<Vec<_>>()
         .join(&lang.t("hours.line_separator"))
 }
