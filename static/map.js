@@ -208,8 +208,13 @@
       m.on('click', function () { show(latlng, p); });
       m.addTo(layer);
       drawn.push({ icon: m.getElement() });
-      // The open popup follows the fresh data of its station.
-      if (openId === p.id && map.hasLayer(sheet)) { sheet.setContent(popup(p)); }
+      // The open popup follows the fresh data of its station; unchanged, it is left
+      // alone, so that a tap on it while the markers reload is not lost.
+      if (openId === p.id && map.hasLayer(sheet)) {
+        var fresh = popup(p);
+        var shown = sheet.getContent();
+        if (!shown || !shown.outerHTML || shown.outerHTML !== fresh.outerHTML) { sheet.setContent(fresh); }
+      }
     });
     // Markers drawn: merged clusters plus single stations.
     el.dataset.features = String(parts.clusters.length + parts.stations.length);

@@ -324,15 +324,15 @@ pub fn notice_periods(days: &[CalendarDay]) -> (Vec<HolidayPeriod>, Vec<(NaiveDa
     (periods, makeup)
 }
 
+/// Calendars the tests of this and other modules share.
 #[cfg(test)]
-mod tests {
+pub(crate) mod samples {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn national_day_2025() -> HolidayCalendar {
+    /// 2025 with only its National Day notice entries: 1–8 October off, Sunday
+    /// 28 September and Saturday 11 October worked.
+    pub(crate) fn national_day_2025() -> HolidayCalendar {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let days = notice_days(
             2025,
             &[HolidayPeriod { name: "国庆节".into(), first: d("2025-10-01"), last: d("2025-10-08") }],
@@ -340,6 +340,16 @@ mod tests {
         )
         .unwrap();
         HolidayCalendar::new(days, [])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::samples::national_day_2025;
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     #[test]

@@ -414,11 +414,7 @@ impl Timeline {
 
     /// Open at `ts`? False when unknown.
     pub fn is_open(&self, ts: i64) -> bool {
-        if self.unknown_at(ts) {
-            return false;
-        }
-        let i = self.open.partition_point(|(s, _)| *s <= ts);
-        i > 0 && self.open[i - 1].1 > ts
+        self.state(ts).is_open()
     }
 
     /// The state at `ts` with the next change, if it is known.
@@ -477,7 +473,7 @@ pub fn format_range((start, end): (u32, u32)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::calendar::{HolidayPeriod, notice_days};
+    use crate::domain::calendar::samples::national_day_2025;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -485,18 +481,6 @@ mod tests {
 
     fn at(s: &str) -> i64 {
         beijing_ts(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
-    }
-
-    /// 2025 with only its National Day notice entries: 1–8 October off, Sunday
-    /// 28 September and Saturday 11 October worked.
-    fn national_day_2025() -> HolidayCalendar {
-        let days = notice_days(
-            2025,
-            &[HolidayPeriod { name: "国庆节".into(), first: d("2025-10-01"), last: d("2025-10-08") }],
-            &[(d("2025-09-28"), "国庆节".into()), (d("2025-10-11"), "国庆节".into())],
-        )
-        .unwrap();
-        HolidayCalendar::new(days, [])
     }
 
     /// Only 2025 loaded, with no special day: an ordinary year.

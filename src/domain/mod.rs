@@ -1,5 +1,6 @@
 //! Pure domain code: no I/O, no database, no HTTP.
 
+pub mod availability;
 pub mod bulletin;
 pub mod calendar;
 pub mod card;

@@ -19,10 +19,11 @@ use crate::domain::calendar::HolidayCalendar;
 use crate::domain::coords::LatLon;
 use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
-use crate::domain::hours::{OpenState, Timeline, WeekRun, group_week, midnight};
+use crate::domain::hours::{Timeline, WeekRun, group_week, midnight};
 use crate::domain::station::{Station, Status};
 use crate::store::{PhotoKind, StationPhoto};
 
+pub use crate::domain::availability::{Availability, Unknown};
 pub use board::{Board, StationNotes, load_board};
 pub use cluster::{ClusterIndex, MAX_CELLS, MapItem, Viewport};
 pub use query::{ListPage, PER_PAGE};
@@ -101,72 +102,14 @@ const HONOURED: u8 = 8;
 const H24: u8 = 16;
 const HOLIDAY: u8 = 32;
 
-/// What a station is doing at a moment, as a page or the API tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Availability {
-    Open {
-        closes: Option<i64>,
-    },
-    Closed {
-        opens: Option<i64>,
-    },
-    /// Temporarily closed or revoked: the status says why.
-    OutOfService,
-    /// Cannot be told.
-    Unknown(Unknown),
-}
-
-/// Why a station's state cannot be told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unknown {
-    /// The ledger has no hours for this station yet.
-    NoHours,
-    /// Its hours depend on public holidays and the calendar for now is not loaded.
-    Calendar,
-}
-
-impl Availability {
-    pub fn is_open(self) -> bool {
-        matches!(self, Availability::Open { .. })
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Availability::Open { .. } => "open",
-            Availability::Closed { .. } => "closed",
-            Availability::OutOfService => "out_of_service",
-            Availability::Unknown(_) => "unknown",
-        }
-    }
-
-    /// Open (`Some(true)`), closed (`Some(false)`) or not known (`None`).
-    pub fn open_now(self) -> Option<bool> {
-        match self {
-            Availability::Open { .. } => Some(true),
-            Availability::Closed { .. } | Availability::OutOfService => Some(false),
-            Availability::Unknown(_) => None,
-        }
-    }
-}
-
 impl Entry {
     /// Open, closed or unknown at Unix time `ts`.
     pub fn availability(&self, ts: i64) -> Availability {
-        if self.station.status != Status::Open {
-            return Availability::OutOfService;
-        }
-        match &self.timeline {
-            None => Availability::Unknown(Unknown::NoHours),
-            Some(t) => match t.state(ts) {
-                OpenState::Open { closes } => Availability::Open { closes },
-                OpenState::Closed { opens } => Availability::Closed { opens },
-                OpenState::Unknown => Availability::Unknown(Unknown::Calendar),
-            },
-        }
+        Availability::of(&self.station.status, self.timeline.as_deref(), ts)
     }
 
     pub fn is_open(&self, ts: i64) -> bool {
-        self.station.status == Status::Open && self.timeline.as_ref().is_some_and(|t| t.is_open(ts))
+        self.availability(ts).is_open()
     }
 }
 

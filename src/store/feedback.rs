@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::stations::AuditRecord;
+use super::audit::AuditRecord;
 use super::{Store, StoreError};
 use crate::domain::feedback::{
     ClosedOutcome, FeedbackKind, FeedbackState, NewFeedback, RejectReason, Reporter, new_receipt,
@@ -487,18 +487,35 @@ fn feedback_audit(id: i64, station_id: i64, action: &str, staff_id: i64, at: i64
 }
 
 impl Store {
-    /// The kind of each of these feedback (those that exist), for the audit log.
+    /// The kind of each of these feedback (those that exist), for the audit log: one query.
     pub async fn feedback_kinds(&self, ids: &[i64]) -> Result<Vec<(i64, FeedbackKind)>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        // A page of the audit log names at most a few dozen: one small query each.
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT id, kind FROM feedback WHERE id IN ({})", super::placeholders(1, ids.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in ids {
-            let row =
-                sqlx::query("SELECT kind FROM feedback WHERE id = $1").bind(*id).fetch_optional(&self.pool).await?;
-            if let Some(row) = row {
-                let kind: String = row.try_get(0)?;
-                out.push((*id, FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Other)));
-            }
+            query = query.bind(*id);
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for row in query.fetch_all(&self.pool).await? {
+            let kind: String = row.try_get(1)?;
+            out.push((row.try_get(0)?, FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Other)));
         }
         Ok(out)
+    }
+
+    /// The feedback named by these receipts (those that exist), in one query.
+    pub async fn feedback_by_receipts(&self, receipts: &[&str]) -> Result<Vec<Feedback>, StoreError> {
+        if receipts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql =
+            format!("SELECT {COLUMNS} FROM feedback WHERE receipt IN ({})", super::placeholders(1, receipts.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in receipts {
+            query = query.bind(*r);
+        }
+        query.fetch_all(&self.pool).await?.iter().map(|r| Ok(from_row(r)?)).collect()
     }
 }

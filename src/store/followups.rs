@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::stations::AuditRecord;
+use super::audit::AuditRecord;
 use super::{Store, StoreError};
 use crate::domain::followup::{Assignee, FollowupStatus, NewFollowup, Source};
 use crate::domain::staff::{Role, Staff};
@@ -320,7 +320,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if status == Some(FollowupStatus::Verified) {
-            super::cards::close_card_of_followup(&mut tx, f.id, now).await?;
+            super::card_close::close_card_of_followup(&mut tx, f.id, now).await?;
         }
         if let Some(staff_id) = staff_id {
             let record = AuditRecord {

@@ -4,7 +4,8 @@
 
 use sqlx::Row;
 
-use super::stations::{AuditRecord, insert_in, update_in};
+use super::audit::AuditRecord;
+use super::stations::{insert_in, update_in};
 use super::{Store, StoreError};
 use crate::domain::staff::token_hash;
 use crate::domain::station::Station;

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::stations::AuditRecord;
+use super::audit::AuditRecord;
 use super::{Store, StoreError};
 use crate::domain::facility::FacilitySet;
 use crate::domain::inspection::{NewReport, OpenAsListed, ReportState};

@@ -2,8 +2,10 @@
 //! SQLite and PostgreSQL.
 
 mod accounts;
+mod audit;
 pub mod backup;
 mod bulletin;
+mod card_close;
 mod cards;
 mod feedback;
 mod figures;
@@ -19,6 +21,7 @@ mod suggestions;
 mod supervisors;
 mod write;
 
+pub use audit::AuditRecord;
 pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
 pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use figures::DistrictWork;
@@ -31,7 +34,7 @@ pub use photos::{
 pub use proposals::{NewProposal, PROPOSAL_PAGE, Proposal};
 pub use reference::{CalendarChange, HolidayYear};
 pub use staff::{Invite, LoginCheck};
-pub use stations::{AUDIT_PAGE, AuditEntry, AuditRecord};
+pub use stations::{AUDIT_PAGE, AuditEntry};
 pub use suggestions::{Answered, PUBLIC_SUGGESTION_PAGE, SUGGESTION_PAGE, Suggestion};
 pub use supervisors::{NewSupervisor, SupervisorInvite};
 pub use write::{BUSY_TIMEOUT, Change, FailureKind, Tx, WriteFailure};
@@ -179,4 +182,9 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// `$first, $first+1, …`: `n` numbered parameters, for an `IN (…)` list.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::accounts::{Claim, SUPERVISORS};
-use super::stations::AuditRecord;
+use super::audit::AuditRecord;
 use super::{LoginCheck, Store, StoreError};
 use crate::domain::district::District;
 use crate::domain::staff::{Role, token_hash};

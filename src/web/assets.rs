@@ -2,11 +2,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_embed::RustEmbed;
-
-use super::error::AppError;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -17,8 +13,13 @@ pub fn file(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
     Static::get(path).map(|f| f.data)
 }
 
+/// A file under `static/` with its metadata (type, hash).
+pub fn embedded(path: &str) -> Option<rust_embed::EmbeddedFile> {
+    Static::get(path)
+}
+
 /// A file's content hash, first 16 hex digits.
-fn short_hash(path: &str) -> Option<String> {
+pub fn short_hash(path: &str) -> Option<String> {
     let file = Static::get(path)?;
     Some(file.metadata.sha256_hash().iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
@@ -47,37 +48,4 @@ impl Default for AssetUrls {
     fn default() -> Self {
         AssetUrls::new()
     }
-}
-
-/// `GET /static/{path}`: the file, 304 when unchanged, cached for a year when
-/// asked for by its versioned URL.
-#[get("/static/{path:.*}")]
-pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let path = path.into_inner();
-    let file = Static::get(&path).ok_or(AppError::NotFound)?;
-    let hash = short_hash(&path).unwrap_or_default();
-    let etag = format!("\"{hash}\"");
-    let versioned = req.query_string() == format!("v={hash}");
-    let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut res = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    res.insert_header((header::ETAG, etag.clone())).insert_header((header::CACHE_CONTROL, cache));
-    if fresh {
-        return Ok(res.finish());
-    }
-    let mime = file.metadata.mimetype();
-    let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") || mime.ends_with("svg+xml") {
-        format!("{mime}; charset=utf-8")
-    } else {
-        mime.to_string()
-    };
-    res.insert_header((
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    ));
-    Ok(res.body(file.data.into_owned()))
 }

@@ -8,19 +8,20 @@ use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::AppState;
 use super::error::AppError;
 use super::forms::{make_signed_cookie, signed_cookie};
 use crate::domain::staff::{Staff, is_token};
 use crate::domain::supervisor::Supervisor;
+use crate::web::state::AppState;
 
 pub const SESSION_COOKIE: &str = "yz_staff";
 /// The session cookie of a volunteer supervisor.
 pub const SUPERVISOR_COOKIE: &str = "yz_supervisor";
 
 /// The signed-in staff member; handlers that take it are for staff only.
+#[derive(Clone)]
 pub struct SignedIn {
     pub staff: Staff,
     pub token: String,
@@ -48,6 +49,10 @@ impl FromRequest for SignedIn {
     type Future = Pin<Box<dyn Future<Output = Result<SignedIn, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Checked once by the route table's guard, which keeps it for the handler.
+        if let Some(signed) = req.extensions().get::<SignedIn>().cloned() {
+            return Box::pin(async move { Ok(signed) });
+        }
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().ok_or(AppError::Internal("no state".into()))?;
@@ -77,6 +82,7 @@ async fn staff_or_refuse(req: &HttpRequest, state: &AppState) -> AppError {
 
 /// The signed-in volunteer supervisor; handlers that take it are for supervisors only.
 /// A suspended account has no session: its next request is signed out.
+#[derive(Clone)]
 pub struct Supervising {
     pub supervisor: Supervisor,
     pub token: String,
@@ -99,6 +105,9 @@ impl FromRequest for Supervising {
     type Future = Pin<Box<dyn Future<Output = Result<Supervising, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(me) = req.extensions().get::<Supervising>().cloned() {
+            return Box::pin(async move { Ok(me) });
+        }
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().ok_or(AppError::Internal("no state".into()))?;

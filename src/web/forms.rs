@@ -9,9 +9,9 @@ use actix_web::{FromRequest, HttpRequest, Responder, web};
 use futures_util::future::LocalBoxFuture;
 use percent_encoding::percent_decode;
 
-use super::AppState;
 use super::error::AppError;
 use crate::domain::staff::{is_token, new_token};
+use crate::web::state::AppState;
 
 /// An `application/x-www-form-urlencoded` body.
 #[derive(Debug, Default)]

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 
-use super::AppState;
+use prometheus::{Encoder, TextEncoder};
+
+use crate::web::state::{AppState, LEDGER_AT_ONCE};
 
 /// Whether writes succeed: `ok`, or the last failure (when, what kind) until a write
 /// commits again.
@@ -22,7 +24,6 @@ fn write_state(state: &AppState) -> serde_json::Value {
 /// `GET /readyz`: 200 when the database answers within a second and the data version
 /// was read no longer ago than three poll intervals; else 503 with the reasons. Write
 /// failures are reported, not counted against readiness: reads go on from the snapshot.
-#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let mut reasons = Vec::new();
     match tokio::time::timeout(Duration::from_secs(1), state.store.ping()).await {
@@ -54,7 +55,6 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// 200 while the snapshot serves reads; says whether the database answers too.
-#[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.snapshot.load();
     let database = match state.store.ping().await {
@@ -91,4 +91,36 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }]);
     }
     HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body)
+}
+
+/// `GET /metrics` on the metrics address.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let m = &state.metrics;
+    let snapshot = state.snapshot.load();
+    m.stations.set(snapshot.public_count() as i64);
+    m.version.set(snapshot.version);
+    m.snapshot_age.set(snapshot.age().as_secs_f64());
+    m.snapshot_reloads.set(state.updater.reloads() as i64);
+    m.poll_age.set(state.updater.since_poll().map(|d| d.as_secs_f64()).unwrap_or(f64::NAN));
+    let (open, idle) = state.store.pool_state();
+    m.pool_size.set(i64::from(open));
+    m.pool_in_use.set(i64::from(open) - idle as i64);
+    m.write_failures.set(state.store.write_failures() as i64);
+    m.upload_slots.set(state.photos.in_use() as i64);
+    m.photo_memory.set(i64::from(state.photos.memory_in_use_mb()));
+    m.ledger_slots.set((LEDGER_AT_ONCE - state.ledger.available_permits()) as i64);
+    m.panics.set(state.panics.count() as i64);
+    match state.store.moderation_backlog().await {
+        Ok(items) => {
+            for (kind, n) in items {
+                m.backlog.with_label_values(&[kind]).set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the moderation backlog could not be counted"),
+    }
+    let mut out = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&m.registry.gather(), &mut out) {
+        return HttpResponse::InternalServerError().body(e.to_string());
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(out)
 }

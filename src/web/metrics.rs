@@ -7,33 +7,29 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
-use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
-};
-
-use super::AppState;
+use actix_web::web;
+use prometheus::{Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Every metric of one instance.
 pub struct Metrics {
-    registry: Registry,
-    requests: IntCounterVec,
-    latency: HistogramVec,
-    busy: IntCounter,
-    rate_limited: IntCounterVec,
-    stations: IntGauge,
-    version: IntGauge,
-    snapshot_age: Gauge,
-    snapshot_reloads: IntGauge,
-    poll_age: Gauge,
-    pool_in_use: IntGauge,
-    pool_size: IntGauge,
-    write_failures: IntGauge,
-    upload_slots: IntGauge,
-    photo_memory: IntGauge,
-    ledger_slots: IntGauge,
-    backlog: prometheus::IntGaugeVec,
-    panics: IntGauge,
+    pub(super) registry: Registry,
+    pub(super) requests: IntCounterVec,
+    pub(super) latency: HistogramVec,
+    pub(super) busy: IntCounter,
+    pub(super) rate_limited: IntCounterVec,
+    pub(super) stations: IntGauge,
+    pub(super) version: IntGauge,
+    pub(super) snapshot_age: Gauge,
+    pub(super) snapshot_reloads: IntGauge,
+    pub(super) poll_age: Gauge,
+    pub(super) pool_in_use: IntGauge,
+    pub(super) pool_size: IntGauge,
+    pub(super) write_failures: IntGauge,
+    pub(super) upload_slots: IntGauge,
+    pub(super) photo_memory: IntGauge,
+    pub(super) ledger_slots: IntGauge,
+    pub(super) backlog: prometheus::IntGaugeVec,
+    pub(super) panics: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -133,13 +129,12 @@ pub async fn record(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().as_str().to_string();
     let res = next.call(req).await?;
-    if let Some(state) = state {
+    if let Some(m) = metrics {
         let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
         let status = res.status();
-        let m = &state.metrics;
         m.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
         m.latency.with_label_values(&[route.as_str()]).observe(started.elapsed().as_secs_f64());
         if status.as_u16() == 429 || status.as_u16() == 503 {
@@ -147,36 +142,4 @@ pub async fn record(
         }
     }
     Ok(res)
-}
-
-/// `GET /metrics` on the metrics address.
-pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
-    let m = &state.metrics;
-    let snapshot = state.snapshot.load();
-    m.stations.set(snapshot.public_count() as i64);
-    m.version.set(snapshot.version);
-    m.snapshot_age.set(snapshot.age().as_secs_f64());
-    m.snapshot_reloads.set(state.updater.reloads() as i64);
-    m.poll_age.set(state.updater.since_poll().map(|d| d.as_secs_f64()).unwrap_or(f64::NAN));
-    let (open, idle) = state.store.pool_state();
-    m.pool_size.set(i64::from(open));
-    m.pool_in_use.set(i64::from(open) - idle as i64);
-    m.write_failures.set(state.store.write_failures() as i64);
-    m.upload_slots.set(state.photos.in_use() as i64);
-    m.photo_memory.set(i64::from(state.photos.memory_in_use_mb()));
-    m.ledger_slots.set((super::admin::ledger::AT_ONCE - state.ledger.available_permits()) as i64);
-    m.panics.set(state.panics.count() as i64);
-    match state.store.moderation_backlog().await {
-        Ok(items) => {
-            for (kind, n) in items {
-                m.backlog.with_label_values(&[kind]).set(n);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "metrics: the moderation backlog could not be counted"),
-    }
-    let mut out = Vec::new();
-    if let Err(e) = TextEncoder::new().encode(&m.registry.gather(), &mut out) {
-        return HttpResponse::InternalServerError().body(e.to_string());
-    }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(out)
 }

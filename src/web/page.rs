@@ -6,12 +6,12 @@ use actix_web::HttpRequest;
 use chrono::{Datelike, NaiveDate};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::AppState;
-use super::error::AppError;
 use super::i18n::Lang;
+use super::state::AppState;
+use crate::domain::availability::{Availability, Unknown};
 use crate::domain::calendar::{HolidayCalendar, festival_key};
 use crate::domain::hours::{Rule, beijing_local};
-use crate::snapshot::{Availability, Entry, Unknown};
+use crate::snapshot::Entry;
 
 /// The part of every page's template data that the layout needs.
 pub struct PageCtx {
@@ -162,20 +162,18 @@ pub fn festival(lang: Lang, name: &str) -> String {
     }
 }
 
-/// Seconds before closing from which the state line warns that the station closes soon.
-const CLOSING_SOON: i64 = 30 * 60;
-
 /// A CSS class and a sentence for a station's state at `now`: open (24 hours when
 /// today's hours are), closed with when it opens (and which holiday closes it), out of
 /// service, or unknown and why.
 pub fn availability_line(lang: Lang, entry: &Entry, calendar: &HolidayCalendar, now: i64) -> (&'static str, String) {
     let today = beijing_local(now).date();
     let missing_year = |date: chrono::NaiveDate| calendar.missing_year(date).unwrap_or(date.year()).to_string();
-    match entry.availability(now) {
+    let availability = entry.availability(now);
+    match availability {
         Availability::Open { closes } if entry.h24 && closes.is_none_or(|t| t - now >= 86_400) => {
             ("open", lang.t("state.open_24h").into_owned())
         }
-        Availability::Open { closes: Some(t) } if t - now <= CLOSING_SOON => {
+        Availability::Open { closes: Some(t) } if availability.closing_soon(now) => {
             ("open", lang.tf("state.closing_soon", &[("when", &when(lang, now, t))]))
         }
         Availability::Open { closes: Some(t) } => {
@@ -216,29 +214,4 @@ pub fn availability_line(lang: Lang, entry: &Entry, calendar: &HolidayCalendar, 
             ("unknown", lang.tf("state.calendar_unknown", &[("year", &missing_year(today))]))
         }
     }
-}
-
-/// Bytes a page buffer starts with: a 20-station list is about 23 KB, and growing
-/// a buffer from askama's estimate copies it several times over.
-const PAGE_BUFFER: usize = 32 * 1024;
-
-/// A page answered 503 with `Retry-After`: a form that could not be stored because the
-/// database is unavailable, drawn again as typed.
-pub fn unavailable_page<T: askama::Template>(page: &T) -> Result<actix_web::HttpResponse, AppError> {
-    let mut response = html_page(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, page)?;
-    response.headers_mut().insert(
-        actix_web::http::header::RETRY_AFTER,
-        actix_web::http::header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
-    );
-    Ok(response)
-}
-
-/// A rendered page with a status (a list, or a form sent back with its errors, a refusal).
-pub fn html_page<T: askama::Template>(
-    status: actix_web::http::StatusCode,
-    page: &T,
-) -> Result<actix_web::HttpResponse, AppError> {
-    let mut body = String::with_capacity(PAGE_BUFFER.max(T::SIZE_HINT));
-    page.render_into(&mut body)?;
-    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }

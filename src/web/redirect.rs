@@ -1,11 +1,18 @@
 //! The one place that decides where a redirect may go: the language switch's `next`,
 //! the login's `next` and the moderation forms' `back` all come from the request.
 
+use actix_web::HttpResponse;
+use actix_web::http::header;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// Bytes written percent-encoded in a `Location`: controls (refused before this
 /// anyway), space, and everything outside ASCII, so the header is always valid.
 const LOCATION: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+
+/// A 303 to `path` after a form did its work.
+pub fn see_other(path: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, path.to_string())).finish()
+}
 
 /// A path on this site to send the browser to: `raw` when it is a local path under
 /// `within` (a single leading `/`, no `//` or `/\`, no backslash or control character

@@ -10,7 +10,7 @@ use actix_web::{Error, web};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
-use super::AppState;
+use crate::web::state::AppState;
 
 /// The root span of a request.
 pub struct RequestSpan;

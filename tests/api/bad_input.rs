@@ -14,13 +14,15 @@ async fn expect_400(app: &TestApp, path: &str, needle: &str) {
 #[tokio::test]
 async fn bad_station_ids() {
     let app = spawn_app().await;
-    expect_400(&app, "/stations/abc", "abc").await;
-    expect_400(&app, "/stations/99999999999999999999999", "9999").await;
-    expect_400(&app, "/stations/0", "0").await;
-    expect_400(&app, "/stations/-3", "-3").await;
-    let (status, html) = app.page("/stations/987654").await;
-    assert_eq!(status, 404);
-    assert_eq!(text(&html, "h1"), "找不到这个页面");
+    // A path that names no station is "not found", like an id no station has.
+    for path in
+        ["/stations/abc", "/stations/99999999999999999999999", "/stations/0", "/stations/-3", "/stations/987654"]
+    {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(count(&html, "header.top"), 1, "{path}: error inside the layout");
+        assert_eq!(text(&html, "h1"), "找不到这个页面", "{path}");
+    }
     let (status, _) = app.page("/no/such/page").await;
     assert_eq!(status, 404);
 }

@@ -358,14 +358,14 @@ async fn revoking_needs_a_reason_and_the_page_says_why() {
         .collect();
     assert_eq!(nearby.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(), expected);
 
-    // In English too; unknown or malformed ids are still 404 and 400, never 500.
+    // In English too; unknown or malformed ids are still 404, never 500.
     let res = app.client.get(format!("{}/stations/{id}", app.address)).header("Accept-Language", "en").send().await;
     let (status, html) = html_of(res.unwrap()).await;
     assert_eq!(status, 410);
     assert_eq!(text(&html, "h1"), "This station was revoked");
     assert_eq!(app.page("/stations/999999").await.0, 404);
-    assert_eq!(app.page("/stations/abc").await.0, 400);
-    assert_eq!(app.page("/stations/-3").await.0, 400);
+    assert_eq!(app.page("/stations/abc").await.0, 404);
+    assert_eq!(app.page("/stations/-3").await.0, 404);
 
     // Audited; the staff page says why; reopening clears it.
     let (_, html) = admin.page(&format!("/admin/stations/{id}")).await;

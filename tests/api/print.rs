@@ -238,7 +238,7 @@ async fn bad_pages_districts_and_streets_are_refused_with_400() {
         assert_eq!(status, 404, "{path}");
     }
     let (status, _) = app.page("/stations/abc/poster").await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

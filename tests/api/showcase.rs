@@ -118,7 +118,7 @@ async fn a_station_s_story_is_written_by_staff_and_shown_as_plain_paragraphs() {
     // not found; a revoked station is gone.
     assert_eq!(app.page(&format!("/showcase/{}", ids[3])).await.0, 404);
     assert_eq!(app.page("/showcase/999999").await.0, 404);
-    assert_eq!(app.page("/showcase/abc").await.0, 400);
+    assert_eq!(app.page("/showcase/abc").await.0, 404);
     let mut revoked = app.state.store.station(ids[1]).await.unwrap().unwrap();
     let before = revoked.clone();
     revoked.status = Status::Revoked;

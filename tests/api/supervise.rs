@@ -468,7 +468,7 @@ async fn supervisors_stay_inside_their_districts_and_reports() {
     let res = post_pairs(&supervisor, &path, &pairs).await;
     assert_eq!(res.status().as_u16(), 404);
     assert_eq!(supervisor.page("/supervise/stations/999999/report").await.0, 404);
-    assert_eq!(supervisor.page("/supervise/stations/abc/report").await.0, 400);
+    assert_eq!(supervisor.page("/supervise/stations/abc/report").await.0, 404);
 
     // Another supervisor's report: not found.
     let id = file_report(&supervisor, station, &report_form(&supervisor, station).await).await;

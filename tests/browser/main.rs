@@ -1199,7 +1199,7 @@ async fn the_popups_navigate_link_lands_below_the_header(tools: Tools) {
         goto(&c, &url).await;
         map_idle(&c).await;
         pin_titled(&c, &name).await.click().await.expect("click the pin");
-        let nav = wait_for(&c, ".leaflet-popup a.popup-nav").await;
+        wait_for(&c, ".leaflet-popup a.popup-nav").await;
         // The whole popup is inside the map, below the zoom buttons and the message line, and on the screen.
         let v: Value = c
             .execute(
@@ -1215,6 +1215,8 @@ async fn the_popups_navigate_link_lands_below_the_header(tools: Tools) {
             v["right"].as_f64().unwrap_or(f64::MAX) <= v["phone"].as_f64().unwrap_or(0.0),
             "popup past the edge: {v}"
         );
+        // Found again: a reload of the markers may have drawn the popup anew.
+        let nav = wait_for(&c, ".leaflet-popup a.popup-nav").await;
         nav.click().await.expect("click 导航");
         poll("the station page", || async {
             let u = c.current_url().await.ok()?;

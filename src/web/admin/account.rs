@@ -1,37 +1,13 @@
 //! Signing in and out, changing one's password, and accepting an invite.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::attempts::Attempt;
-use super::{AdminCtx, param, query_pairs, role_label, see_other};
-use crate::domain::hours::beijing_local;
-use crate::domain::staff::{SESSION_SECONDS, Staff, check_password, check_username, is_token, new_token};
-use crate::store::LoginCheck;
-use crate::web::AppState;
-use crate::web::auth::{SignedIn, clear_session_cookie, session_cookie};
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted, client_ip};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-use crate::web::passwords::Busy;
+use super::{AdminCtx, role_label};
+use crate::domain::staff::{check_password, check_username, is_token};
+use crate::web::context::{Page, StaffPage};
+use crate::web::login::{
+    Account, end_session, hash, limit_login, new_password, start_session, usable_invite, verify_login,
+};
+use crate::web::prelude::*;
 use crate::web::redirect::local_target;
-
-impl From<Busy> for AppError {
-    fn from(_: Busy) -> AppError {
-        AppError::Page(StatusCode::TOO_MANY_REQUESTS, "busy")
-    }
-}
-
-/// A new hash for `password`, on the hashing threads (429 when they are busy).
-pub async fn hash(state: &AppState, password: String) -> Result<String, AppError> {
-    state.hasher.hash(password).await?.map_err(AppError::Internal)
-}
-
-/// Longest username kept in the memory of failed attempts.
-const NAME_KEY_CHARS: usize = 64;
 
 /// Only our own staff pages are places to return to after login.
 fn safe_next(raw: &str) -> String {
@@ -60,30 +36,14 @@ fn login_page(
     LoginPage { ctx: PageCtx::new(req, lang, state), csrf: csrf.token.clone(), next, username, error }
 }
 
-#[get("/admin/login")]
-pub async fn login_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn login_form(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let csrf = Csrf::for_request(&req, &state);
     let page = login_page(&req, lang, &state, &csrf, safe_next(param(&pairs, "next")), String::new(), None);
     Ok(csrf.apply(page))
 }
 
-/// Starts a session for `staff`: a new session id every time (never one the browser brought).
-async fn start_session(state: &AppState, staff: &Staff, to: &str) -> Result<HttpResponse, AppError> {
-    let token = new_token();
-    state.store.open_session(staff.id, &token, state.clock.now(), SESSION_SECONDS).await?;
-    let mut res = see_other(to);
-    res.add_cookie(&session_cookie(state, token)).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(res)
-}
-
-#[post("/admin/login")]
-pub async fn login(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    form: Posted,
-) -> Result<HttpResponse, AppError> {
+pub async fn login(Page { req, lang, state, .. }: Page, form: Posted) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.get("next"));
     let username = form.get("username").trim().to_ascii_lowercase();
     let password = form.get("password").to_string();
@@ -96,69 +56,13 @@ pub async fn login(
     limit_login(&req, &state)?;
     let attempt = state.store.login_attempt(&username, now).await?;
     match verify_login(&state, lang, &username, password, attempt).await? {
-        Ok(staff) => start_session(&state, &staff, &next).await,
+        Ok(staff) => start_session(&state, Account::Staff, staff.id, &next).await,
         Err((status, message)) => refuse(status, message),
     }
 }
 
-/// Counts a login attempt against the limit of the client's address (429 when used up).
-pub fn limit_login(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
-    if let Some(ip) = client_ip(req, state) {
-        if state.login_limiter.check_key(&ip).is_err() {
-            state.metrics.rate_limited("login");
-            return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "login_rate"));
-        }
-        if state.login_limiter.len() > 100_000 {
-            state.login_limiter.retain_recent();
-        }
-    }
-    Ok(())
-}
-
-/// Checks a claimed login attempt (staff or supervisor): the account when the password
-/// matches; otherwise the status and message to show.
-pub async fn verify_login<A>(
-    state: &AppState,
-    lang: Lang,
-    username: &str,
-    password: String,
-    attempt: LoginCheck<A>,
-) -> Result<Result<A, (StatusCode, String)>, AppError> {
-    let now = state.clock.now();
-    let locked =
-        |until: i64| lang.tf("admin.login.locked", &[("until", &beijing_local(until).format("%H:%M").to_string())]);
-    // Every attempt is counted before the hash, and a name that does not exist is
-    // counted and locked the same way: the answers do not tell them apart.
-    let (account, hash, locks, until) = match attempt {
-        LoginCheck::Locked { until } => return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until)))),
-        LoginCheck::Account { account, password_hash, locks, until } => {
-            (Some(account), Some(password_hash), locks, until)
-        }
-        LoginCheck::NoSuchUser => {
-            let key: String = username.chars().take(NAME_KEY_CHARS).collect();
-            match state.unknown_logins.attempt(&key, now) {
-                Attempt::Locked { until } => return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until)))),
-                Attempt::Counted { locks, until } => (None, None, locks, until),
-            }
-        }
-    };
-    let matches = state.hasher.verify(password, hash).await?;
-    if let (true, Some(account)) = (matches, account) {
-        return Ok(Ok(account));
-    }
-    if locks {
-        tracing::warn!(username, "login locked after repeated failures");
-        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, locked(until))));
-    }
-    Ok(Err((StatusCode::UNAUTHORIZED, lang.t("admin.login.wrong").into_owned())))
-}
-
-#[post("/admin/logout")]
 pub async fn logout(state: web::Data<AppState>, signed: SignedIn, _form: Posted) -> Result<HttpResponse, AppError> {
-    state.store.close_session(&signed.token).await?;
-    let mut res = see_other("/admin/login");
-    res.add_cookie(&clear_session_cookie(&state)).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(res)
+    end_session(&state, Account::Staff, &signed.token).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -169,35 +73,9 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-/// A password change form (`current`, `new`, `again`) checked against the stored
-/// hash: the new password's hash, or the locale key (`staff.…`) of the problem.
-pub async fn new_password(
-    state: &AppState,
-    form: &FormData,
-    stored: Option<String>,
-) -> Result<Result<String, &'static str>, AppError> {
-    let (current, new, again) = (form.get("current"), form.get("new"), form.get("again"));
-    let problem = if !state.hasher.verify(current.to_string(), stored).await? {
-        Some("current_wrong")
-    } else if new != again {
-        Some("mismatch")
-    } else {
-        check_password(new).err()
-    };
-    Ok(match problem {
-        Some(key) => Err(key),
-        None => Ok(hash(state, new.to_string()).await?),
-    })
-}
-
-#[get("/admin/password")]
 pub async fn password_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, csrf }: StaffPage,
 ) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
     let page = PasswordPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
@@ -206,12 +84,8 @@ pub async fn password_form(
     Ok(csrf.apply(page))
 }
 
-#[post("/admin/password")]
 pub async fn change_password(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let stored = state.store.password_hash(signed.staff.id).await?;
@@ -245,24 +119,12 @@ struct InvitePage {
 
 /// The invite behind a link, or the page that says why it cannot be used.
 async fn live_invite(state: &AppState, token: &str) -> Result<crate::store::Invite, AppError> {
-    if !is_token(token) {
-        return Err(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"));
-    }
-    let invite = state.store.invite(token).await?.ok_or(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"))?;
-    if invite.used_at.is_some() {
-        return Err(AppError::Page(StatusCode::GONE, "invite_used"));
-    }
-    if invite.expires_at <= state.clock.now() {
-        return Err(AppError::Page(StatusCode::GONE, "invite_expired"));
-    }
-    Ok(invite)
+    let found = if is_token(token) { state.store.invite(token).await? } else { None };
+    usable_invite(found, |i| (i.used_at, i.expires_at), state.clock.now())
 }
 
-#[get("/invite/{token}")]
 pub async fn invite_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     token: web::Path<String>,
 ) -> Result<impl Responder, AppError> {
     let invite = live_invite(&state, &token).await?;
@@ -279,11 +141,8 @@ pub async fn invite_form(
     Ok(csrf.apply(page))
 }
 
-#[post("/invite/{token}")]
 pub async fn accept_invite(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     token: web::Path<String>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
@@ -305,7 +164,7 @@ pub async fn accept_invite(
         _ => None,
     };
     match accepted {
-        Some(staff) => start_session(&state, &staff, "/admin").await,
+        Some(staff) => start_session(&state, Account::Staff, staff.id, "/admin").await,
         None => {
             // Used in the meantime: say so. Otherwise the form comes back filled in.
             let problem = problem.unwrap_or("username_taken");

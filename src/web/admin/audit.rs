@@ -1,22 +1,15 @@
 //! The audit log as staff read it: every change with who, when, and each field
 //! before and after, in words (district names, labels, 是/否) rather than stored codes.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use serde_json::Value;
 
-use super::{AdminCtx, page_param, param, query_pairs};
+use super::AdminCtx;
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::snapshot::Snapshot;
 use crate::store::{AUDIT_PAGE, AuditEntry};
-use crate::web::AppState;
-use crate::web::auth::Admin;
-use crate::web::error::AppError;
-use crate::web::forms::Csrf;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time};
 
 /// One audit entry: what was done, by whom and when, and the changed fields
 /// as (field, before, after) in words.
@@ -145,13 +138,7 @@ struct AuditPage {
     station: String,
 }
 
-#[get("/admin/audit")]
-pub async fn page(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-) -> Result<impl Responder, AppError> {
+pub async fn page(Page { req, lang, state, .. }: Page, admin: Admin) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)?;
     let station_raw = param(&pairs, "station");

@@ -1,24 +1,17 @@
 //! `/admin/calendar`, for city administrators: the public-holiday schedule of a year
 //! (its holiday periods and make-up working days), previewed as a month grid and saved.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use chrono::{Datelike, NaiveDate};
 
-use super::{AdminCtx, param, query_pairs, see_other};
+use super::AdminCtx;
 use crate::domain::calendar::{
     CalendarDay, DayKind, HolidayPeriod, NoticeError, YEARS, is_weekend, notice_days, notice_periods,
 };
 use crate::domain::filter::{ParamError, Problem};
 use crate::store::HolidayYear;
-use crate::web::AppState;
-use crate::web::auth::Admin;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, WEEKDAY_KEYS, date_time, html_page};
+use crate::web::page::WEEKDAY_KEYS;
 
 /// Rows of holiday periods and of make-up days the form offers.
 const PERIOD_ROWS: usize = 9;
@@ -213,13 +206,7 @@ fn weekdays(lang: Lang) -> Vec<String> {
     WEEKDAY_KEYS.iter().map(|k| lang.label("weekday", k).into_owned()).collect()
 }
 
-#[get("/admin/calendar")]
-pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-) -> Result<impl Responder, AppError> {
+pub async fn show(Page { req, lang, state, .. }: Page, admin: Admin) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let years = loaded_years(lang, &state).await?;
     let year = match param(&pairs, "year") {
@@ -252,14 +239,7 @@ pub async fn show(
 
 /// Previews (`action=preview`) or saves (`action=save`) a year. A saved year replaces
 /// what was loaded for it, is written to the audit log, and every instance picks it up.
-#[post("/admin/calendar")]
-pub async fn save(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-    form: Posted,
-) -> Result<HttpResponse, AppError> {
+pub async fn save(Page { req, lang, state, .. }: Page, admin: Admin, form: Posted) -> Result<HttpResponse, AppError> {
     let year_raw = form.get("year");
     let year = year_raw
         .trim()

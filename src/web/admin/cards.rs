@@ -3,24 +3,17 @@
 //! turned red after the deadline, listed per district; a city administrator may lift
 //! one or revoke the station.
 
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::{Page, StaffPage};
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 
-use super::{AdminCtx, param, query_pairs, see_other};
+use super::AdminCtx;
 use crate::domain::card::{CardLevel, CardReason};
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::followup::MAX_COMMENT_CHARS;
 use crate::domain::staff::{Role, Staff};
 use crate::store::{Card, CardProblem, Lifted};
-use crate::web::AppState;
-use crate::web::auth::{Admin, SignedIn};
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time};
 
 /// Raises a card at `station_id` if the decision just recorded completes a count,
 /// then shows 整改中 at once. The follow-up's problem text is written in Chinese,
@@ -122,13 +115,7 @@ struct ListPage {
     error: Option<(i64, String)>,
 }
 
-#[get("/admin/cards")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let closed = match param(&pairs, "show") {
         "" | "open" => false,
@@ -162,16 +149,13 @@ async fn list_page(
 }
 
 /// A city administrator lifts an open card, with a reason.
-#[post("/admin/cards/{id}/lift")]
 pub async fn lift(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     admin: Admin,
-    id: web::Path<String>,
+    id: Id<crate::store::Card>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = id.get();
     let card = state.store.card_for(id, admin.0.staff.role).await?.ok_or(AppError::NotFound)?;
     let note = match multi_line(form.get("note"), MAX_COMMENT_CHARS) {
         Ok(note) => note,

@@ -1,21 +1,14 @@
 //! `/admin/figures`: the supervision work per district over the last 90 days
 //! (inspections, stations checked, follow-ups open and overdue), and the same as CSV.
 
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
 
 use super::AdminCtx;
 use crate::domain::district::DISTRICTS;
 use crate::domain::filter::StationFilter;
 use crate::sheet::Encoding;
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::Csrf;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
 
 /// The window the figures look back over, in days.
 pub const WINDOW_DAYS: i64 = 90;
@@ -78,13 +71,7 @@ struct FiguresPage {
     days: i64,
 }
 
-#[get("/admin/figures")]
-pub async fn page(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn page(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;
     let csrf = Csrf::for_request(&req, &state);
@@ -99,7 +86,6 @@ pub async fn page(
 
 /// `GET /admin/figures.csv`: the same lines, UTF-8 with a BOM (Excel), headers in the
 /// reader's language.
-#[get("/admin/figures.csv")]
 pub async fn csv(lang: Lang, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
     super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;

@@ -2,119 +2,18 @@
 //! a worker's feedback or a suggestion, listed per district (with the overdue ones
 //! apart), moved along open → in progress → fixed → verified, with comments.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 
-use super::{AdminCtx, param, query_pairs, see_other};
-use crate::domain::feedback::{FieldError, multi_line};
+use super::AdminCtx;
+use crate::domain::feedback::FieldError;
 use crate::domain::filter::{ParamError, Problem};
-use crate::domain::followup::{
-    Assignee, FollowupForm, FollowupStatus, MAX_COMMENT_CHARS, MAX_PROBLEM_CHARS, Source, is_overdue, text_problem,
-};
+use crate::domain::followup::{Assignee, FollowupForm, FollowupStatus, MAX_COMMENT_CHARS, MAX_PROBLEM_CHARS, Source};
 use crate::domain::staff::Role;
-use crate::store::{Actor, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, html_page};
-use crate::web::public::stations::Choice;
-
-/// A follow-up in words, for staff and for the supervisor it concerns.
-pub struct FollowupView {
-    pub id: i64,
-    pub station_id: i64,
-    pub station_name: String,
-    pub station_place: String,
-    pub problem: String,
-    /// The first line of the problem, shortened, for lists.
-    pub first_line: String,
-    pub assignee: String,
-    pub due: String,
-    pub overdue: bool,
-    pub status_key: &'static str,
-    pub status: String,
-    /// "检查报告 #12" and where to read it (staff's page or the supervisor's own).
-    pub source: String,
-    pub source_link: Option<String>,
-    pub opened: String,
-}
-
-/// Characters of a problem's first line shown in lists.
-const FIRST_LINE_CHARS: usize = 60;
-
-fn first_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    let mut short: String = line.chars().take(FIRST_LINE_CHARS).collect();
-    if line.chars().count() > FIRST_LINE_CHARS || text.trim().lines().count() > 1 {
-        short.push('…');
-    }
-    short
-}
-
-impl FollowupView {
-    /// `for_supervisor`: links point to the supervisor's own pages.
-    pub fn new(lang: Lang, state: &AppState, f: &Followup, for_supervisor: bool) -> FollowupView {
-        let snapshot = state.snapshot.load();
-        let station = snapshot.get(f.station_id).map(|e| &e.station);
-        let (source, source_link) = match f.source {
-            Source::Report(id) => (
-                lang.tf("followup.source.report", &[("id", &id.to_string())]),
-                Some(if for_supervisor { format!("/supervise/reports/{id}") } else { format!("/admin/reports/{id}") }),
-            ),
-            Source::Feedback(id) => (
-                lang.tf("followup.source.feedback", &[("id", &id.to_string())]),
-                (!for_supervisor).then(|| format!("/admin/feedback/{id}")),
-            ),
-            Source::Suggestion(id) => (
-                lang.tf("followup.source.suggestion", &[("id", &id.to_string())]),
-                Some(if for_supervisor {
-                    format!("/supervise/suggestions/{id}")
-                } else {
-                    format!("/admin/suggestions/{id}")
-                }),
-            ),
-            Source::Station => (lang.t("followup.source.station").into_owned(), None),
-        };
-        let overdue = is_overdue(f.status, f.due_on, state.clock.today());
-        FollowupView {
-            id: f.id,
-            station_id: f.station_id,
-            station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", f.station_id)),
-            station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
-            problem: f.problem.clone(),
-            first_line: first_line(&f.problem),
-            assignee: lang.label("followup.assignee", f.assignee.key()).into_owned(),
-            due: f.due_on.format("%Y-%m-%d").to_string(),
-            overdue,
-            status_key: f.status.key(),
-            status: lang.label("followup.status", f.status.key()).into_owned(),
-            source,
-            source_link,
-            opened: lang.tf("followup.opened", &[("name", &f.opened_by), ("at", &date_time(f.created_at))]),
-        }
-    }
-}
-
-/// A history line in words: (when, who, what, comment).
-pub fn history(lang: Lang, events: &[FollowupEvent]) -> Vec<(String, String, String, String)> {
-    events
-        .iter()
-        .map(|e| {
-            let who =
-                if e.by_supervisor { lang.tf("followup.by_supervisor", &[("name", &e.who)]) } else { e.who.clone() };
-            let what = match e.status {
-                Some(s) => lang.tf("followup.set_status", &[("status", &lang.label("followup.status", s.key()))]),
-                None => lang.t("followup.commented").into_owned(),
-            };
-            (date_time(e.at), who, what, e.comment.clone())
-        })
-        .collect()
-}
+use crate::store::{Actor, Followup, FollowupFilter, FollowupUpdated};
+use crate::web::id::form_id;
+use crate::web::views::followup::{FollowupView, change, history};
 
 const FILTERS: [&str; 7] = ["active", "overdue", "open", "in_progress", "fixed", "verified", "all"];
 
@@ -128,13 +27,7 @@ struct ListPage {
     overdue: i64,
 }
 
-#[get("/admin/followups")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "status") {
         "" => "active",
@@ -187,7 +80,7 @@ async fn origin(state: &AppState, lang: Lang, role: Role, from: &str, raw_id: &s
     if !["report", "feedback", "suggestion", "station"].contains(&from) {
         return Err(ParamError::new("from", from, Problem::BadValue).into());
     }
-    let id = raw_id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = form_id(raw_id).ok_or(AppError::NotFound)?;
     let (source, from, station_id, draft) = match from {
         "report" => {
             let r = state.store.report_for(id, role).await?.ok_or(AppError::NotFound)?;
@@ -240,7 +133,7 @@ struct NewPage {
 
 impl NewPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        crate::web::views::field_error(&self.errors, field)
     }
 }
 
@@ -306,13 +199,7 @@ fn source_pair(get: impl Fn(&str) -> String) -> (String, String) {
 
 /// `GET /admin/followups/new?report=12` (or `feedback=`, `suggestion=`, `station=`):
 /// the form, with the station and a draft of the problem filled in.
-#[get("/admin/followups/new")]
-pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn new_form(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let (from, id) = source_pair(|k| param(&pairs, k).to_string());
     let o = origin(&state, lang, signed.staff.role, &from, &id).await?;
@@ -327,12 +214,8 @@ pub async fn new_form(
     Ok(csrf.apply(page))
 }
 
-#[post("/admin/followups/new")]
 pub async fn create(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let (from, id) = source_pair(|k| form.get(k).to_string());
@@ -374,10 +257,6 @@ struct DetailPage {
     error: Option<String>,
 }
 
-pub fn followup_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn detail_page(
     req: &HttpRequest,
@@ -410,54 +289,24 @@ async fn detail_page(
     })
 }
 
-#[get("/admin/followups/{id}")]
 pub async fn detail(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Followup>,
 ) -> Result<impl Responder, AppError> {
-    let id = followup_id(&id)?;
+    let id = id.get();
     let f = state.store.followup_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);
     let page = detail_page(&req, lang, &state, &signed, &csrf, &f, None, None).await?;
     Ok(csrf.apply(page))
 }
 
-/// A status and a comment as posted: the new status (when it changes) and the
-/// comment, or the locale key of why not.
-pub fn change(form: &FormData, current: FollowupStatus) -> Result<(Option<FollowupStatus>, String), &'static str> {
-    let status = match form.get("status") {
-        "" => None,
-        raw => Some(FollowupStatus::parse(raw).ok_or("bad_status")?),
-    }
-    .filter(|s| *s != current);
-    let comment = match multi_line(form.get("comment"), MAX_COMMENT_CHARS) {
-        Ok(c) => c,
-        Err(crate::domain::text::TextError::Empty) => String::new(),
-        Err(e) => return Err(if text_problem(&e) == "too_long" { "comment_long" } else { "control" }),
-    };
-    if form.bad_utf8 {
-        return Err("utf8");
-    }
-    if status.is_none() && comment.is_empty() {
-        return Err("nothing");
-    }
-    Ok((status, comment))
-}
-
 /// A new status and/or a comment.
-#[post("/admin/followups/{id}")]
 pub async fn update(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Followup>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = followup_id(&id)?;
+    let id = id.get();
     let f = state.store.followup_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let (status, comment) = match change(&form, f.status) {
         Ok(c) => c,

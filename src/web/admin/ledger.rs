@@ -4,17 +4,13 @@
 //! Exports and the template use the same columns. City administrators import any
 //! district, district staff their own.
 
-use std::sync::Arc;
-
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
+use actix_web::http::header;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use super::audit::audit_value;
-use super::{AdminCtx, district_choices, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices};
 use crate::domain::district::District;
 use crate::domain::ledger::header_row;
 use crate::domain::staff::{is_token, new_token};
@@ -22,30 +18,11 @@ use crate::ledger::{Outcome, Plan, PlanError, Scope, SkippedRow, export_rows, pl
 use crate::sheet::{self, Encoding, Sheet, SheetError};
 use crate::snapshot::Snapshot;
 use crate::store::{Imported, KeptUpload};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
 use crate::web::photos::{FileRule, read_files};
-use crate::web::public::stations::Choice;
-
-/// Imports and exports read or written at once per instance; more get "busy".
-pub const AT_ONCE: usize = 2;
 
 /// Lines of a dry run shown on the page (all of them count, and all rejected ones
 /// are in the download).
 const SHOWN_LINES: usize = 500;
-
-/// Ledger files received at once (each up to `sheet::MAX_BYTES`); more get "busy"
-/// before their body is read.
-pub const BODIES_AT_ONCE: usize = 4;
-
-/// The permits for imports and exports.
-pub fn permits() -> Arc<Semaphore> {
-    Arc::new(Semaphore::new(AT_ONCE))
-}
 
 fn busy() -> AppError {
     AppError::Page(StatusCode::TOO_MANY_REQUESTS, "ledger_busy")
@@ -97,14 +74,7 @@ struct LedgerPage {
     max_rows: usize,
 }
 
-#[get("/admin/ledger")]
-pub async fn home(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
+pub async fn home(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let page = LedgerPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
@@ -202,7 +172,7 @@ fn skipped_view(lang: Lang, s: &SkippedRow) -> LineView {
 /// A station's hours in words, as its page writes them, rather than their code.
 fn hours_words(lang: Lang, station: &crate::domain::station::Station) -> String {
     match &station.hours {
-        Some(hours) => crate::web::public::station::hours_in_words(hours, station.works_makeup_days, lang),
+        Some(hours) => crate::web::views::hours::hours_in_words(hours, station.works_makeup_days, lang),
         None => show(lang, ""),
     }
 }
@@ -241,12 +211,8 @@ async fn plan_file(
 }
 
 /// `POST /admin/ledger/import` (multipart: `file`, `encoding`, `district`): the dry run.
-#[post("/admin/ledger/import")]
 pub async fn dry_run(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     // A place to receive the file in; the import slot is taken once it has arrived, so
@@ -312,7 +278,6 @@ fn lines(lang: Lang, snapshot: &Snapshot, plan: &Plan) -> Vec<LineView> {
 }
 
 /// `POST /admin/ledger/apply` (`token`): imports the file of a dry run, all rows or none.
-#[post("/admin/ledger/apply")]
 pub async fn apply(state: web::Data<AppState>, signed: SignedIn, form: Posted) -> Result<HttpResponse, AppError> {
     let _permit = state.ledger.clone().try_acquire_owned().map_err(|_| busy())?;
     let token = form.get("token");
@@ -363,13 +328,7 @@ fn xlsx_response(body: Vec<u8>, file_name: &str) -> HttpResponse {
 
 /// `GET /admin/ledger/rejected?token=…`: the refused rows with a reason column (CSV,
 /// UTF-8 with BOM), to fix and import again.
-#[get("/admin/ledger/rejected")]
-pub async fn rejected(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<HttpResponse, AppError> {
+pub async fn rejected(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<HttpResponse, AppError> {
     let _permit = state.ledger.clone().try_acquire_owned().map_err(|_| busy())?;
     let pairs = query_pairs(&req)?;
     let token = param(&pairs, "token");
@@ -388,7 +347,6 @@ pub async fn rejected(
 
 /// `GET /admin/ledger/export?format=xlsx|csv&district=…&encoding=gbk`: the ledger of
 /// a district (or, for a city administrator, the city) in the import's columns.
-#[get("/admin/ledger/export")]
 pub async fn export(req: HttpRequest, state: web::Data<AppState>, signed: SignedIn) -> Result<HttpResponse, AppError> {
     let pairs = query_pairs(&req)?;
     let district = match param(&pairs, "district") {
@@ -427,7 +385,6 @@ pub async fn export(req: HttpRequest, state: web::Data<AppState>, signed: Signed
 }
 
 /// `GET /admin/ledger/template?format=xlsx|csv`: the columns, with one example row.
-#[get("/admin/ledger/template")]
 pub async fn template(req: HttpRequest, lang: Lang, _signed: SignedIn) -> Result<HttpResponse, AppError> {
     let pairs = query_pairs(&req)?;
     let example: Vec<String> = lang.t("ledger.template_example").split('|').map(str::to_string).collect();
@@ -450,7 +407,6 @@ mod tests {
     use actix_web::ResponseError;
 
     use super::*;
-    use crate::web::i18n::Lang;
 
     #[test]
     fn each_refused_file_is_told_its_own_cause_in_both_languages() {

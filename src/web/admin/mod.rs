@@ -5,7 +5,6 @@
 //! [`Admin`]: super::auth::Admin
 
 pub mod account;
-pub mod attempts;
 pub mod audit;
 pub mod calendar;
 pub mod cards;
@@ -21,73 +20,69 @@ pub mod stations;
 pub mod suggestions;
 pub mod supervisors;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-
-use super::AppState;
 use super::auth::SignedIn;
 use super::forms::Csrf;
 use super::i18n::Lang;
-use crate::domain::filter::{ParamError, Problem, parse_pairs};
+use super::routes::Table;
 use crate::domain::staff::Role;
-use crate::web::public::stations::Choice;
+use crate::web::prelude::*;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(account::login_form)
-        .service(account::login)
-        .service(account::logout)
-        .service(account::password_form)
-        .service(account::change_password)
-        .service(account::invite_form)
-        .service(account::accept_invite)
-        .service(queue::home)
-        .service(queue::list)
-        .service(queue::bulk)
-        .service(queue::detail)
-        .service(queue::act)
-        .service(stations::list)
-        .service(stations::new_form)
-        .service(stations::create)
-        .service(stations::edit_form)
-        .service(stations::save)
-        .service(stations::set_status)
-        .service(stations::honour)
-        .service(stations::story)
-        .service(ledger::home)
-        .service(ledger::dry_run)
-        .service(ledger::apply)
-        .service(ledger::rejected)
-        .service(ledger::export)
-        .service(ledger::template)
-        .service(proposals::list)
-        .service(proposals::reject)
-        .service(figures::page)
-        .service(figures::csv)
-        .service(photos::add)
-        .service(photos::remove)
-        .service(photos::from_report)
-        .service(staff::list)
-        .service(staff::invite)
-        .service(reports::list)
-        .service(reports::detail)
-        .service(reports::photo)
-        .service(reports::decide)
-        .service(cards::list)
-        .service(cards::lift)
-        .service(followups::list)
-        .service(followups::new_form)
-        .service(followups::create)
-        .service(followups::detail)
-        .service(followups::update)
-        .service(suggestions::list)
-        .service(suggestions::detail)
-        .service(suggestions::send_answer)
-        .service(supervisors::list)
-        .service(supervisors::invite)
-        .service(supervisors::set_status)
-        .service(audit::page)
-        .service(calendar::show)
-        .service(calendar::save);
+pub fn routes(t: &mut Table) {
+    t.open().get("/admin/login", account::login_form).post("/admin/login", account::login);
+    t.staff()
+        .post("/logout", account::logout)
+        .get("/password", account::password_form)
+        .post("/password", account::change_password);
+    t.open().get("/invite/{token}", account::invite_form).post("/invite/{token}", account::accept_invite);
+    t.staff()
+        .get("", queue::home)
+        .get("/feedback", queue::list)
+        .post("/feedback/bulk", queue::bulk)
+        .get("/feedback/{id}", queue::detail)
+        .post("/feedback/{id}", queue::act)
+        .get("/stations", stations::list)
+        .get("/new-station", stations::new_form)
+        .post("/new-station", stations::create)
+        .get("/stations/{id}", stations::edit_form)
+        .post("/stations/{id}", stations::save)
+        .post("/stations/{id}/status", stations::set_status)
+        .post("/stations/{id}/honours", stations::honour)
+        .post("/stations/{id}/story", stations::story)
+        .get("/ledger", ledger::home)
+        .upload("/ledger/import", ledger::dry_run)
+        .post("/ledger/apply", ledger::apply)
+        .get("/ledger/rejected", ledger::rejected)
+        .get("/ledger/export", ledger::export)
+        .get("/ledger/template", ledger::template)
+        .get("/proposals", proposals::list)
+        .post("/proposals/{id}/reject", proposals::reject)
+        .get("/figures", figures::page)
+        .get("/figures.csv", figures::csv)
+        .upload("/stations/{id}/photos", photos::add)
+        .post("/stations/{id}/photos/{hash}/remove", photos::remove)
+        .post("/reports/{id}/photos/{hash}/use", photos::from_report)
+        .get("/staff", staff::list)
+        .post("/invites", staff::invite)
+        .get("/reports", reports::list)
+        .get("/reports/{id}", reports::detail)
+        .get("/reports/{id}/photos/{hash}/{file}", reports::photo)
+        .post("/reports/{id}", reports::decide)
+        .get("/cards", cards::list)
+        .post("/cards/{id}/lift", cards::lift)
+        .get("/followups", followups::list)
+        .get("/followups/new", followups::new_form)
+        .post("/followups/new", followups::create)
+        .get("/followups/{id}", followups::detail)
+        .post("/followups/{id}", followups::update)
+        .get("/suggestions", suggestions::list)
+        .get("/suggestions/{id}", suggestions::detail)
+        .post("/suggestions/{id}", suggestions::send_answer)
+        .get("/supervisors", supervisors::list)
+        .post("/supervisors/invite", supervisors::invite)
+        .post("/supervisors/{id}/status", supervisors::set_status)
+        .get("/audit", audit::page)
+        .get("/calendar", calendar::show)
+        .post("/calendar", calendar::save);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).
@@ -184,32 +179,6 @@ pub fn calendar_warning(lang: Lang, state: &AppState) -> Option<CalendarWarning>
             long: lang.t("admin.calendar.none_loaded").into_owned(),
         },
     })
-}
-
-/// The request's query as decoded pairs (invalid UTF-8 is a 400).
-pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ParamError> {
-    parse_pairs(req.query_string())
-}
-
-/// One query value, "" when absent.
-pub fn param<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
-}
-
-/// A 1-based page number from the query, as a 0-based index.
-pub fn page_param(pairs: &[(String, String)]) -> Result<u32, ParamError> {
-    match param(pairs, "page") {
-        "" => Ok(0),
-        raw => match raw.parse::<u32>() {
-            Ok(n @ 1..=100_000) => Ok(n - 1),
-            _ => Err(ParamError::new("page", raw, Problem::BadPage)),
-        },
-    }
-}
-
-/// A 303 to `path` after a form did its work.
-pub fn see_other(path: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, path.to_string())).finish()
 }
 
 /// "市总工会管理员" or "丰台区工会工作人员".

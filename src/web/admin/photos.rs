@@ -1,19 +1,13 @@
 //! Station photos for staff: add a door or an inside photo (an upload, or a photo of
 //! an accepted inspection report), remove one.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
-
-use super::see_other;
 use super::stations::station_for;
 use crate::domain::inspection::ReportState;
 use crate::domain::photo::{PhotoError, is_hash};
+use crate::domain::station::Station;
 use crate::store::{PhotoAdded, PhotoKind, PhotoSource};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::Posted;
 use crate::web::photos::{read_upload, refused};
+use crate::web::prelude::*;
 
 /// What adding a photo did, as the flash key of the page sent to; a photo shown
 /// anew appears on the public pages at once.
@@ -29,16 +23,15 @@ async fn answer(state: &AppState, added: PhotoAdded) -> Result<&'static str, App
 }
 
 /// `POST /admin/stations/{id}/photos` (multipart): `kind` (door or inside) and `photo`.
-#[post("/admin/stations/{id}/photos")]
 pub async fn add(
     req: HttpRequest,
     state: web::Data<AppState>,
     signed: SignedIn,
-    id: web::Path<String>,
+    id: Id<Station>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     // Scope first: another district's station is "not found" before anything is read.
-    let station = station_for(&state, &signed.staff, &id).await?;
+    let station = station_for(&state, &signed.staff, id.get()).await?;
     let _place = state.photos.admit()?;
     let upload = read_upload(&req, &state, payload, 1).await?;
     let kind =
@@ -54,15 +47,15 @@ pub async fn add(
 
 /// `POST /admin/reports/{id}/photos/{hash}/use`: a photo of an accepted report is
 /// shown on its station as `kind` (door or inside).
-#[post("/admin/reports/{id}/photos/{hash}/use")]
 pub async fn from_report(
     state: web::Data<AppState>,
     signed: SignedIn,
+    id: Id<crate::store::Report>,
     path: web::Path<(String, String)>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let (id, hash) = path.into_inner();
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let (_, hash) = path.into_inner();
+    let id = id.get();
     // Another district's report, or a photo not of this report, is "not found".
     let report = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     if !is_hash(&hash) || !state.store.report_photos(id).await?.iter().any(|p| p.hash == hash) {
@@ -72,7 +65,7 @@ pub async fn from_report(
         return Err(AppError::Page(StatusCode::CONFLICT, "photo_not_accepted"));
     }
     let kind = PhotoKind::parse(form.get("kind")).ok_or(AppError::Page(StatusCode::BAD_REQUEST, "photo_kind"))?;
-    let station = station_for(&state, &signed.staff, &report.station_id.to_string()).await?;
+    let station = station_for(&state, &signed.staff, report.station_id).await?;
     let added = state
         .store
         .add_station_photo(station.id, PhotoSource::Stored(&hash), kind, signed.staff.id, state.clock.now())
@@ -81,15 +74,15 @@ pub async fn from_report(
 }
 
 /// `POST /admin/stations/{id}/photos/{hash}/remove`: the station stops showing it.
-#[post("/admin/stations/{id}/photos/{hash}/remove")]
 pub async fn remove(
     state: web::Data<AppState>,
     signed: SignedIn,
+    id: Id<Station>,
     path: web::Path<(String, String)>,
     _form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let (id, hash) = path.into_inner();
-    let station = station_for(&state, &signed.staff, &id).await?;
+    let (_, hash) = path.into_inner();
+    let station = station_for(&state, &signed.staff, id.get()).await?;
     if !is_hash(&hash) {
         return Err(AppError::NotFound);
     }

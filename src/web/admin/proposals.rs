@@ -2,22 +2,13 @@
 //! district. "Check and add" opens the station form filled in from the proposal
 //! (saving it adds the station and closes the proposal); or turn it down with a comment.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::{AdminCtx, see_other};
+use super::AdminCtx;
 use crate::domain::feedback::multi_line;
 use crate::domain::followup::MAX_COMMENT_CHARS;
 use crate::domain::station_fields::StationFields;
 use crate::store::Proposal;
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, html_page};
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/proposals.html")]
@@ -56,28 +47,17 @@ async fn list_page(
     })
 }
 
-#[get("/admin/proposals")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     Ok(csrf.apply(list_page(&req, lang, &state, &signed, None).await?))
 }
 
 /// `POST /admin/proposals/{id}/reject` (`comment`): turned down, the author sees why.
-#[post("/admin/proposals/{id}/reject")]
 pub async fn reject(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Proposal>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = id.get();
     let p = state.store.pending_proposal(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let comment = match multi_line(form.get("comment"), MAX_COMMENT_CHARS) {
         Ok(c) => c,

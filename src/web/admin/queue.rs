@@ -1,28 +1,19 @@
 //! The moderation queue: filter, read, publish or reject (one or many), reply.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 
-use super::{AdminCtx, district_choices, page_param, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices};
 use crate::domain::district::District;
 use crate::domain::feedback::{ClosedOutcome, FeedbackKind, FeedbackState, MAX_REPLY_CHARS, RejectReason, multi_line};
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::station::Status;
 use crate::domain::text::{TextError, single_line};
 use crate::store::{Feedback, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, here, html_page};
-use crate::web::public::stations::Choice;
+use crate::web::page::here;
 use crate::web::redirect::local_target;
 
-#[get("/admin")]
 pub async fn home(_signed: SignedIn) -> HttpResponse {
     see_other("/admin/feedback")
 }
@@ -135,13 +126,7 @@ struct QueuePage {
     stale: Option<String>,
 }
 
-#[get("/admin/feedback")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let state_raw = match param(&pairs, "state") {
         "" => "pending",
@@ -265,7 +250,6 @@ fn done_key(step: &Moderation, changed: u64) -> &'static str {
     }
 }
 
-#[post("/admin/feedback/bulk")]
 pub async fn bulk(state: web::Data<AppState>, signed: SignedIn, form: Posted) -> Result<HttpResponse, AppError> {
     let step = step(&form)?;
     let ids: Vec<i64> = form
@@ -302,10 +286,6 @@ impl DetailPage {
     fn error_for(&self, field: &str) -> Option<&str> {
         self.error.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
-}
-
-fn feedback_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
 }
 
 /// The detail page of `f`, with the decision form as given.
@@ -365,15 +345,11 @@ async fn detail_page(
     })
 }
 
-#[get("/admin/feedback/{id}")]
 pub async fn detail(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Feedback>,
 ) -> Result<impl Responder, AppError> {
-    let id = feedback_id(&id)?;
+    let id = id.get();
     // Another district's feedback is "not found": its existence is not leaked.
     let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);
@@ -487,16 +463,12 @@ fn decision(form: &FormData, f: &Feedback) -> Result<Result<Decision, Refused>, 
 
 /// One form on the detail page: reply, publish, do not publish, or record the outcome
 /// of a "closed" report. A typed reply is saved with whichever button was pressed.
-#[post("/admin/feedback/{id}")]
 pub async fn act(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Feedback>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = feedback_id(&id)?;
+    let id = id.get();
     let f = state.store.feedback_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let decision = match decision(&form, &f)? {
         Ok(d) => d,

@@ -2,12 +2,7 @@
 //! accept (the station counts as checked on the visit date, and missing facilities
 //! may be taken off it in the same step) or return with a comment.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::{AdminCtx, param, query_pairs, see_other};
+use super::AdminCtx;
 use crate::domain::card::inspection_failed;
 use crate::domain::facility::FacilitySet;
 use crate::domain::feedback::multi_line;
@@ -20,15 +15,11 @@ use crate::domain::staff::Staff;
 use crate::domain::station::{Station, Verifier};
 use crate::domain::text::TextError;
 use crate::store::{Actor, Report, Review, Reviewed};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
+use crate::web::context::StaffPage;
 use crate::web::photos::{photo_size, private_jpeg};
-use crate::web::public::stations::Choice;
-use crate::web::supervise::report::ReportView;
+use crate::web::prelude::*;
+use crate::web::views::report::ReportView;
+use crate::web::views::verified_line;
 
 /// Longest staff comment on a returned report.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -66,13 +57,7 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-#[get("/admin/reports")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "state") {
         "" => "pending",
@@ -119,10 +104,6 @@ struct DetailPage {
     error: Option<String>,
 }
 
-fn report_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
 /// The station as accepting `r` leaves it: checked on the visit date (unless it was
 /// checked later already), and with `apply` the missing facilities taken off and the
 /// broken ones marked "not working for now".
@@ -140,22 +121,6 @@ fn accepted_station(before: &Station, r: &Report, apply: bool) -> Station {
             FacilitySet::from_bits((before.unavailable.bits() | broken.bits()) & after.facilities.bits());
     }
     after
-}
-
-/// The station page's "checked" line for a verifier and date.
-pub fn verified_line(lang: Lang, by: &Verifier, on: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    let (m, d) = (on.month().to_string(), on.day().to_string());
-    let month = lang.label("month", &m).into_owned();
-    match by {
-        Verifier::Staff => on.format("%Y-%m-%d").to_string(),
-        Verifier::Supervisor { name: None } => {
-            lang.tf("station.verified_supervisor", &[("m", &m), ("d", &d), ("month", &month)])
-        }
-        Verifier::Supervisor { name: Some(name) } => {
-            lang.tf("station.verified_supervisor_named", &[("m", &m), ("d", &d), ("month", &month), ("name", name)])
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -197,15 +162,11 @@ async fn detail_page(
     })
 }
 
-#[get("/admin/reports/{id}")]
 pub async fn detail(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Report>,
 ) -> Result<impl Responder, AppError> {
-    let id = report_id(&id)?;
+    let id = id.get();
     // Another district's report is "not found": its existence is not leaked.
     let r = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);
@@ -214,16 +175,12 @@ pub async fn detail(
 }
 
 /// Accept (optionally applying the facility findings) or return with a comment.
-#[post("/admin/reports/{id}")]
 pub async fn decide(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Report>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = report_id(&id)?;
+    let id = id.get();
     let r = state.store.report_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let (review, station) = match form.get("action") {
         "accept" => {
@@ -286,14 +243,14 @@ async fn verify_fixed(state: &AppState, staff: &Staff, r: &Report) -> Result<(),
 }
 
 /// `GET /admin/reports/{id}/photos/{hash}/{file}`: a photo of a report this person may see.
-#[get("/admin/reports/{id}/photos/{hash}/{file}")]
 pub async fn photo(
     state: web::Data<AppState>,
     signed: SignedIn,
+    id: Id<crate::store::Report>,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, hash, file) = path.into_inner();
-    let id = report_id(&id)?;
+    let (_, hash, file) = path.into_inner();
+    let id = id.get();
     let size = photo_size(&file).ok_or(AppError::NotFound)?;
     if !is_hash(&hash) {
         return Err(AppError::NotFound);

@@ -1,20 +1,11 @@
 //! For city administrators: staff accounts and invite links.
 
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::{AdminCtx, district_choices, role_label};
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::staff::{INVITE_SECONDS, Role, new_token};
-use crate::web::AppState;
-use crate::web::auth::Admin;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
-use crate::web::public::stations::Choice;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/staff.html")]
@@ -50,26 +41,12 @@ async fn staff_page(
     })
 }
 
-#[get("/admin/staff")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
+pub async fn list(Page { req, lang, state, csrf }: Page, admin: Admin) -> Result<impl Responder, AppError> {
     Ok(csrf.apply(staff_page(&req, lang, &state, &admin, None).await?))
 }
 
 /// Makes a one-time invite link (valid 72 hours) and shows it once.
-#[post("/admin/invites")]
-pub async fn invite(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    admin: Admin,
-    form: Posted,
-) -> Result<HttpResponse, AppError> {
+pub async fn invite(Page { req, lang, state, .. }: Page, admin: Admin, form: Posted) -> Result<HttpResponse, AppError> {
     let role = match form.get("role") {
         "city_admin" => Role::CityAdmin,
         "district_staff" => Role::DistrictStaff(

@@ -1,29 +1,20 @@
 //! Keeping the ledger true: find a station, edit every field, close, reopen, revoke,
 //! mark verified, add honours, add a station. Every change is audited.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 
 use super::audit::{AuditLine, audit_lines};
-use super::{AdminCtx, district_choices, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices};
 use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::{ALL_FACILITIES, Audience, HostType};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::station::{Honour, HonourLevel, Revocation, Station, Status};
 use crate::domain::station_fields::{FieldProblem, StationFields};
 use crate::domain::text::{SearchText, TextError, single_line};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, honour_line, html_page};
+use crate::web::page::honour_line;
 use crate::web::photos::small_size;
-use crate::web::public::station::parse_id;
-use crate::web::public::stations::Choice;
 
 /// Rows of the staff station search.
 const SEARCH_LIMIT: usize = 100;
@@ -59,13 +50,7 @@ pub fn stale_line(state: &AppState, lang: Lang, role: Role) -> Option<String> {
     (n > 0).then(|| lang.tf("admin.stations.stale_banner", &[("n", &n.to_string())]))
 }
 
-#[get("/admin/stations")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let q_raw = param(&pairs, "q");
     let q = SearchText::parse(q_raw)
@@ -211,7 +196,7 @@ struct EditPage {
 
 impl EditPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        crate::web::views::field_error(&self.errors, field)
     }
 }
 
@@ -332,8 +317,7 @@ async fn edit_page(
 }
 
 /// The station as stored, if `staff` may touch it (another district's is "not found").
-pub(super) async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -> Result<Station, AppError> {
-    let id = parse_id(raw_id)?;
+pub(super) async fn station_for(state: &AppState, staff: &Staff, id: i64) -> Result<Station, AppError> {
     let station = state.store.station(id).await?.ok_or(AppError::NotFound)?;
     if !staff.role.covers(station.district) {
         return Err(AppError::NotFound);
@@ -341,15 +325,11 @@ pub(super) async fn station_for(state: &AppState, staff: &Staff, raw_id: &str) -
     Ok(station)
 }
 
-#[get("/admin/stations/{id}")]
 pub async fn edit_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<HttpResponse, AppError> {
-    let station = station_for(&state, &signed.staff, &id).await?;
+    let station = station_for(&state, &signed.staff, id.get()).await?;
     let csrf = Csrf::for_request(&req, &state);
     let page = edit_page(
         &req,
@@ -398,22 +378,12 @@ async fn new_page(
     Ok(csrf.apply(page).respond_to(req).map_into_boxed_body())
 }
 
-#[get("/admin/new-station")]
-pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_form(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<HttpResponse, AppError> {
     new_page(&req, lang, &state, &signed).await
 }
 
-#[post("/admin/new-station")]
 pub async fn create(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let fields = fields_from_form(&form);
@@ -472,16 +442,12 @@ async fn commit(
     Ok(see_other(&format!("/admin/stations/{}?done={done}", before.id)))
 }
 
-#[post("/admin/stations/{id}")]
 pub async fn save(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let before = station_for(&state, &signed.staff, &id).await?;
+    let before = station_for(&state, &signed.staff, id.get()).await?;
     let fields = fields_from_form(&form);
     if fields.updated_at != before.updated_at.to_string() {
         return Ok(see_other(&format!("/admin/stations/{}?done=conflict", before.id)));
@@ -502,16 +468,15 @@ pub async fn save(
     }
 }
 
-#[post("/admin/stations/{id}/status")]
 pub async fn set_status(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
     signed: SignedIn,
-    id: web::Path<String>,
+    id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let before = station_for(&state, &signed.staff, &id).await?;
+    let before = station_for(&state, &signed.staff, id.get()).await?;
     let mut after = before.clone();
     // Only a revoked station keeps why and when.
     after.revocation = None;
@@ -571,14 +536,13 @@ pub async fn set_status(
 /// Longest showcase story, in characters.
 pub const STORY_MAX: usize = 5_000;
 
-#[post("/admin/stations/{id}/story")]
 pub async fn story(
     state: web::Data<AppState>,
     signed: SignedIn,
-    id: web::Path<String>,
+    id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let before = station_for(&state, &signed.staff, &id).await?;
+    let before = station_for(&state, &signed.staff, id.get()).await?;
     let raw = form.get("story");
     // Empty clears the story; otherwise plain text checked like feedback (no control
     // characters, trimmed); markup stays text and is escaped wherever it is shown.
@@ -594,14 +558,13 @@ pub async fn story(
     commit(&state, &signed.staff, &before, &after, "story", "story").await
 }
 
-#[post("/admin/stations/{id}/honours")]
 pub async fn honour(
     state: web::Data<AppState>,
     signed: SignedIn,
-    id: web::Path<String>,
+    id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let before = station_for(&state, &signed.staff, &id).await?;
+    let before = station_for(&state, &signed.staff, id.get()).await?;
     let level = HonourLevel::parse(form.get("level")).ok_or_else(|| bad("level", form.get("level")))?;
     let year = form
         .get("year")

@@ -1,25 +1,15 @@
 //! Staff answer supervisors' suggestions (建言献策): those about a station of their
 //! district, and those about no station from a supervisor who covers it.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::{AdminCtx, param, query_pairs, see_other};
+use super::AdminCtx;
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::followup::text_problem;
 use crate::domain::suggestion::MAX_ANSWER_CHARS;
 use crate::store::{Answered, Suggestion};
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-use crate::web::public::stations::Choice;
-use crate::web::supervise::suggestion::SuggestionView;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
+use crate::web::views::suggestion::SuggestionView;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/suggestions.html")]
@@ -30,13 +20,7 @@ struct ListPage {
     rows: Vec<SuggestionView>,
 }
 
-#[get("/admin/suggestions")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "state") {
         "" => "waiting",
@@ -83,10 +67,6 @@ struct DetailPage {
     error: Option<String>,
 }
 
-fn suggestion_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn detail_page(
     req: &HttpRequest,
@@ -108,15 +88,11 @@ fn detail_page(
     }
 }
 
-#[get("/admin/suggestions/{id}")]
 pub async fn detail(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Suggestion>,
 ) -> Result<impl Responder, AppError> {
-    let id = suggestion_id(&id)?;
+    let id = id.get();
     let g = state.store.suggestion_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);
     let answer = g.answer.clone().unwrap_or_default();
@@ -125,16 +101,12 @@ pub async fn detail(
 }
 
 /// Answers (or corrects the answer).
-#[post("/admin/suggestions/{id}")]
 pub async fn send_answer(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-    id: web::Path<String>,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
+    id: Id<crate::store::Suggestion>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = suggestion_id(&id)?;
+    let id = id.get();
     let g = state.store.suggestion_for(id, signed.staff.role).await?.ok_or(AppError::NotFound)?;
     let text = match multi_line(form.get("answer"), MAX_ANSWER_CHARS) {
         Ok(t) if !form.bad_utf8 => t,

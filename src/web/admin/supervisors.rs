@@ -1,23 +1,14 @@
 //! Volunteer supervisors as staff look after them: the list of a district's
 //! supervisors, one-time invite links naming their districts, and suspension.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::{AdminCtx, district_choices, param, query_pairs, see_other};
+use super::{AdminCtx, district_choices};
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::staff::{INVITE_SECONDS, new_token};
 use crate::domain::supervisor::Supervisor;
-use crate::web::AppState;
-use crate::web::auth::SignedIn;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-use crate::web::public::stations::Choice;
+use crate::web::context::StaffPage;
+use crate::web::prelude::*;
+use crate::web::views::district_names;
 
 /// A supervisor as a row of the list.
 pub struct Row {
@@ -28,12 +19,6 @@ pub struct Row {
     pub phone: String,
     pub districts: String,
     pub suspended: bool,
-}
-
-/// "丰台区、大兴区".
-pub fn district_names(lang: Lang, districts: &[&District]) -> String {
-    let sep = if lang.is_zh() { "、" } else { ", " };
-    districts.iter().map(|d| d.name(lang.is_zh())).collect::<Vec<_>>().join(sep)
 }
 
 fn row(lang: Lang, s: &Supervisor) -> Row {
@@ -101,26 +86,15 @@ async fn supervisors_page(
     })
 }
 
-#[get("/admin/supervisors")]
-pub async fn list(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
-) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let page = supervisors_page(&req, lang, &state, &signed, &csrf, &[]).await?;
     Ok(csrf.apply(page))
 }
 
 /// Makes a one-time invite link (valid 72 hours) for a supervisor of the ticked
 /// districts (those the staff member looks after) and shows it once.
-#[post("/admin/supervisors/invite")]
 pub async fn invite(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    signed: SignedIn,
+    StaffPage { req, lang, state, signed, .. }: StaffPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let role = signed.staff.role;
@@ -151,14 +125,13 @@ pub async fn invite(
 }
 
 /// Suspends a supervisor (their sessions end at once) or lifts the suspension.
-#[post("/admin/supervisors/{id}/status")]
 pub async fn set_status(
     state: web::Data<AppState>,
     signed: SignedIn,
-    id: web::Path<String>,
+    id: Id<crate::domain::supervisor::Supervisor>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = id.get();
     let supervisor = state.store.supervisor(id).await?.ok_or(AppError::NotFound)?;
     if !supervisor.managed_by(signed.staff.role) {
         return Err(AppError::NotFound);

@@ -7,25 +7,23 @@
 //! only a few run at once. Neither holds a document tree of every station, and
 //! neither carries live state ("open now"): a file is true for its data version.
 
+use crate::web::prelude::*;
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get, web};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use futures_util::{StreamExt, stream};
 use serde_json::json;
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::domain::filter::StationFilter;
 use crate::snapshot::{Entry, Snapshot};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::public::stations::parse_filter;
+use crate::web::cache::{Kept, blocking};
+use crate::web::query::parse_filter;
 
 /// Filtered exports that may run at once; more get a 429 page.
 pub const FILTERED_AT_ONCE: usize = 3;
@@ -204,51 +202,23 @@ pub struct Whole {
     gzip: Bytes,
 }
 
-type Slot = Arc<OnceCell<Arc<Whole>>>;
-
-/// The kept whole exports (the newest data version of each format), and the
-/// permits of the filtered ones.
+/// The kept whole exports (the newest data versions, built once each on the blocking
+/// pool and shared), and the permits of the filtered ones.
 pub struct Exports {
-    whole: Mutex<[Option<(i64, Slot)>; 2]>,
+    whole: Kept<(Format, i64), Whole>,
     filtered: Arc<Semaphore>,
 }
 
 impl Default for Exports {
     fn default() -> Exports {
-        Exports { whole: Mutex::new([None, None]), filtered: Arc::new(Semaphore::new(FILTERED_AT_ONCE)) }
+        Exports { whole: Kept::new(2, 2), filtered: Arc::new(Semaphore::new(FILTERED_AT_ONCE)) }
     }
 }
 
 impl Exports {
-    /// The slot of `format` at `version`: the same one for every request meanwhile.
-    fn slot(&self, format: Format, version: i64) -> Slot {
-        let i = format as usize;
-        let mut whole = match self.whole.lock() {
-            Ok(w) => w,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        match &whole[i] {
-            Some((v, slot)) if *v == version => slot.clone(),
-            _ => {
-                let slot = Slot::default();
-                whole[i] = Some((version, slot.clone()));
-                slot
-            }
-        }
-    }
-
-    /// The whole export of `snapshot`, built once (on a blocking thread) and shared.
+    /// The whole export of `snapshot`, built once and shared.
     async fn whole(&self, format: Format, snapshot: Arc<Snapshot>) -> Result<Arc<Whole>, AppError> {
-        let slot = self.slot(format, snapshot.version);
-        let built = slot
-            .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || build_whole(format, &snapshot))
-                    .await
-                    .map_err(internal)?
-                    .map(Arc::new)
-            })
-            .await?;
-        Ok(built.clone())
+        self.whole.get((format, snapshot.version), || blocking(move || build_whole(format, &snapshot))).await
     }
 }
 
@@ -309,7 +279,12 @@ fn headers(format: Format, tag: &str) -> actix_web::HttpResponseBuilder {
 }
 
 /// Answers an export request in `format`.
-async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<HttpResponse, AppError> {
+async fn export(
+    req: HttpRequest,
+    state: &AppState,
+    exports: &Exports,
+    format: Format,
+) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load_full();
     let mut filter = parse_filter(req.query_string(), &snapshot)?;
     filter.page = 1;
@@ -320,7 +295,7 @@ async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<Ht
         if not_modified(&req, &tag) {
             return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
         }
-        let whole = state.exports.whole(format, snapshot).await?;
+        let whole = exports.whole(format, snapshot).await?;
         let mut res = headers(format, &tag);
         res.insert_header((header::VARY, "Accept-Encoding"))
             .insert_header(("X-Data-Version", whole.version.to_string()));
@@ -351,7 +326,7 @@ async fn export(req: HttpRequest, state: &AppState, format: Format) -> Result<Ht
     if not_modified(&req, &tag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
-    let Ok(permit) = state.exports.filtered.clone().try_acquire_owned() else {
+    let Ok(permit) = exports.filtered.clone().try_acquire_owned() else {
         return Err(AppError::Page(StatusCode::TOO_MANY_REQUESTS, "export_busy"));
     };
     let ids: Vec<i64> = snapshot.filter(&filter, now).map(|e| e.station.id).collect();
@@ -403,14 +378,20 @@ impl Pieces {
     }
 }
 
-#[get("/api/stations.geojson")]
-pub async fn geojson(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    export(req, &state, Format::GeoJson).await
+pub async fn geojson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    exports: web::Data<Exports>,
+) -> Result<HttpResponse, AppError> {
+    export(req, &state, &exports, Format::GeoJson).await
 }
 
-#[get("/api/stations.csv")]
-pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    export(req, &state, Format::Csv).await
+pub async fn csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    exports: web::Data<Exports>,
+) -> Result<HttpResponse, AppError> {
+    export(req, &state, &exports, Format::Csv).await
 }
 
 #[cfg(test)]

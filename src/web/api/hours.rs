@@ -1,16 +1,14 @@
 //! `GET /api/stations/{id}/hours?from=YYYY-MM-DD&days=N`: a station's hours day by
 //! day, with what each day is and the rule that decided it.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::calendar::YEARS;
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::hours::{DayPlan, Rule};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::public::station::parse_id;
+use crate::web::id::ApiId;
 
 /// Most days one request may ask for.
 pub const MAX_DAYS: u32 = 62;
@@ -62,13 +60,12 @@ impl Day {
     }
 }
 
-#[get("/api/stations/{id}/hours")]
 pub async fn hours(
     req: HttpRequest,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: ApiId<crate::domain::station::Station>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let pairs = parse_pairs(req.query_string())?;
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let from = match value("from") {

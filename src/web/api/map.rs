@@ -6,12 +6,10 @@ use crate::domain::facility::{FacilitySet, KEY_FACILITIES};
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::geo::{Datum, from_wgs84, to_wgs84};
 use crate::snapshot::{MapItem, Viewport};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
+use crate::web::context::Page;
 use crate::web::page::availability_line;
-use crate::web::public::stations::parse_filter;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use crate::web::prelude::*;
+use crate::web::query::parse_filter;
 
 /// Highest zoom a client may ask for.
 pub const MAX_REQUEST_ZOOM: u32 = 22;
@@ -154,8 +152,7 @@ pub fn parse_zoom(raw: &str) -> Result<u32, ParamError> {
         .ok_or_else(|| ParamError::new("zoom", raw, Problem::BadZoom))
 }
 
-#[get("/api/map")]
-pub async fn features(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn features(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let pairs = parse_pairs(req.query_string())?;

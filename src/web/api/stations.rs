@@ -1,13 +1,11 @@
 //! `GET /api/stations`: the list's filters, as JSON.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use crate::web::prelude::*;
 use serde::Serialize;
 
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::snapshot::{Entry, PER_PAGE};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::public::stations::parse_filter;
+use crate::web::query::parse_filter;
 
 /// Largest page size the API gives.
 pub const MAX_PER_PAGE: usize = 100;
@@ -73,7 +71,6 @@ impl<'a> Item<'a> {
     }
 }
 
-#[get("/api/stations")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
     let filter = parse_filter(req.query_string(), &snapshot)?;

@@ -4,19 +4,16 @@
 //! from the history as it stood at the month's end (`domain::bulletin`); the current
 //! month is shown as provisional.
 
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
 
 use crate::domain::bulletin::{Line, Month, compute};
 use crate::domain::district::{DISTRICTS, District};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, Share};
+use crate::web::cache::{Kept, blocking};
+use crate::web::page::Share;
 
 /// Months listed on `/bulletin`, newest first.
 const LISTED_MONTHS: usize = 12;
@@ -43,8 +40,7 @@ struct MonthsPage {
     months: Vec<(String, String)>,
 }
 
-#[get("/bulletin")]
-pub async fn months(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn months(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let mut m = Month::of(state.clock.today());
     let mut months = Vec::new();
     for _ in 0..LISTED_MONTHS {
@@ -106,80 +102,53 @@ type Lines = std::collections::BTreeMap<String, Line>;
 /// Months kept at most; past that, the kept ones are dropped and computed again.
 const KEPT_MONTHS: usize = 120;
 
-/// Bulletins computed, one at a time (each reads the whole history). A month that has
-/// ended never changes, so it is kept; the current month is kept for a minute.
-#[derive(Default)]
+/// Bulletins computed, one at a time (each reads the whole history) and counted on
+/// the blocking pool. A month that has ended never changes, so it is kept; the current
+/// month is kept for a minute.
 pub struct Cache {
-    ended: std::sync::Mutex<std::collections::HashMap<Month, Arc<Lines>>>,
-    current: std::sync::Mutex<Option<(Month, i64, Arc<Lines>)>>,
-    computing: tokio::sync::Mutex<()>,
+    ended: Kept<Month, Lines>,
+    current: Kept<(Month, i64), Lines>,
 }
 
-impl Cache {
-    fn kept(&self, month: Month, minute: i64) -> Option<Arc<Lines>> {
-        if let Some(lines) = self.ended.lock().ok()?.get(&month) {
-            return Some(lines.clone());
-        }
-        match &*self.current.lock().ok()? {
-            Some((m, at, lines)) if *m == month && *at == minute => Some(lines.clone()),
-            _ => None,
-        }
-    }
-
-    fn keep(&self, month: Month, minute: i64, ended: bool, lines: Arc<Lines>) {
-        if ended {
-            if let Ok(mut kept) = self.ended.lock() {
-                if kept.len() >= KEPT_MONTHS {
-                    kept.clear();
-                }
-                kept.insert(month, lines);
-            }
-        } else if let Ok(mut current) = self.current.lock() {
-            *current = Some((month, minute, lines));
-        }
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache { ended: Kept::new(KEPT_MONTHS, 1), current: Kept::new(2, 1) }
     }
 }
 
 /// The month's lines and whether the month is still running; 404 for a month that
 /// has not begun.
-async fn lines_of(state: &AppState, month: Month) -> Result<(Arc<Lines>, bool), AppError> {
+async fn lines_of(state: &AppState, cache: &Cache, month: Month) -> Result<(Arc<Lines>, bool), AppError> {
     let (start, end) = month.span();
     let now = state.clock.now();
     if start > now {
         return Err(AppError::NotFound);
     }
     let running = end > now;
-    let minute = now.div_euclid(60);
-    let cache = &state.bulletins;
-    if let Some(lines) = cache.kept(month, minute) {
-        return Ok((lines, running));
-    }
-    let _turn = cache.computing.lock().await;
-    if let Some(lines) = cache.kept(month, minute) {
-        return Ok((lines, running));
-    }
-    let facts = state.store.bulletin_facts(end.min(now + 1)).await?;
-    let lines = Arc::new(compute(&facts, month));
-    cache.keep(month, minute, !running, lines.clone());
+    let work = || async move {
+        let facts = state.store.bulletin_facts(end.min(now + 1)).await?;
+        blocking(move || Ok(compute(&facts, month))).await
+    };
+    let lines = if running {
+        cache.current.get((month, now.div_euclid(60)), work).await?
+    } else {
+        cache.ended.get(month, work).await?
+    };
     Ok((lines, running))
 }
 
-#[get("/bulletin/{month}")]
 pub async fn city(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
+    cache: web::Data<Cache>,
     month: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (month, csv) = month_param(&month)?;
-    show(&req, lang, &state, month, None, csv).await
+    show(&req, lang, &state, &cache, Asked { month, only: None, csv }).await
 }
 
-#[get("/bulletin/{month}/{district}")]
 pub async fn district(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
+    cache: web::Data<Cache>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (month, district) = path.into_inner();
@@ -192,18 +161,25 @@ pub async fn district(
     if csv_m {
         return Err(bad("month", &month.key()));
     }
-    show(&req, lang, &state, month, Some(d), csv_d).await
+    show(&req, lang, &state, &cache, Asked { month, only: Some(d), csv: csv_d }).await
+}
+
+/// What a bulletin request asks for: a month, one district or the city, a page or a spreadsheet.
+struct Asked {
+    month: Month,
+    only: Option<&'static District>,
+    csv: bool,
 }
 
 async fn show(
     req: &HttpRequest,
     lang: Lang,
     state: &AppState,
-    month: Month,
-    only: Option<&'static District>,
-    csv: bool,
+    cache: &Cache,
+    asked: Asked,
 ) -> Result<HttpResponse, AppError> {
-    let (lines, provisional) = lines_of(state, month).await?;
+    let Asked { month, only, csv } = asked;
+    let (lines, provisional) = lines_of(state, cache, month).await?;
     let mut total = Line::default();
     let mut districts = Vec::new();
     for d in &DISTRICTS {
@@ -269,7 +245,7 @@ async fn show(
         prev: format!("/bulletin/{}{suffix}", month.prev().key()),
         next: (month < now_month).then(|| format!("/bulletin/{}{suffix}", month.next().key())),
     };
-    crate::web::page::html_page(actix_web::http::StatusCode::OK, &page)
+    crate::web::render::html_page(actix_web::http::StatusCode::OK, &page)
 }
 
 /// The bulletin as CSV (UTF-8 with a BOM, for Excel): one row per district and the total.

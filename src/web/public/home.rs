@@ -1,12 +1,7 @@
 //! `GET /`: what the site is, a search box, districts with counts, quick links.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use crate::web::AppState;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 
 /// A district and how many stations it has.
 pub struct DistrictLink {
@@ -35,8 +30,7 @@ pub const QUICK: &[(&str, &str)] = &[
     ("open_now=1", "home.quick_open_now"),
 ];
 
-#[get("/")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> impl Responder {
+pub async fn page(Page { req, lang, state, .. }: Page) -> impl Responder {
     let snapshot = state.snapshot.load();
     let districts = snapshot
         .district_counts

@@ -1,16 +1,13 @@
 //! `GET /lang/{code}?next=/path`: remember the reader's language and go back.
 
+use crate::web::prelude::*;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::domain::filter::parse_pairs;
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::{LANG_COOKIE, Lang};
+use crate::web::i18n::LANG_COOKIE;
 use crate::web::redirect::local_target;
 
-#[get("/lang/{code}")]
 pub async fn switch(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -1,16 +1,11 @@
 //! `GET /map`: the full-screen map. The same filters as the list, kept in the URL.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::stations::{FilterForm, parse_filter};
+use super::stations::FilterForm;
 use crate::domain::district::DISTRICTS;
 use crate::domain::facility::ALL_FACILITIES;
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::context::Page;
+use crate::web::prelude::*;
+use crate::web::query::parse_filter;
 
 /// A district's name where the map draws it.
 pub struct DistrictLabel {
@@ -43,8 +38,7 @@ struct MapPage {
 /// Zoom at which one district fills a phone screen.
 const DISTRICT_ZOOM: u32 = 11;
 
-#[get("/map")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn page(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let snapshot = state.snapshot.load();
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let labels: serde_json::Map<String, serde_json::Value> = ALL_FACILITIES

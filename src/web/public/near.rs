@@ -1,20 +1,15 @@
 //! `GET /near?lat=..&lon=..`: the nearest stations, open now by default, with
 //! distance and time on foot or by e-bike. Works without JavaScript.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::view::StationRow;
-use crate::domain::coords::LatLon;
 use crate::domain::district::DISTRICTS;
-use crate::domain::filter::{ParamError, Problem, StationFilter, parse_pairs};
-use crate::domain::geo::{Datum, NavLinks, TravelMode, to_wgs84, travel_minutes};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, distance_text};
-use crate::web::public::stations::{parse_filter, relaxations};
+use crate::domain::filter::{StationFilter, parse_pairs};
+use crate::domain::geo::{NavLinks, TravelMode, travel_minutes};
+use crate::web::context::Page;
+use crate::web::page::distance_text;
+use crate::web::prelude::*;
+use crate::web::public::stations::relaxations;
+use crate::web::query::{parse_filter, position_param};
 
 /// Beyond this straight-line distance the page gives no walking time.
 const WALKABLE_M: f64 = 3_000.0;
@@ -53,33 +48,6 @@ struct NearPage {
     outside_km: Option<String>,
 }
 
-fn coordinate(name: &str, raw: &str, range: f64) -> Result<f64, ParamError> {
-    raw.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && v.abs() <= range)
-        .ok_or_else(|| ParamError::new(name, raw, Problem::BadCoordinate))
-}
-
-/// The position a query gives (`lat`, `lon` and an optional `datum`), in WGS-84;
-/// `None` without one. Half a position or a number out of range is refused.
-pub fn position_param(pairs: &[(String, String)]) -> Result<Option<LatLon>, ParamError> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let datum = match get("datum") {
-        None | Some("") => Datum::Wgs84,
-        Some(raw) => Datum::parse(raw).ok_or_else(|| ParamError::new("datum", raw, Problem::BadCoordinate))?,
-    };
-    match (get("lat"), get("lon")) {
-        (Some(lat), Some(lon)) => {
-            let p = LatLon { lat: coordinate("lat", lat, 90.0)?, lon: coordinate("lon", lon, 180.0)? };
-            Ok(Some(to_wgs84(p, datum)))
-        }
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(ParamError::new("lon", "", Problem::Missing)),
-        (None, Some(_)) => Err(ParamError::new("lat", "", Problem::Missing)),
-    }
-}
-
 /// How long the way takes: walking and riding, or riding only for a far station
 /// (nobody walks 10 km to a rest stop).
 pub fn minutes_text(lang: Lang, metres: f64) -> String {
@@ -91,8 +59,7 @@ pub fn minutes_text(lang: Lang, metres: f64) -> String {
     }
 }
 
-#[get("/near")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn page(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let pairs = parse_pairs(req.query_string())?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let all = matches!(get("all"), Some("1"));

@@ -1,12 +1,7 @@
 //! `GET /open-data`: what the open data is, its fields and its licence.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use crate::web::AppState;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/open_data.html")]
@@ -16,8 +11,7 @@ struct OpenDataPage {
     version: i64,
 }
 
-#[get("/open-data")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> impl Responder {
+pub async fn page(Page { req, lang, state, .. }: Page) -> impl Responder {
     let snapshot = state.snapshot.load();
     OpenDataPage { ctx: PageCtx::new(&req, lang, &state), stations: snapshot.public_count(), version: snapshot.version }
 }

@@ -2,45 +2,26 @@
 //! posters per station (A5) and per district (A4), as print-ready HTML and as SVG.
 //! QR codes lead to `YIZHAN_PUBLIC_URL`; every sheet says so when it is not set.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use askama::Template;
-
-use super::stations::parse_filter;
 use super::view::Chip;
 use crate::domain::district::District;
 use crate::domain::facility::{Facility, FacilitySet};
 use crate::domain::filter::{ParamError, Problem, StationFilter};
 use crate::domain::station::{Station, Status};
 use crate::snapshot::{Entry, Snapshot};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
+use crate::web::context::Page;
 use crate::web::icons;
-use crate::web::page::{PageCtx, html_page};
+use crate::web::prelude::*;
 use crate::web::qr::Qr;
+use crate::web::query::parse_filter;
 
 /// Stations on one printed list (one request).
 pub const PER_PRINT: usize = 500;
-
-/// Printed lists drawn at once. A list of [`PER_PRINT`] stations draws as many QR
-/// codes: it is drawn on the blocking pool, not on a request thread, and a further
-/// request waits for its turn, so that a burst of prints cannot starve the pages.
-pub const AT_ONCE: usize = 2;
 
 /// Facilities a door poster shows as icons; the rest are counted.
 const POSTER_FACILITIES: usize = 8;
 
 /// Font families for SVG posters: the CJK fonts found on common systems, then any sans-serif.
 const FONTS: &str = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif";
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(station_poster_svg)
-        .service(station_poster)
-        .service(district_poster_svg)
-        .service(district_poster);
-}
 
 /// The warning every sheet carries while `YIZHAN_PUBLIC_URL` is not set.
 fn unset_warning(state: &AppState, lang: Lang) -> Option<String> {
@@ -64,7 +45,7 @@ fn chips(set: FacilitySet, lang: Lang) -> Vec<Chip> {
 
 /// The week's hours in words, one line per run of days ("周一至周五 08:00–18:00").
 fn hours_in_words(entry: &Entry, lang: Lang) -> Vec<String> {
-    super::station::week_lines(entry, lang).iter().map(super::station::HoursLine::text).collect()
+    crate::web::views::hours::week_lines(entry, lang).iter().map(crate::web::views::hours::HoursLine::text).collect()
 }
 
 /// "临时关闭" with the date it should reopen, for a temporarily closed station.
@@ -153,8 +134,7 @@ fn list_url(filter: &StationFilter, page: u32) -> String {
 
 /// `GET /print?district=…&street=…&page=…`: public stations (temporarily closed ones
 /// marked) on A4 sheets, [`PER_PRINT`] per request. The list's other filters work too.
-#[get("/print")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load_full();
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let ctx = PageCtx::new(&req, lang, &state);
@@ -221,8 +201,7 @@ struct Door {
 }
 
 /// The station's door poster, or the answer its page gives (404, 410 for a revoked one).
-fn door(req: &HttpRequest, lang: Lang, state: &AppState, raw_id: &str) -> Result<Door, AppError> {
-    let id = super::station::parse_id(raw_id)?;
+fn door(req: &HttpRequest, lang: Lang, state: &AppState, id: i64) -> Result<Door, AppError> {
     let snapshot = state.snapshot.load();
     let entry = super::station::listed(req, lang, state, &snapshot, id)?;
     let s = &entry.station;
@@ -256,14 +235,11 @@ struct DoorPage {
 }
 
 /// `GET /stations/{id}/poster`: the A5 door poster, ready to print.
-#[get("/stations/{id}/poster")]
 pub async fn station_poster(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    Page { req, lang, state, .. }: Page,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<HttpResponse, AppError> {
-    let door = door(&req, lang, &state, &id)?;
+    let door = door(&req, lang, &state, id.get())?;
     let sheet = Sheet::new(&req, lang, &state, facility_set(&door.facilities));
     html_page(StatusCode::OK, &DoorPage { sheet, door })
 }
@@ -446,14 +422,11 @@ pub fn wrap(text: &str, width_em: f32) -> Vec<String> {
 }
 
 /// `GET /stations/{id}/poster.svg`: the A5 door poster as one SVG file.
-#[get("/stations/{id}/poster.svg")]
 pub async fn station_poster_svg(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    Page { req, lang, state, .. }: Page,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<HttpResponse, AppError> {
-    let d = door(&req, lang, &state, &id)?;
+    let d = door(&req, lang, &state, id.get())?;
     let (w, margin) = (1480, 90);
     let inner = w - 2 * margin;
     let mut sheet = SvgSheet::new(lang, lang.tf("print.poster_title", &[("name", &d.name)]), 148, 210);
@@ -557,11 +530,8 @@ struct DistrictPage {
 }
 
 /// `GET /districts/{code}/poster`: the district's A4 poster with a QR code to its map.
-#[get("/districts/{code}/poster")]
 pub async fn district_poster(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
@@ -572,7 +542,6 @@ pub async fn district_poster(
 }
 
 /// `GET /districts/{code}/poster.svg`: the same poster as one SVG file (A4).
-#[get("/districts/{code}/poster.svg")]
 pub async fn district_poster_svg(
     lang: Lang,
     state: web::Data<AppState>,

@@ -2,15 +2,9 @@
 //! was revoked, and the three nearest stations open now, so a worker holding an old
 //! link or QR code still finds somewhere to go.
 
-use actix_web::HttpRequest;
-use actix_web::http::StatusCode;
-use askama::Template;
-
 use crate::snapshot::{Entry, Snapshot};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, distance_text};
+use crate::web::page::distance_text;
+use crate::web::prelude::*;
 
 /// Open stations offered instead.
 const ALTERNATIVES: usize = 3;

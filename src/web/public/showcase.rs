@@ -3,22 +3,14 @@
 //! one station's story (written by staff), photos, honours, facilities and services.
 //! Both carry a card for when they are shared (Open Graph, Twitter).
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use super::station::parse_id;
-use super::stations::Choice;
 use crate::domain::district::District;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::station::{HonourLevel, Status};
 use crate::snapshot::Entry;
-use crate::web::AppState;
-use crate::web::admin::{page_param, param, query_pairs};
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, Share, excerpt, honour_line};
+use crate::web::context::Page;
+use crate::web::page::{Share, excerpt, honour_line};
 use crate::web::photos::{large_url, thumbnail};
+use crate::web::prelude::*;
 
 /// Stations per showcase page.
 pub const SHOWCASE_PAGE: usize = 30;
@@ -74,8 +66,7 @@ fn honour_lines(lang: Lang, e: &Entry) -> Vec<String> {
     honours.iter().map(|h| honour_line(lang, h)).collect()
 }
 
-#[get("/showcase")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn list(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let district = match param(&pairs, "district") {
         "" => None,
@@ -167,14 +158,11 @@ struct StationShowcase {
     closed: bool,
 }
 
-#[get("/showcase/{id}")]
 pub async fn station(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    Page { req, lang, state, .. }: Page,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<impl Responder, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let snapshot = state.snapshot.load();
     let entry = super::station::listed(&req, lang, &state, &snapshot, id)?;
     let s = &entry.station;

@@ -1,11 +1,10 @@
 //! `GET /stations/{id}`: one station, with its state now and its hours.
 
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use std::borrow::Cow;
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use actix_web::http::header;
 use chrono::Datelike;
 
 use super::view::Chip;
@@ -14,37 +13,14 @@ use crate::domain::coords::{LatLon, Precision};
 use crate::domain::facility::{BASIC_NINE, Facility};
 use crate::domain::feedback::FeedbackForm;
 use crate::domain::geo::NavLinks;
-use crate::domain::hours::{
-    DayType, HolidayRule, Hours, Rule, WEEKDAYS, WeekRun, beijing_local, format_range, group_week, midnight,
-};
+use crate::domain::hours::{DayType, Rule, beijing_local, midnight};
 use crate::domain::station::Status;
 use crate::snapshot::{Entry, Snapshot};
 use crate::store::PhotoKind;
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::feedback::{FeedbackFormView, NoteView};
-use crate::web::forms::Csrf;
-use crate::web::i18n::Lang;
-use crate::web::page::{
-    PageCtx, Share, WEEKDAY_KEYS, availability_line, distance_text, festival, honour_line, html_page, weekday_name,
-    when,
-};
+use crate::web::page::{Share, availability_line, distance_text, festival, honour_line, weekday_name, when};
 use crate::web::photos::{large_url, thumbnail};
-
-/// One line of the hours table.
-pub struct HoursLine {
-    pub label: String,
-    pub hours: String,
-    pub note: String,
-    pub today: bool,
-}
-
-impl HoursLine {
-    /// The line as one piece of text ("周一至周五 08:00–18:00"), where there is no table.
-    pub fn text(&self) -> String {
-        format!("{} {}", self.label, self.hours)
-    }
-}
+use crate::web::views::feedback::{FeedbackFormView, NoteView};
+use crate::web::views::hours::{HoursLine, ranges_text, week_lines};
 
 /// The navigation links of a station page.
 pub struct Nav {
@@ -162,87 +138,6 @@ pub fn listed<'a>(
     Ok(entry)
 }
 
-/// Parses a station id from the path: a positive integer.
-pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::BadId(raw.to_string()))
-}
-
-fn ranges_text(lang: Lang, ranges: &[(u32, u32)]) -> String {
-    if ranges.is_empty() {
-        return lang.t("hours.closed_day").into_owned();
-    }
-    if ranges == [(0, 1440)] {
-        return lang.t("hours.all_day").into_owned();
-    }
-    ranges.iter().map(|r| format_range(*r)).collect::<Vec<_>>().join(", ")
-}
-
-/// The regular week grouped into runs of days, in words ("周一至周五 08:00–18:00"),
-/// as precomputed in the snapshot; empty when the hours are not known.
-pub fn week_lines(entry: &Entry, lang: Lang) -> Vec<HoursLine> {
-    let (Some(runs), Some(_), Some(hours)) = (&entry.week, &entry.timeline, &entry.station.hours) else {
-        return Vec::new();
-    };
-    hours_lines(hours, runs, entry.station.works_makeup_days, lang)
-}
-
-/// The week of `hours` in runs of days (`runs`, from [`group_week`]), then what the
-/// station does on public holidays and make-up working days: the lines of the station
-/// page, posters and print lists.
-pub fn hours_lines(hours: &Hours, runs: &[WeekRun], works_makeup_days: bool, lang: Lang) -> Vec<HoursLine> {
-    let day = |w: chrono::Weekday| lang.label("weekday", WEEKDAY_KEYS[w.num_days_from_monday() as usize]).into_owned();
-    runs.iter()
-        .map(|run| {
-            let label = if run.first == run.last {
-                day(run.first)
-            } else if run.first == WEEKDAYS[0] && run.last == WEEKDAYS[6] {
-                lang.t("hours.every_day").into_owned()
-            } else {
-                lang.tf("hours.range", &[("from", &day(run.first)), ("to", &day(run.last))])
-            };
-            HoursLine { label, hours: ranges_text(lang, &run.ranges), note: String::new(), today: false }
-        })
-        .chain(holiday_lines(hours, works_makeup_days, lang, runs.len() > 1))
-        .collect()
-}
-
-/// Hours in words on one line, the lines of [`hours_lines`] one after the other
-/// ("周一至周五 09:00–17:30；周六至周日 休息；法定节假日 休息；…"): where a table has no room,
-/// as in a ledger import's list of changes.
-pub fn hours_in_words(hours: &Hours, works_makeup_days: bool, lang: Lang) -> String {
-    let runs = group_week(&hours.regular_week());
-    hours_lines(hours, &runs, works_makeup_days, lang)
-        .iter()
-        .map(HoursLine::text)
-        .collect::<Vec<_>>()
-        .join(&lang.t("hours.line_separator"))
-}
-
-/// What the station does on public holidays and, when its week is not the same every
-/// day, on make-up working days (调休上班日): lines that follow the week wherever the
-/// week is written, so that a poster never leaves the holiday closure out.
-fn holiday_lines(hours: &Hours, works_makeup_days: bool, lang: Lang, week_varies: bool) -> Vec<HoursLine> {
-    let line = |label: &str, hours: String| HoursLine {
-        label: lang.t(label).into_owned(),
-        hours,
-        note: String::new(),
-        today: false,
-    };
-    let mut lines = vec![line(
-        "hours.ph_label",
-        match hours.holiday_rule() {
-            HolidayRule::Closed => lang.t("hours.ph_closed").into_owned(),
-            HolidayRule::Hours(ranges) => ranges_text(lang, &ranges),
-            HolidayRule::AsUsual => lang.t("hours.ph_as_usual").into_owned(),
-        },
-    )];
-    if week_varies {
-        let key = if works_makeup_days { "hours.makeup_as_workday" } else { "hours.makeup_own_week" };
-        lines.push(line("hours.makeup_label", lang.t(key).into_owned()));
-    }
-    lines
-}
-
 /// The regular week grouped into runs, and the next seven days with holidays marked,
 /// both precomputed in the snapshot.
 fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64) -> (Vec<HoursLine>, Vec<HoursLine>) {
@@ -285,14 +180,11 @@ fn hours_tables(entry: &Entry, lang: Lang, calendar: &HolidayCalendar, now: i64)
     (week, days)
 }
 
-#[get("/stations/{id}")]
 pub async fn page(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    Page { req, lang, state, .. }: Page,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<impl Responder, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let csrf = Csrf::for_request(&req, &state);
     let form = FeedbackFormView::new(lang, &csrf, FeedbackForm::default(), Vec::new());
     Ok(csrf.apply(html_page(StatusCode::OK, &build(&req, lang, &state, id, form)?)?))
@@ -324,7 +216,7 @@ pub fn build(
         _ => None,
     };
     let (week, days) = hours_tables(entry, lang, &snapshot.calendar, now);
-    let from = super::near::position_param(&crate::domain::filter::parse_pairs(req.query_string())?)?;
+    let from = crate::web::query::position_param(&crate::domain::filter::parse_pairs(req.query_string())?)?;
     let distance = from.zip(s.position).map(|(from, to)| {
         let m = crate::domain::geo::distance_m(from, to);
         lang.tf(
@@ -387,7 +279,7 @@ pub fn build(
         phone: s.phone.as_ref().map(|p| p.as_str().to_string()),
         tel: s.phone.as_ref().map(|p| p.tel_uri()),
         honours: s.honours.iter().map(|h| honour_line(lang, h)).collect(),
-        verified_on: s.verified_on.map(|d| crate::web::admin::reports::verified_line(lang, &s.verified_by, d)),
+        verified_on: s.verified_on.map(|d| crate::web::views::verified_line(lang, &s.verified_by, d)),
         approximate: s.precision == Precision::Approximate,
         coords: s.position.map(|p| (format!("{:.5}", p.lat), format!("{:.5}", p.lon))),
         description: s.description.clone(),
@@ -428,7 +320,6 @@ fn code_id(code: &str) -> Option<i64> {
 
 /// `GET /s/{code}`: the station of a printed sign or QR code. The code never changes,
 /// even when the station moves to another district.
-#[get("/s/{code}")]
 pub async fn by_code(state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = code_id(&code).ok_or(AppError::NotFound)?;
     let snapshot = state.snapshot.load();

@@ -1,43 +1,15 @@
 //! `GET /stations`: the filtered list. Every view is a shareable link.
 
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use std::borrow::Cow;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::view::StationRow;
-use crate::domain::district::{DISTRICTS, District};
+use crate::domain::district::DISTRICTS;
 use crate::domain::facility::{ALL_FACILITIES, Facility, HostType, KEY_FACILITIES};
-use crate::domain::filter::{ParamError, Problem, StationFilter};
+use crate::domain::filter::StationFilter;
 use crate::snapshot::{PER_PAGE, Snapshot};
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-
-/// An option of a select or a checkbox in the filter form.
-pub struct Choice {
-    pub value: Cow<'static, str>,
-    pub label: Cow<'static, str>,
-    pub selected: bool,
-}
-
-impl Choice {
-    /// The districts `keep` lets through, in code order, `current` (a code) selected.
-    pub fn districts(lang: Lang, current: &str, keep: impl Fn(&District) -> bool) -> Vec<Choice> {
-        DISTRICTS
-            .iter()
-            .filter(|d| keep(d))
-            .map(|d| Choice {
-                value: d.code.to_string().into(),
-                label: d.name(lang.is_zh()).into(),
-                selected: d.code.to_string() == current,
-            })
-            .collect()
-    }
-}
+use crate::web::query::parse_filter;
 
 /// A link that drops one filter, with how many stations it would show.
 pub struct Relax {
@@ -143,17 +115,6 @@ struct StationsPage {
     print_url: Option<String>,
 }
 
-/// Parses the query and checks the street against the snapshot.
-pub fn parse_filter(query: &str, snapshot: &Snapshot) -> Result<StationFilter, AppError> {
-    let filter = StationFilter::from_query(query)?;
-    if let Some(code) = &filter.street
-        && snapshot.street(code).is_none()
-    {
-        return Err(ParamError::new("street", code, Problem::UnknownStreet).into());
-    }
-    Ok(filter)
-}
-
 /// Each active filter, with the filter that results from dropping it.
 pub(crate) fn relaxations(f: &StationFilter, lang: Lang) -> Vec<(String, StationFilter)> {
     let base = StationFilter { page: 1, ..f.clone() };
@@ -200,8 +161,7 @@ fn url(f: &StationFilter, page: u32) -> String {
     }
 }
 
-#[get("/stations")]
-pub async fn list(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, AppError> {
     let snapshot = state.snapshot.load();
     let filter = parse_filter(req.query_string(), &snapshot)?;
     let now = state.clock.now();

@@ -3,19 +3,14 @@
 //! (at least 4 of the nine services) with its share, and checked in the last 90 days —
 //! with a chart drawn on the server (SVG, no JavaScript) and the table beside it.
 
+use crate::web::context::Page;
+use crate::web::prelude::*;
 use std::sync::Arc;
-
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
 
 use crate::domain::district::DISTRICTS;
 use crate::domain::filter::StationFilter;
 use crate::snapshot::Snapshot;
-use crate::web::AppState;
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::cache::{Kept, blocking};
 
 /// Days within which a check counts as recent.
 pub const CHECKED_DAYS: u64 = 90;
@@ -181,81 +176,53 @@ pub struct Computed {
     pub coverage: Vec<(crate::domain::facility::Facility, usize)>,
 }
 
-/// The figures computed, one at a time (they count the whole ledger and read the
-/// feedback of 90 days), kept per language for the snapshot version and minute
-/// they were computed at ("open now" changes on whole minutes).
-#[derive(Default)]
-pub struct Cache {
-    kept: std::sync::Mutex<Vec<Kept>>,
-    computing: tokio::sync::Mutex<()>,
-}
+/// The figures, kept per language for the snapshot version and minute they were
+/// computed at ("open now" changes on whole minutes): counting the whole ledger runs
+/// on the blocking pool, one computation at a time.
+pub type Cache = Kept<(Lang, i64, i64), Computed>;
 
-/// Figures kept: for a language, snapshot version and minute.
-struct Kept {
-    lang: Lang,
-    version: i64,
-    minute: i64,
-    computed: Arc<Computed>,
-}
-
-impl Cache {
-    fn kept(&self, lang: Lang, version: i64, minute: i64) -> Option<Arc<Computed>> {
-        let kept = self.kept.lock().ok()?;
-        kept.iter().find(|k| k.lang == lang && k.version == version && k.minute == minute).map(|k| k.computed.clone())
-    }
-
-    fn keep(&self, lang: Lang, version: i64, minute: i64, computed: Arc<Computed>) {
-        if let Ok(mut kept) = self.kept.lock() {
-            kept.retain(|k| k.lang != lang);
-            kept.push(Kept { lang, version, minute, computed });
-        }
-    }
+/// An empty cache for both languages.
+pub fn cache() -> Cache {
+    Kept::new(4, 1)
 }
 
 /// The figures now, from the cache or computed.
-async fn computed(state: &AppState, lang: Lang) -> Result<Arc<Computed>, AppError> {
-    let snapshot = state.snapshot.load();
+async fn computed(state: &AppState, cache: &Cache, lang: Lang) -> Result<Arc<Computed>, AppError> {
+    let snapshot = state.snapshot.load_full();
     let (now, today) = (state.clock.now(), state.clock.today());
-    let minute = now.div_euclid(60);
-    let cache = &state.stats;
-    if let Some(c) = cache.kept(lang, snapshot.version, minute) {
-        return Ok(c);
-    }
-    let _turn = cache.computing.lock().await;
-    if let Some(c) = cache.kept(lang, snapshot.version, minute) {
-        return Ok(c);
-    }
-    let (mut lines, mut city) = figures(&snapshot, lang, now, today);
-    let since = now - CHECKED_DAYS as i64 * 86_400;
-    // Per district: feedback received, and the waits for staff's first step.
-    let mut waits: std::collections::HashMap<String, (usize, Vec<i64>)> = std::collections::HashMap::new();
-    for (district, sent, first) in state.store.feedback_answers(since, i64::MAX).await? {
-        let line = waits.entry(district).or_default();
-        line.0 += 1;
-        line.1.extend(first.map(|f| (f - sent).max(0)));
-    }
-    let work = state.store.district_work(since, &today.format("%Y-%m-%d").to_string()).await?;
-    let mut all_waits = Vec::new();
-    for l in &mut lines {
-        let (received, mut w) = waits.remove(&l.code).unwrap_or_default();
-        l.feedback = received;
-        l.answered = w.len();
-        l.median_wait = median(&mut w);
-        l.open_followups = work.get(&l.code).map_or(0, |w| w.open_followups.max(0) as usize);
-        all_waits.extend(w);
-        city.feedback += l.feedback;
-        city.answered += l.answered;
-        city.open_followups += l.open_followups;
-    }
-    city.median_wait = median(&mut all_waits);
-    let done = Arc::new(Computed { lines, city, coverage: coverage(&snapshot) });
-    cache.keep(lang, snapshot.version, minute, done.clone());
-    Ok(done)
+    cache
+        .get((lang, snapshot.version, now.div_euclid(60)), || async move {
+            let ((mut lines, mut city), coverage) =
+                blocking(move || Ok((figures(&snapshot, lang, now, today), coverage(&snapshot)))).await?;
+            let since = now - CHECKED_DAYS as i64 * 86_400;
+            // Per district: feedback received, and the waits for staff's first step.
+            let mut waits: std::collections::HashMap<String, (usize, Vec<i64>)> = std::collections::HashMap::new();
+            for (district, sent, first) in state.store.feedback_answers(since, i64::MAX).await? {
+                let line = waits.entry(district).or_default();
+                line.0 += 1;
+                line.1.extend(first.map(|f| (f - sent).max(0)));
+            }
+            let work = state.store.district_work(since, &today.format("%Y-%m-%d").to_string()).await?;
+            let mut all_waits = Vec::new();
+            for l in &mut lines {
+                let (received, mut w) = waits.remove(&l.code).unwrap_or_default();
+                l.feedback = received;
+                l.answered = w.len();
+                l.median_wait = median(&mut w);
+                l.open_followups = work.get(&l.code).map_or(0, |w| w.open_followups.max(0) as usize);
+                all_waits.extend(w);
+                city.feedback += l.feedback;
+                city.answered += l.answered;
+                city.open_followups += l.open_followups;
+            }
+            city.median_wait = median(&mut all_waits);
+            Ok(Computed { lines, city, coverage })
+        })
+        .await
 }
 
-#[get("/stats")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
-    let figures = computed(&state, lang).await?;
+pub async fn page(Page { req, lang, state, .. }: Page, cache: web::Data<Cache>) -> Result<impl Responder, AppError> {
+    let figures = computed(&state, &cache, lang).await?;
     let (lines, city) = (figures.lines.clone(), figures.city.clone());
     let bars = lines
         .iter()

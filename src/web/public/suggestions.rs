@@ -1,16 +1,9 @@
 //! `GET /suggestions`: volunteer supervisors' suggestions (建言献策) that staff answered
 //! and whose authors allowed publishing; named only if the author chose so.
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use crate::store::PUBLIC_SUGGESTION_PAGE;
-use crate::web::AppState;
-use crate::web::admin::{page_param, query_pairs};
-use crate::web::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::page::PageCtx;
+use crate::web::context::Page;
+use crate::web::prelude::*;
 
 /// A published suggestion as the public reads it.
 pub struct PublicSuggestion {
@@ -33,8 +26,7 @@ struct SuggestionsPage {
     next: Option<String>,
 }
 
-#[get("/suggestions")]
-pub async fn page(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn page(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)?;
     let (total, list) = state.store.public_suggestions(page).await?;

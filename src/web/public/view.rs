@@ -1,11 +1,11 @@
 //! View models shared by the public pages.
 
+use crate::web::prelude::*;
 use std::borrow::Cow;
 
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::facility::{ALL_FACILITIES, Facility, FacilitySet, KEY_FACILITIES};
 use crate::snapshot::Entry;
-use crate::web::i18n::Lang;
 use crate::web::page::availability_line;
 
 /// A facility as a page shows it.

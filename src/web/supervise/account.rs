@@ -1,25 +1,16 @@
 //! A supervisor joins from an invite link, signs in and out, changes their password.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
-use crate::domain::staff::{SESSION_SECONDS, check_password, check_username, is_token, new_token};
-use crate::domain::supervisor::{Occupation, Supervisor};
+use crate::domain::staff::{check_password, check_username, is_token};
+use crate::domain::supervisor::Occupation;
 use crate::domain::text::{Phone, single_line};
 use crate::store::{NewSupervisor, SupervisorInvite};
-use crate::web::AppState;
-use crate::web::admin::account::{hash, limit_login, new_password, verify_login};
-use crate::web::admin::supervisors::district_names;
-use crate::web::admin::{param, query_pairs, see_other};
-use crate::web::auth::{Supervising, clear_supervisor_cookie, supervisor_cookie};
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-use crate::web::public::stations::Choice;
+use crate::web::context::{Page, SupervisorPage};
+use crate::web::login::{
+    Account, end_session, hash, limit_login, new_password, start_session, usable_invite, verify_login,
+};
+use crate::web::prelude::*;
 use crate::web::redirect::local_target;
+use crate::web::views::district_names;
 
 /// Only supervisor pages are places to return to after login.
 fn safe_next(raw: &str) -> String {
@@ -36,8 +27,7 @@ struct LoginPage {
     error: Option<String>,
 }
 
-#[get("/supervise/login")]
-pub async fn login_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<impl Responder, AppError> {
+pub async fn login_form(Page { req, lang, state, .. }: Page) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let csrf = Csrf::for_request(&req, &state);
     let page = LoginPage {
@@ -50,22 +40,7 @@ pub async fn login_form(req: HttpRequest, lang: Lang, state: web::Data<AppState>
     Ok(csrf.apply(page))
 }
 
-/// Starts a session for `supervisor`: a new session id every time.
-async fn start_session(state: &AppState, supervisor: &Supervisor, to: &str) -> Result<HttpResponse, AppError> {
-    let token = new_token();
-    state.store.open_supervisor_session(supervisor.id, &token, state.clock.now(), SESSION_SECONDS).await?;
-    let mut res = see_other(to);
-    res.add_cookie(&supervisor_cookie(state, token)).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(res)
-}
-
-#[post("/supervise/login")]
-pub async fn login(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    form: Posted,
-) -> Result<HttpResponse, AppError> {
+pub async fn login(Page { req, lang, state, .. }: Page, form: Posted) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.get("next"));
     let username = form.get("username").trim().to_ascii_lowercase();
     let refuse = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
@@ -84,17 +59,13 @@ pub async fn login(
     match verify_login(&state, lang, &username, form.get("password").to_string(), attempt).await? {
         // Said only to someone who knows the password.
         Ok(s) if s.suspended => refuse(StatusCode::FORBIDDEN, lang.t("supervise.login.suspended").into_owned()),
-        Ok(s) => start_session(&state, &s, &next).await,
+        Ok(s) => start_session(&state, Account::Supervisor, s.id, &next).await,
         Err((status, message)) => refuse(status, message),
     }
 }
 
-#[post("/supervise/logout")]
 pub async fn logout(state: web::Data<AppState>, me: Supervising, _form: Posted) -> Result<HttpResponse, AppError> {
-    state.store.close_supervisor_session(&me.token).await?;
-    let mut res = see_other("/supervise/login");
-    res.add_cookie(&clear_supervisor_cookie(&state)).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(res)
+    end_session(&state, Account::Supervisor, &me.token).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -114,24 +85,14 @@ struct JoinPage {
 
 impl JoinPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        crate::web::views::field_error(&self.errors, field)
     }
 }
 
 /// The invite behind a link, or the page that says why it cannot be used.
 async fn live_invite(state: &AppState, token: &str) -> Result<SupervisorInvite, AppError> {
-    if !is_token(token) {
-        return Err(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"));
-    }
-    let invite =
-        state.store.supervisor_invite(token).await?.ok_or(AppError::Page(StatusCode::NOT_FOUND, "invite_unknown"))?;
-    if invite.used_at.is_some() {
-        return Err(AppError::Page(StatusCode::GONE, "invite_used"));
-    }
-    if invite.expires_at <= state.clock.now() {
-        return Err(AppError::Page(StatusCode::GONE, "invite_expired"));
-    }
-    Ok(invite)
+    let found = if is_token(token) { state.store.supervisor_invite(token).await? } else { None };
+    usable_invite(found, |i| (i.used_at, i.expires_at), state.clock.now())
 }
 
 fn join_page(
@@ -167,11 +128,8 @@ fn join_page(
     (csrf, page)
 }
 
-#[get("/supervise/join/{token}")]
 pub async fn join_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     token: web::Path<String>,
 ) -> Result<impl Responder, AppError> {
     let invite = live_invite(&state, &token).await?;
@@ -179,11 +137,8 @@ pub async fn join_form(
     Ok(csrf.apply(page))
 }
 
-#[post("/supervise/join/{token}")]
 pub async fn join(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     token: web::Path<String>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
@@ -221,7 +176,7 @@ pub async fn join(
         _ => None,
     };
     if let Some(supervisor) = accepted {
-        return start_session(&state, &supervisor, "/supervise?done=welcome").await;
+        return start_session(&state, Account::Supervisor, supervisor.id, "/supervise?done=welcome").await;
     }
     // Used in the meantime: say so. Otherwise the form comes back filled in.
     live_invite(&state, &token).await?;
@@ -241,14 +196,9 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-#[get("/supervise/password")]
 pub async fn password_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
+    SupervisorPage { req, lang, state, me, csrf }: SupervisorPage,
 ) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
     let page = PasswordPage {
         ctx: PageCtx::new(&req, lang, &state),
         me: super::SuperviseCtx::new(&req, lang, &me, &csrf),
@@ -258,12 +208,8 @@ pub async fn password_form(
 }
 
 /// A new password; the supervisor's other sessions end (a lost phone is signed out).
-#[post("/supervise/password")]
 pub async fn change_password(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let stored = state.store.supervisor_password(me.supervisor.id).await?;

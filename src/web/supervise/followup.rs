@@ -2,21 +2,12 @@
 //! a page for each (their own only), where they may add what they saw or say it is
 //! fixed. Only staff say "verified".
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::SuperviseCtx;
 use crate::domain::followup::{FollowupStatus, MAX_COMMENT_CHARS};
 use crate::store::{Actor, Followup, FollowupUpdated};
-use crate::web::AppState;
-use crate::web::admin::followups::{FollowupView, change, followup_id, history};
-use crate::web::auth::Supervising;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
+use crate::web::context::SupervisorPage;
+use crate::web::prelude::*;
+use crate::web::views::followup::{FollowupView, change, history};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "supervise/followup.html")]
@@ -59,15 +50,11 @@ async fn page(
 }
 
 /// `GET /supervise/followups/{id}`: one follow-up of the supervisor's own reports.
-#[get("/supervise/followups/{id}")]
 pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::store::Followup>,
 ) -> Result<impl Responder, AppError> {
-    let id = followup_id(&id)?;
+    let id = id.get();
     // Another supervisor's follow-up is "not found": its existence is not leaked.
     let f = state.store.own_followup(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);
@@ -76,16 +63,12 @@ pub async fn show(
 }
 
 /// A comment, and optionally "fixed" (seen at the station); "verified" is refused (403).
-#[post("/supervise/followups/{id}")]
 pub async fn add_note(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::store::Followup>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = followup_id(&id)?;
+    let id = id.get();
     let f = state.store.own_followup(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
     match form.get("status") {
         "" | "fixed" => {}
@@ -110,5 +93,5 @@ pub async fn add_note(
         FollowupUpdated::Done => "followup_updated",
         FollowupUpdated::Conflict => "followup_conflict",
     };
-    Ok(crate::web::admin::see_other(&format!("/supervise/followups/{id}?done={done}")))
+    Ok(crate::web::redirect::see_other(&format!("/supervise/followups/{id}?done={done}")))
 }

@@ -1,26 +1,19 @@
 //! `/supervise`: a supervisor's home on a phone: the stations of their districts,
 //! the one checked longest ago first (never checked before all).
 
-use actix_web::{HttpRequest, Responder, get, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::SupervisorPage;
+use crate::web::prelude::*;
 use chrono::NaiveDate;
 
 use super::SuperviseCtx;
-use super::report::ReportView;
-use super::suggestion::SuggestionView;
 use crate::domain::geo::distance_m;
 use crate::domain::supervisor::Supervisor;
 use crate::snapshot::{Entry, Snapshot};
-use crate::web::AppState;
-use crate::web::admin::followups::FollowupView;
-use crate::web::admin::{page_param, query_pairs};
-use crate::web::auth::Supervising;
-use crate::web::error::AppError;
-use crate::web::forms::Csrf;
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, distance_text};
-use crate::web::public::near::position_param;
+use crate::web::page::distance_text;
+use crate::web::query::position_param;
+use crate::web::views::followup::FollowupView;
+use crate::web::views::report::ReportView;
+use crate::web::views::suggestion::SuggestionView;
 
 /// Stations per page of the home list.
 pub const STATIONS_PAGE: usize = 20;
@@ -78,13 +71,7 @@ struct HomePage {
     proposals: Vec<(String, String, String, Option<i64>)>,
 }
 
-#[get("/supervise")]
-pub async fn page(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-) -> Result<impl Responder, AppError> {
+pub async fn page(SupervisorPage { req, lang, state, me, .. }: SupervisorPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)? as usize;
     let position = position_param(&pairs)?;

@@ -11,34 +11,33 @@ pub mod proposal;
 pub mod report;
 pub mod suggestion;
 
-use actix_web::{HttpRequest, web};
-
-use super::admin::supervisors::district_names;
-use super::admin::{param, query_pairs};
 use super::auth::Supervising;
 use super::forms::Csrf;
 use super::i18n::Lang;
+use super::routes::Table;
+use crate::web::prelude::*;
+use crate::web::views::district_names;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(account::login_form)
-        .service(account::login)
-        .service(account::logout)
-        .service(account::password_form)
-        .service(account::change_password)
-        .service(account::join_form)
-        .service(account::join)
-        .service(home::page)
-        .service(report::new_form)
-        .service(report::submit)
-        .service(report::show)
-        .service(report::photo)
-        .service(proposal::new_form)
-        .service(proposal::submit)
-        .service(suggestion::new_form)
-        .service(suggestion::submit)
-        .service(suggestion::show)
-        .service(followup::show)
-        .service(followup::add_note);
+pub fn routes(t: &mut Table) {
+    t.open().get("/supervise/login", account::login_form).post("/supervise/login", account::login);
+    t.supervisor()
+        .post("/logout", account::logout)
+        .get("/password", account::password_form)
+        .post("/password", account::change_password);
+    t.open().get("/supervise/join/{token}", account::join_form).post("/supervise/join/{token}", account::join);
+    t.supervisor()
+        .get("", home::page)
+        .get("/stations/{id}/report", report::new_form)
+        .upload("/stations/{id}/report", report::submit)
+        .get("/reports/{id}", report::show)
+        .get("/photos/{hash}/{file}", report::photo)
+        .get("/propose", proposal::new_form)
+        .post("/propose", proposal::submit)
+        .get("/suggestions/new", suggestion::new_form)
+        .post("/suggestions/new", suggestion::submit)
+        .get("/suggestions/{id}", suggestion::show)
+        .get("/followups/{id}", followup::show)
+        .post("/followups/{id}", followup::add_note);
 }
 
 /// Messages shown once after a form did its work (`?done=KEY`).

@@ -2,11 +2,6 @@
 //! fields are checked like the staff form's ([`StationFields::parse`]); staff of the
 //! district then add it through the station form, or turn it down with a comment.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::SuperviseCtx;
 use crate::domain::district::DISTRICTS;
 use crate::domain::facility::ALL_FACILITIES;
@@ -19,14 +14,8 @@ use crate::domain::station_fields::StationFields;
 use crate::domain::text::TextError;
 use crate::ledger::field_problem;
 use crate::store::NewProposal;
-use crate::web::AppState;
-use crate::web::admin::see_other;
-use crate::web::auth::Supervising;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, html_page};
-use crate::web::public::stations::Choice;
+use crate::web::context::SupervisorPage;
+use crate::web::prelude::*;
 
 /// Longest note with a proposal, in characters.
 const MAX_NOTE_CHARS: usize = 500;
@@ -90,14 +79,9 @@ fn form_page(
     }
 }
 
-#[get("/supervise/propose")]
 pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
+    SupervisorPage { req, lang, state, me, csrf }: SupervisorPage,
 ) -> Result<impl Responder, AppError> {
-    let csrf = Csrf::for_request(&req, &state);
     let page = form_page(&req, lang, &state, &me, &csrf, &FormData::default());
     Ok(csrf.apply(page))
 }
@@ -112,12 +96,8 @@ fn osm_hours(raw: &str) -> Result<String, ()> {
 }
 
 /// `POST /supervise/propose`: checked like the staff form, stored once per submission key.
-#[post("/supervise/propose")]
 pub async fn submit(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let mut errors: Vec<(&'static str, String)> = Vec::new();

@@ -1,30 +1,24 @@
 //! The inspection report: the form a supervisor fills in at a station, and the
 //! report as its author reads it afterwards (what became of it).
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::SupervisorPage;
+use crate::web::prelude::*;
+use actix_web::http::header;
 
 use super::SuperviseCtx;
 use crate::domain::facility::Facility;
 use crate::domain::feedback::FieldError;
 use crate::domain::hours::beijing_local;
-use crate::domain::inspection::{Finding, MAX_AGE_DAYS, MAX_NOTES_CHARS, OpenAsListed, ReportForm, ReportState};
+use crate::domain::inspection::{Finding, MAX_AGE_DAYS, MAX_NOTES_CHARS, OpenAsListed, ReportForm};
 use crate::domain::photo::is_hash;
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::station::Station;
-use crate::store::{REPORT_PHOTOS, Report, ReportPhoto};
-use crate::web::AppState;
-use crate::web::MAX_BODY;
-use crate::web::auth::Supervising;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, FormData, checked_form};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, html_page, unavailable_page};
-use crate::web::photos::{is_multipart, photo_size, private_jpeg, read_body, read_upload, small_size};
-use crate::web::public::station::parse_id;
-use crate::web::public::stations::Choice;
+use crate::store::{REPORT_PHOTOS, ReportPhoto};
+use crate::web::forms::checked_form;
+use crate::web::photos::{is_multipart, photo_size, private_jpeg, read_body, read_upload};
+use crate::web::render::unavailable_page;
+use crate::web::state::MAX_BODY;
+use crate::web::views::report::{ReportView, thumbnails};
 
 /// The station a supervisor may report on: public and in one of their districts;
 /// any other is "not found".
@@ -75,7 +69,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        crate::web::views::field_error(&self.errors, field)
     }
 }
 
@@ -141,7 +135,7 @@ fn form_page(
         hours: station
             .hours
             .as_ref()
-            .map(|h| crate::web::public::station::hours_in_words(h, station.works_makeup_days, lang))
+            .map(|h| crate::web::views::hours::hours_in_words(h, station.works_makeup_days, lang))
             .unwrap_or_default(),
         submission,
         min_visit: local_input(now - MAX_AGE_DAYS * 86_400),
@@ -194,15 +188,11 @@ fn form_page(
     }
 }
 
-#[get("/supervise/stations/{id}/report")]
 pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::domain::station::Station>,
 ) -> Result<impl Responder, AppError> {
-    let station = station_for(&state, &me, parse_id(&id)?)?;
+    let station = station_for(&state, &me, id.get())?;
     let csrf = Csrf::for_request(&req, &state);
     let fields = typed(&station, None, state.clock.now());
     let page = form_page(&req, lang, &state, &me, &csrf, &station, fields, new_token(), Vec::new(), &[]);
@@ -211,16 +201,12 @@ pub async fn new_form(
 
 /// `POST /supervise/stations/{id}/report`: checks, stores once per submission key,
 /// and sends to the stored report (303).
-#[post("/supervise/stations/{id}/report")]
 pub async fn submit(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::domain::station::Station>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     // Scope first: another district's station is "not found" before the body is read.
     let station = station_for(&state, &me, id)?;
     // With photos the form comes as an upload; without JavaScript or photos it may
@@ -308,7 +294,6 @@ pub async fn submit(
 }
 
 /// `GET /supervise/photos/{hash}/{file}`: a photo the signed-in supervisor took.
-#[get("/supervise/photos/{hash}/{file}")]
 pub async fn photo(
     state: web::Data<AppState>,
     me: Supervising,
@@ -327,104 +312,6 @@ fn to_report(id: i64) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/supervise/reports/{id}?done=filed"))).finish()
 }
 
-/// A report in words, for its author and for staff.
-pub struct ReportView {
-    pub id: i64,
-    pub station_id: i64,
-    pub station_name: String,
-    pub station_place: String,
-    pub author: String,
-    pub show_name: bool,
-    pub visited: String,
-    pub filed: String,
-    pub state_key: &'static str,
-    pub state: String,
-    pub comment: Option<String>,
-    /// (label, answer) of the checklist.
-    pub answers: Vec<(String, String)>,
-    /// (facility key, label, finding key, finding in words).
-    pub findings: Vec<(&'static str, String, &'static str, String)>,
-    pub notes: String,
-    /// Photos: name and the small version's width and height.
-    pub photos: Vec<(String, u32, u32)>,
-    /// Where this reader fetches the photos from (ends with `/`).
-    pub photo_base: String,
-}
-
-/// Photos as thumbnails: name and the small version's size.
-pub fn thumbnails(photos: &[ReportPhoto]) -> Vec<(String, u32, u32)> {
-    photos
-        .iter()
-        .map(|p| {
-            let (w, h) = small_size(p.width, p.height);
-            (p.hash.clone(), w, h)
-        })
-        .collect()
-}
-
-impl ReportView {
-    pub fn new(lang: Lang, state: &AppState, r: &Report) -> ReportView {
-        let snapshot = state.snapshot.load();
-        let station = snapshot.get(r.station_id).map(|e| &e.station);
-        let yes_no = |b: bool| lang.t(if b { "supervise.report.yes" } else { "supervise.report.no" }).into_owned();
-        let finding = |f: Facility| {
-            if r.missing.contains(f) {
-                Finding::Missing
-            } else if r.broken.contains(f) {
-                Finding::Broken
-            } else {
-                Finding::Working
-            }
-        };
-        ReportView {
-            id: r.id,
-            station_id: r.station_id,
-            station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", r.station_id)),
-            station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
-            author: r.supervisor_name.clone(),
-            show_name: r.show_name,
-            visited: date_time(r.visited_at),
-            filed: date_time(r.created_at),
-            state_key: r.state.key(),
-            state: lang.label("supervise.report.state", r.state.key()).into_owned(),
-            comment: r.staff_comment.clone().filter(|_| r.state == ReportState::Returned),
-            answers: vec![
-                (
-                    lang.t("supervise.report.open").into_owned(),
-                    lang.label("supervise.report.open_choice", r.open.key()).into_owned(),
-                ),
-                (lang.t("supervise.report.sign").into_owned(), yes_no(r.sign_visible)),
-                (lang.t("supervise.report.staffed").into_owned(), yes_no(r.staffed)),
-                (
-                    lang.t("supervise.report.cleanliness").into_owned(),
-                    lang.label("supervise.report.clean", &format!("c{}", r.cleanliness)).into_owned(),
-                ),
-            ],
-            findings: r
-                .checked
-                .iter()
-                .map(|f| {
-                    let x = finding(f);
-                    (
-                        f.key(),
-                        lang.label("facility", f.key()).into_owned(),
-                        x.key(),
-                        lang.label("supervise.report.finding", x.key()).into_owned(),
-                    )
-                })
-                .collect(),
-            notes: r.notes.clone(),
-            photos: Vec::new(),
-            photo_base: String::new(),
-        }
-    }
-
-    /// The same, with its photos, fetched from `photo_base`.
-    pub fn with_photos(self, photos: &[ReportPhoto], photo_base: String) -> ReportView {
-        ReportView { photos: thumbnails(photos), photo_base, ..self }
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "supervise/report.html")]
 struct ReportPage {
@@ -435,15 +322,11 @@ struct ReportPage {
 }
 
 /// `GET /supervise/reports/{id}`: one of the supervisor's own reports.
-#[get("/supervise/reports/{id}")]
 pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::store::Report>,
 ) -> Result<impl Responder, AppError> {
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = id.get();
     // Another supervisor's report is "not found": its existence is not leaked.
     let report = state.store.own_report(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);

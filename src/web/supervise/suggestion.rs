@@ -1,77 +1,13 @@
 //! Suggestions (建言献策): a supervisor writes one, about a station of their districts
 //! or about the service in general, and reads the answer of the district's staff.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
-
 use super::SuperviseCtx;
 use crate::domain::feedback::FieldError;
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::suggestion::{MAX_SUGGESTION_CHARS, SuggestionForm};
-use crate::store::Suggestion;
-use crate::web::AppState;
-use crate::web::admin::{param, query_pairs, see_other};
-use crate::web::auth::Supervising;
-use crate::web::error::AppError;
-use crate::web::forms::{Csrf, Posted};
-use crate::web::i18n::Lang;
-use crate::web::page::{PageCtx, date_time, html_page};
-
-/// A suggestion in words, for its author and for staff.
-pub struct SuggestionView {
-    pub id: i64,
-    pub author: String,
-    pub station_id: Option<i64>,
-    /// The station's name, or "不针对具体驿站".
-    pub about: String,
-    pub body: String,
-    /// The first line, shortened, for lists.
-    pub first_line: String,
-    pub filed: String,
-    pub answer: Option<String>,
-    pub answered: String,
-    /// "同意公开（署名）" / "同意公开（不署名）" / "不公开".
-    pub publish: String,
-}
-
-/// Characters of a suggestion's first line in lists.
-const FIRST_LINE_CHARS: usize = 60;
-
-impl SuggestionView {
-    pub fn new(lang: Lang, state: &AppState, g: &Suggestion) -> SuggestionView {
-        let snapshot = state.snapshot.load();
-        let about = match g.station_id {
-            None => lang.t("suggestion.no_station").into_owned(),
-            Some(id) => snapshot.get(id).map(|e| e.station.name.clone()).unwrap_or_else(|| format!("#{id}")),
-        };
-        let line = g.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-        let mut first_line: String = line.chars().take(FIRST_LINE_CHARS).collect();
-        if line.chars().count() > FIRST_LINE_CHARS || g.body.trim().lines().count() > 1 {
-            first_line.push('…');
-        }
-        let publish = match (g.may_publish, g.show_name) {
-            (false, _) => "private",
-            (true, false) => "anonymous",
-            (true, true) => "named",
-        };
-        SuggestionView {
-            id: g.id,
-            author: g.supervisor_name.clone(),
-            station_id: g.station_id,
-            about,
-            body: g.body.clone(),
-            first_line,
-            filed: date_time(g.created_at),
-            answer: g.answer.clone(),
-            answered: lang
-                .label("suggestion.state", if g.answer.is_some() { "answered" } else { "waiting" })
-                .into_owned(),
-            publish: lang.label("suggestion.publish", publish).into_owned(),
-        }
-    }
-}
+use crate::web::context::SupervisorPage;
+use crate::web::prelude::*;
+use crate::web::views::suggestion::SuggestionView;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "supervise/suggestion_form.html")]
@@ -90,7 +26,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        crate::web::views::field_error(&self.errors, field)
     }
 }
 
@@ -140,13 +76,7 @@ fn form_page(
 }
 
 /// `GET /supervise/suggestions/new` (`?station=ID` for one about a station).
-#[get("/supervise/suggestions/new")]
-pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-) -> Result<impl Responder, AppError> {
+pub async fn new_form(SupervisorPage { req, lang, state, me, .. }: SupervisorPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = param(&pairs, "station");
     let station = match raw {
@@ -162,12 +92,8 @@ pub async fn new_form(
 
 /// `POST /supervise/suggestions/new`: checks, stores once per submission key, and sends
 /// to the stored suggestion (303).
-#[post("/supervise/suggestions/new")]
 pub async fn submit(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let submission = form.get("submission").to_string();
@@ -222,15 +148,11 @@ struct ShowPage {
 }
 
 /// `GET /supervise/suggestions/{id}`: one of the supervisor's own suggestions.
-#[get("/supervise/suggestions/{id}")]
 pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    me: Supervising,
-    id: web::Path<String>,
+    SupervisorPage { req, lang, state, me, .. }: SupervisorPage,
+    id: Id<crate::store::Suggestion>,
 ) -> Result<impl Responder, AppError> {
-    let id = id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    let id = id.get();
     // Another supervisor's suggestion is "not found": its existence is not leaked.
     let g = state.store.own_suggestion(id, me.supervisor.id).await?.ok_or(AppError::NotFound)?;
     let csrf = Csrf::for_request(&req, &state);

@@ -1,141 +1,26 @@
 //! Worker feedback from a station page: the form, posting it, and the receipt page.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::web::context::Page;
+use crate::web::prelude::*;
+use actix_web::http::header;
 
-use super::AppState;
-use super::error::AppError;
-use super::forms::{Csrf, Posted, client_ip};
-use super::i18n::Lang;
-use super::page::{PageCtx, date_time, html_page, unavailable_page};
-use super::public::station::{build as station_page, parse_id};
-use super::public::stations::Choice;
-use crate::domain::feedback::{
-    FeedbackForm, FeedbackKind, FeedbackState, FieldError, MAX_BODY_CHARS, Reporter, is_receipt,
-};
+use crate::domain::feedback::{FeedbackForm, FeedbackKind, FeedbackState, FieldError, is_receipt};
 use crate::domain::filter::{ParamError, Problem, parse_pairs};
 use crate::domain::staff::{is_token, new_token};
 use crate::domain::station::Status;
 use crate::store::Feedback;
-
-/// The feedback form as the template draws it.
-pub struct FeedbackFormView {
-    pub csrf: String,
-    /// Names this one form: posting it twice stores it once.
-    pub submission: String,
-    pub body: String,
-    pub phone: String,
-    pub kinds: Vec<Choice>,
-    pub ratings: Vec<Choice>,
-    pub reporters: Vec<Choice>,
-    /// (field, message) for each refused field.
-    pub errors: Vec<(&'static str, String)>,
-    pub max_body: usize,
-}
-
-/// A rating with its meaning: "4 · 好".
-pub fn rating_text(lang: Lang, n: u8) -> String {
-    lang.tf(
-        "feedback.rating_choice",
-        &[("n", &n.to_string()), ("word", &lang.label("feedback.rating_word", &format!("r{n}")))],
-    )
-}
-
-impl FeedbackFormView {
-    pub fn new(lang: Lang, csrf: &Csrf, form: FeedbackForm, errors: Vec<FieldError>) -> FeedbackFormView {
-        Self::with_submission(lang, csrf, form, errors, new_token())
-    }
-
-    fn with_submission(
-        lang: Lang,
-        csrf: &Csrf,
-        form: FeedbackForm,
-        errors: Vec<FieldError>,
-        submission: String,
-    ) -> FeedbackFormView {
-        let choice = |value: &str, label: String, current: &str| Choice {
-            value: value.to_string().into(),
-            label: label.into(),
-            selected: value == current,
-        };
-        FeedbackFormView {
-            csrf: csrf.token.clone(),
-            submission,
-            kinds: FeedbackKind::ALL
-                .iter()
-                .map(|k| choice(k.key(), lang.t(&format!("feedback.kind.{}", k.key())).into_owned(), &form.kind))
-                .collect(),
-            ratings: (1..=5u8).map(|n| choice(&n.to_string(), rating_text(lang, n), form.rating.trim())).collect(),
-            reporters: Reporter::ALL
-                .iter()
-                .map(|r| {
-                    choice(r.key(), lang.t(&format!("feedback.reporter.{}", r.key())).into_owned(), &form.reporter)
-                })
-                .collect(),
-            errors: errors
-                .iter()
-                .map(|e| {
-                    (
-                        e.field,
-                        lang.tf(&format!("feedback.error.{}", e.problem), &[("max", &MAX_BODY_CHARS.to_string())]),
-                    )
-                })
-                .collect(),
-            body: form.body,
-            phone: form.phone,
-            max_body: MAX_BODY_CHARS,
-        }
-    }
-
-    /// The message for a field, if it was refused.
-    pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
-    }
-}
-
-/// A published feedback as the station page shows it.
-pub struct NoteView {
-    pub kind: String,
-    pub rating: Option<u8>,
-    /// The rating's meaning ("好").
-    pub rating_word: String,
-    pub body: String,
-    pub reporter: Option<String>,
-    pub date: String,
-    pub reply: Option<String>,
-    pub reply_date: Option<String>,
-}
-
-impl NoteView {
-    pub fn new(lang: Lang, f: &Feedback) -> NoteView {
-        NoteView {
-            kind: lang.t(&format!("feedback.kind.{}", f.kind.key())).into_owned(),
-            rating: f.rating,
-            rating_word: f
-                .rating
-                .map(|n| lang.label("feedback.rating_word", &format!("r{n}")).into_owned())
-                .unwrap_or_default(),
-            body: f.body.clone(),
-            reporter: f.reporter.map(|r| lang.t(&format!("feedback.reporter.{}", r.key())).into_owned()),
-            date: date_time(f.created_at),
-            reply: f.reply.clone(),
-            reply_date: f.reply_at.map(date_time),
-        }
-    }
-}
+use crate::web::forms::client_ip;
+use crate::web::public::station::build as station_page;
+use crate::web::render::unavailable_page;
+use crate::web::views::feedback::FeedbackFormView;
 
 /// `POST /stations/{id}/feedback`: checks, stores once, and sends to the receipt (303).
-#[post("/stations/{id}/feedback")]
 pub async fn submit(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    Page { req, lang, state, .. }: Page,
+    id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let (district, public) = {
         let snapshot = state.snapshot.load();
         let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
@@ -266,8 +151,7 @@ pub struct MinePage {
 /// of each. The receipts live in the phone's browser (`static/receipts.js`, no
 /// account); the script asks for them here. Without JavaScript the page offers a box
 /// to open one receipt by its number (`?receipt=`).
-#[get("/feedback/mine")]
-pub async fn mine(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn mine(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, AppError> {
     let pairs = parse_pairs(req.query_string())?;
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim());
     if let Some(one) = get("receipt").filter(|r| !r.is_empty()) {
@@ -284,9 +168,11 @@ pub async fn mine(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
         return Err(ParamError::new("r", asked, Problem::TooLong).into());
     }
     let snapshot = state.snapshot.load();
+    let valid: Vec<&str> = receipts.iter().map(String::as_str).filter(|r| is_receipt(r)).collect();
+    let stored = state.store.feedback_by_receipts(&valid).await?;
     let mut rows = Vec::with_capacity(receipts.len());
     for receipt in receipts {
-        let found = if is_receipt(&receipt) { state.store.feedback_by_receipt(&receipt).await? } else { None };
+        let found = stored.iter().find(|f| f.receipt == receipt).cloned();
         rows.push(match found {
             Some(f) => {
                 let shown = shown_state(&f);
@@ -321,11 +207,8 @@ pub async fn mine(req: HttpRequest, lang: Lang, state: web::Data<AppState>) -> R
 }
 
 /// `GET /feedback/{receipt}`: what became of a feedback.
-#[get("/feedback/{receipt}")]
 pub async fn show_receipt(
-    req: HttpRequest,
-    lang: Lang,
-    state: web::Data<AppState>,
+    Page { req, lang, state, .. }: Page,
     receipt: web::Path<String>,
 ) -> Result<impl Responder, AppError> {
     let receipt = receipt.into_inner().to_ascii_uppercase();
