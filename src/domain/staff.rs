@@ -53,6 +53,41 @@ impl Role {
     }
 }
 
+/// What a signed-in person may see: the whole city (a city administrator) or some
+/// districts (district staff: theirs; a supervisor: the ones named in their invite).
+/// Every scoped store query builds its condition from it (`store::in_scope`), and the
+/// snapshot lists a scope's stations (`Snapshot::entries_in`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaffScope {
+    City,
+    Districts(Vec<&'static District>),
+}
+
+impl StaffScope {
+    pub fn covers(&self, district: &District) -> bool {
+        match self {
+            StaffScope::City => true,
+            StaffScope::Districts(ds) => ds.iter().any(|d| d.code == district.code),
+        }
+    }
+}
+
+impl From<Role> for StaffScope {
+    fn from(role: Role) -> StaffScope {
+        match role {
+            Role::CityAdmin => StaffScope::City,
+            Role::DistrictStaff(d) => StaffScope::Districts(vec![d]),
+        }
+    }
+}
+
+impl Role {
+    /// The districts this role sees.
+    pub fn scope(self) -> StaffScope {
+        self.into()
+    }
+}
+
 /// A signed-in staff member.
 #[derive(Debug, Clone)]
 pub struct Staff {

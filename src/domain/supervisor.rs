@@ -3,7 +3,7 @@
 //! reports, nothing else.
 
 use super::district::District;
-use super::staff::Role;
+use super::staff::{Role, StaffScope};
 
 /// What a supervisor does for a living (they are outdoor workers themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,11 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
+    /// The districts this supervisor inspects.
+    pub fn scope(&self) -> StaffScope {
+        StaffScope::Districts(self.districts.clone())
+    }
+
     /// Whether this supervisor may inspect stations of `district`.
     pub fn covers(&self, district: &District) -> bool {
         self.districts.iter().any(|d| d.code == district.code)

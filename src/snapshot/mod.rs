@@ -20,6 +20,7 @@ use crate::domain::coords::LatLon;
 use crate::domain::district::{DISTRICTS, District, Street};
 use crate::domain::facility::{FacilitySet, HostType};
 use crate::domain::hours::{Timeline, WeekRun, group_week, midnight};
+use crate::domain::staff::StaffScope;
 use crate::domain::station::{Station, Status};
 use crate::store::{PhotoKind, StationPhoto};
 
@@ -452,6 +453,16 @@ impl Snapshot {
     /// Every station of the snapshot, revoked included.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The stations (revoked included) of `scope`'s districts: their slices of
+    /// [`Snapshot::entries`], not a scan of the city.
+    pub fn entries_in<'a>(&'a self, scope: &StaffScope) -> impl Iterator<Item = &'a Entry> + use<'a> {
+        let ranges: Vec<Range<usize>> = match scope {
+            StaffScope::City => vec![self.district_range(None)],
+            StaffScope::Districts(ds) => ds.iter().map(|d| self.district_range(Some(d))).collect(),
+        };
+        ranges.into_iter().flat_map(move |r| self.entries[r].iter())
     }
 
     /// The entry at an index of [`Snapshot::entries`] (as stored in the tree).

@@ -15,6 +15,7 @@ use crate::domain::card::{
 use crate::domain::facility::FacilitySet;
 use crate::domain::followup::{Assignee, NewFollowup, Source};
 use crate::domain::inspection::OpenAsListed;
+use crate::domain::staff::StaffScope;
 use crate::domain::staff::{Role, Staff};
 
 /// A card as stored, with its station's name and district.
@@ -85,12 +86,9 @@ fn from_row(row: &AnyRow) -> Result<Card, StoreError> {
     })
 }
 
-/// Cards of the stations of `role`'s district *now*.
-fn scope(role: Role) -> (String, Option<String>) {
-    match role.district() {
-        None => ("TRUE".into(), None),
-        Some(d) => ("s.district_code = $1".into(), Some(d.code.to_string())),
-    }
+/// Cards of the stations in `scope` *now*.
+fn scope(scope: &StaffScope) -> (String, Vec<String>) {
+    super::in_scope(scope, "c.station_id", 1)
 }
 
 impl Store {
@@ -106,95 +104,13 @@ impl Store {
         today: NaiveDate,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let open = sqlx::query("SELECT id FROM cards WHERE station_id = $1 AND closed_at IS NULL")
-            .bind(station_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if open.is_some() {
-            return Ok(None);
-        }
-        let Some((reason, evidence)) = self.card_evidence(station_id, now).await? else { return Ok(None) };
-        let deadline = crate::domain::card::deadline(today);
-        let (text, source) = match reason {
-            CardReason::FailedInspections => (problem.failed_inspections, Source::Report(evidence[0])),
-            CardReason::ClosedReports => (problem.closed_reports, Source::Feedback(evidence[0])),
-        };
-        let new = NewFollowup { problem: text.to_string(), assignee: Assignee::Host, due_on: deadline };
-        let evidence_text = evidence.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let mut tx = self.write().await?;
-        let followup = insert_followup(&mut tx, station_id, source, &new, staff.id, now).await?;
-        // Another instance may raise the same card at the same moment: one wins.
-        let row = sqlx::query(
-            "INSERT INTO cards (station_id, reason, evidence, level, deadline, followup_id, opened_at) \
-             VALUES ($1, $2, $3, 'yellow', $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(station_id)
-        .bind(reason.key())
-        .bind(&evidence_text)
-        .bind(deadline.format("%Y-%m-%d").to_string())
-        .bind(followup)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let id: i64 = row.try_get(0)?;
-        let after = serde_json::json!({
-            "card": "yellow",
-            "card_reason": reason.key(),
-            "card_evidence": evidence_text,
-            "card_deadline": deadline.format("%Y-%m-%d").to_string(),
-        });
-        card_audit(id, station_id, "card_yellow", Some(staff.id), now)
-            .write(&mut tx, &serde_json::json!({}), &after)
-            .await?;
-        bump_version(&mut tx, station_id).await?;
-        tx.commit().await?;
-        Ok(Some(id))
-    }
-
-    /// What would give `station_id` a card at `now`: failed inspections first. What
-    /// happened before its last card closed was dealt with by that card and counts no more.
-    async fn card_evidence(&self, station_id: i64, now: i64) -> Result<Option<(CardReason, Vec<i64>)>, StoreError> {
-        let row = sqlx::query("SELECT MAX(closed_at) FROM cards WHERE station_id = $1")
-            .bind(station_id)
-            .fetch_one(&self.pool)
-            .await?;
-        let after_last_card = row.try_get::<Option<i64>, _>(0)?.map_or(i64::MIN, |t| t + 1);
-        let since = |window_days: i64| (now - window_days * 86_400).max(after_last_card);
-        let rows = sqlx::query(
-            "SELECT id, visited_at, open_as_listed, facilities_checked, facilities_missing, facilities_broken \
-             FROM inspection_reports WHERE station_id = $1 AND state = 'accepted' AND visited_at >= $2",
-        )
-        .bind(station_id)
-        .bind(since(INSPECTION_WINDOW_DAYS))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut failed = Vec::new();
-        for r in &rows {
-            let open: String = r.try_get(2)?;
-            let set = |i: usize| -> Result<FacilitySet, StoreError> { Ok(FacilitySet::from_bits(r.try_get(i)?)) };
-            let open = OpenAsListed::parse(&open).unwrap_or(OpenAsListed::No);
-            if inspection_failed(open, set(3)?, set(4)?, set(5)?) {
-                failed.push((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?));
-            }
+        let raised = raise_in(&mut tx, station_id, problem, staff, today, now).await?;
+        match raised {
+            Some(_) => tx.commit().await?,
+            None => tx.rollback().await?,
         }
-        if let Some(ids) = triggering(&failed, FAILED_INSPECTIONS, INSPECTION_WINDOW_DAYS, now) {
-            return Ok(Some((CardReason::FailedInspections, ids)));
-        }
-        let rows = sqlx::query(
-            "SELECT id, created_at FROM feedback WHERE station_id = $1 AND kind = 'closed_when_open' \
-             AND outcome IN ('closed_temporarily', 'hours_mismatch') AND created_at >= $2",
-        )
-        .bind(station_id)
-        .bind(since(CLOSED_WINDOW_DAYS))
-        .fetch_all(&self.pool)
-        .await?;
-        let closed: Vec<(i64, i64)> =
-            rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, StoreError>>()?;
-        Ok(triggering(&closed, CLOSED_REPORTS, CLOSED_WINDOW_DAYS, now).map(|ids| (CardReason::ClosedReports, ids)))
+        Ok(raised)
     }
 
     /// Turns every open yellow card whose deadline passed before `today` red (proposed
@@ -238,8 +154,8 @@ impl Store {
 
     /// Cards in `role`'s districts: open ones (red first, then the soonest deadline),
     /// or, with `closed`, the most recently closed.
-    pub async fn cards_for(&self, role: Role, closed: bool) -> Result<Vec<Card>, StoreError> {
-        let (cond, district) = scope(role);
+    pub async fn cards_for(&self, role: impl Into<StaffScope>, closed: bool) -> Result<Vec<Card>, StoreError> {
+        let (cond, district) = scope(&role.into());
         let (state, order) = if closed {
             ("c.closed_at IS NOT NULL", "c.closed_at DESC, c.id DESC")
         } else {
@@ -247,7 +163,7 @@ impl Store {
         };
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND {state} ORDER BY {order} LIMIT {CARD_PAGE}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         query.fetch_all(&self.pool).await?.iter().map(from_row).collect()
@@ -309,4 +225,109 @@ impl Store {
         tx.commit().await?;
         Ok(Lifted::Done)
     }
+}
+
+/// [`Store::raise_card_if_due`] in `tx`, whose reads see what `tx` wrote before (a
+/// report resolved in the same step); `None` when nothing was raised (the caller
+/// rolls back).
+pub(super) async fn raise_in(
+    tx: &mut super::Tx,
+    station_id: i64,
+    problem: &CardProblem<'_>,
+    staff: &Staff,
+    today: NaiveDate,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let open = sqlx::query("SELECT id FROM cards WHERE station_id = $1 AND closed_at IS NULL")
+        .bind(station_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if open.is_some() {
+        return Ok(None);
+    }
+    let Some((reason, evidence)) = card_evidence(tx, station_id, now).await? else { return Ok(None) };
+    let deadline = crate::domain::card::deadline(today);
+    let (text, source) = match reason {
+        CardReason::FailedInspections => (problem.failed_inspections, Source::Report(evidence[0])),
+        CardReason::ClosedReports => (problem.closed_reports, Source::Feedback(evidence[0])),
+    };
+    let new = NewFollowup { problem: text.to_string(), assignee: Assignee::Host, due_on: deadline };
+    let evidence_text = evidence.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // Another instance may raise the same card at the same moment: one wins, and the
+    // other takes back its follow-up, not the rest of its transaction.
+    sqlx::query("SAVEPOINT raise_card").execute(&mut **tx).await?;
+    let followup = insert_followup(tx, station_id, source, &new, staff.id, now).await?;
+    let row = sqlx::query(
+        "INSERT INTO cards (station_id, reason, evidence, level, deadline, followup_id, opened_at) \
+         VALUES ($1, $2, $3, 'yellow', $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(station_id)
+    .bind(reason.key())
+    .bind(&evidence_text)
+    .bind(deadline.format("%Y-%m-%d").to_string())
+    .bind(followup)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        sqlx::query("ROLLBACK TO SAVEPOINT raise_card").execute(&mut **tx).await?;
+        return Ok(None);
+    };
+    sqlx::query("RELEASE SAVEPOINT raise_card").execute(&mut **tx).await?;
+    let id: i64 = row.try_get(0)?;
+    let after = serde_json::json!({
+        "card": "yellow",
+        "card_reason": reason.key(),
+        "card_evidence": evidence_text,
+        "card_deadline": deadline.format("%Y-%m-%d").to_string(),
+    });
+    card_audit(id, station_id, "card_yellow", Some(staff.id), now).write(tx, &serde_json::json!({}), &after).await?;
+    bump_version(tx, station_id).await?;
+    Ok(Some(id))
+}
+
+/// What would give `station_id` a card at `now`: failed inspections first. What
+/// happened before its last card closed was dealt with by that card and counts no more.
+async fn card_evidence(
+    tx: &mut super::Tx,
+    station_id: i64,
+    now: i64,
+) -> Result<Option<(CardReason, Vec<i64>)>, StoreError> {
+    let row = sqlx::query("SELECT MAX(closed_at) FROM cards WHERE station_id = $1")
+        .bind(station_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let after_last_card = row.try_get::<Option<i64>, _>(0)?.map_or(i64::MIN, |t| t + 1);
+    let since = |window_days: i64| (now - window_days * 86_400).max(after_last_card);
+    let rows = sqlx::query(
+        "SELECT id, visited_at, open_as_listed, facilities_checked, facilities_missing, facilities_broken \
+         FROM inspection_reports WHERE station_id = $1 AND state = 'accepted' AND visited_at >= $2",
+    )
+    .bind(station_id)
+    .bind(since(INSPECTION_WINDOW_DAYS))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut failed = Vec::new();
+    for r in &rows {
+        let open: String = r.try_get(2)?;
+        let set = |i: usize| -> Result<FacilitySet, StoreError> { Ok(FacilitySet::from_bits(r.try_get(i)?)) };
+        let open = OpenAsListed::parse(&open).unwrap_or(OpenAsListed::No);
+        if inspection_failed(open, set(3)?, set(4)?, set(5)?) {
+            failed.push((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?));
+        }
+    }
+    if let Some(ids) = triggering(&failed, FAILED_INSPECTIONS, INSPECTION_WINDOW_DAYS, now) {
+        return Ok(Some((CardReason::FailedInspections, ids)));
+    }
+    let rows = sqlx::query(
+        "SELECT id, created_at FROM feedback WHERE station_id = $1 AND kind = 'closed_when_open' \
+         AND outcome IN ('closed_temporarily', 'hours_mismatch') AND created_at >= $2",
+    )
+    .bind(station_id)
+    .bind(since(CLOSED_WINDOW_DAYS))
+    .fetch_all(&mut **tx)
+    .await?;
+    let closed: Vec<(i64, i64)> =
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, StoreError>>()?;
+    Ok(triggering(&closed, CLOSED_REPORTS, CLOSED_WINDOW_DAYS, now).map(|ids| (CardReason::ClosedReports, ids)))
 }

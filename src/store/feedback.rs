@@ -4,10 +4,12 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::audit::AuditRecord;
+use super::cards::CardProblem;
 use super::{Store, StoreError};
 use crate::domain::feedback::{
     ClosedOutcome, FeedbackKind, FeedbackState, NewFeedback, RejectReason, Reporter, new_receipt,
 };
+use crate::domain::staff::StaffScope;
 use crate::domain::staff::{Role, Staff};
 use crate::domain::station::Station;
 
@@ -77,6 +79,17 @@ pub enum Resolved {
     Conflict,
 }
 
+/// What [`Store::act_on_feedback`] did.
+#[derive(Debug, Default)]
+pub struct Acted {
+    /// Feedback changed (the outcome counts as one).
+    pub changed: u64,
+    /// The outcome's resolution, when one was asked for.
+    pub resolved: Option<Resolved>,
+    /// The yellow card raised.
+    pub card: Option<i64>,
+}
+
 /// Which feedback the queue lists.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -124,12 +137,9 @@ fn in_district(param: usize) -> String {
     format!("station_id IN (SELECT id FROM stations WHERE district_code = ${param})")
 }
 
-/// The `WHERE` condition that keeps a staff member inside their district, and its value.
-fn scope(role: Role, first_param: usize) -> (String, Option<String>) {
-    match role.district() {
-        None => ("TRUE".into(), None),
-        Some(d) => (in_district(first_param), Some(d.code.to_string())),
-    }
+/// The `WHERE` condition that keeps staff inside their districts, and its values.
+fn scope(scope: &StaffScope, first_param: usize) -> (String, Vec<String>) {
+    super::in_scope(scope, "station_id", first_param)
 }
 
 impl Store {
@@ -209,11 +219,11 @@ impl Store {
     }
 
     /// One feedback, if `role` may see it (another district's is "not found").
-    pub async fn feedback_for(&self, id: i64, role: Role) -> Result<Option<Feedback>, StoreError> {
-        let (cond, district) = scope(role, 2);
+    pub async fn feedback_for(&self, id: i64, role: impl Into<StaffScope>) -> Result<Option<Feedback>, StoreError> {
+        let (cond, district) = scope(&role.into(), 2);
         let sql = format!("SELECT {COLUMNS} FROM feedback WHERE id = $1 AND {cond}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         let row = query.fetch_optional(&self.pool).await?;
@@ -303,136 +313,49 @@ impl Store {
         now: i64,
         bulk: bool,
     ) -> Result<u64, StoreError> {
-        let (cond, district) = scope(staff.role, 2);
-        let read_sql = format!(
-            "SELECT state, COALESCE(reject_reason, ''), COALESCE(reply, ''), station_id FROM feedback \
-             WHERE id = $1 AND trapped = 0 AND {cond}"
-        );
         let mut tx = self.write().await?;
-        let mut changed = 0;
-        for id in ids {
-            let mut read = sqlx::query(sqlx::AssertSqlSafe(read_sql.clone())).bind(*id);
-            if let Some(d) = &district {
-                read = read.bind(d.clone());
-            }
-            let Some(row) = read.fetch_optional(&mut *tx).await? else { continue };
-            let (mut state, mut reason, mut reply): (String, String, String) =
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let station_id: i64 = row.try_get(3)?;
-            let mut any = false;
-            for step in steps {
-                let (before, after) = match step {
-                    Moderation::Publish if state != "published" => {
-                        sqlx::query(
-                            "UPDATE feedback SET state = 'published', reject_reason = NULL, updated_at = $2 WHERE id = $1",
-                        )
-                        .bind(*id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        let before = serde_json::json!({"state": state, "reject_reason": reason});
-                        (state, reason) = ("published".into(), String::new());
-                        (before, serde_json::json!({"state": state, "reject_reason": reason}))
-                    }
-                    Moderation::Reject(r) if !(state == "rejected" && reason == r.key()) => {
-                        sqlx::query(
-                            "UPDATE feedback SET state = 'rejected', reject_reason = $3, updated_at = $2 WHERE id = $1",
-                        )
-                        .bind(*id)
-                        .bind(now)
-                        .bind(r.key())
-                        .execute(&mut *tx)
-                        .await?;
-                        let before = serde_json::json!({"state": state, "reject_reason": reason});
-                        (state, reason) = ("rejected".into(), r.key().into());
-                        (before, serde_json::json!({"state": state, "reject_reason": reason}))
-                    }
-                    Moderation::Reply(text) if *text != reply => {
-                        sqlx::query("UPDATE feedback SET reply = $3, reply_at = $2, updated_at = $2 WHERE id = $1")
-                            .bind(*id)
-                            .bind(now)
-                            .bind(text.clone())
-                            .execute(&mut *tx)
-                            .await?;
-                        let before = serde_json::json!({"reply": reply});
-                        reply = text.clone();
-                        (before, serde_json::json!({"reply": reply}))
-                    }
-                    _ => continue,
-                };
-                any = true;
-                let (reason_col, note) = match step {
-                    Moderation::Reject(r) => (Some(r.key()), None),
-                    Moderation::Reply(text) => (None, Some(text.clone())),
-                    Moderation::Publish => (None, None),
-                };
-                sqlx::query(
-                    "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(*id)
-                .bind(staff.id)
-                .bind(now)
-                .bind(step.action())
-                .bind(reason_col)
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-                let action = match (bulk, step) {
-                    (true, Moderation::Publish) => "bulk_publish",
-                    (true, Moderation::Reject(_)) => "bulk_reject",
-                    _ => step.action(),
-                };
-                feedback_audit(*id, station_id, action, staff.id, now).write(&mut tx, &before, &after).await?;
-            }
-            if any {
-                changed += 1;
-            }
-        }
-        if changed > 0 {
-            sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
-        }
+        let changed = moderate_in(&mut tx, ids, steps, staff, now, bulk).await?;
         tx.commit().await?;
         Ok(changed)
     }
 
-    /// Records how a "closed when listed open" report was resolved, with its history
-    /// and audit rows; `close` is the station before and after it was marked temporarily
-    /// closed, written in the same transaction. The report stops warning on the station page.
-    pub async fn resolve_report(
+    /// Records how a "closed when listed open" report was resolved, in `tx`, with its
+    /// history and audit rows; `close` is the station before and after it was marked
+    /// temporarily closed. The report stops warning on the station page. The caller
+    /// commits only when it is done.
+    async fn resolve_in(
         &self,
+        tx: &mut super::Tx,
         id: i64,
         outcome: ClosedOutcome,
         close: Option<(&Station, &Station)>,
         staff: &Staff,
         now: i64,
     ) -> Result<Resolved, StoreError> {
-        let (cond, district) = scope(staff.role, 2);
+        let (cond, district) = scope(&staff.role.into(), 2);
         let sql = format!(
             "SELECT COALESCE(outcome, ''), station_id FROM feedback \
              WHERE id = $1 AND kind = 'closed_when_open' AND trapped = 0 AND {cond}"
         );
-        let mut tx = self.write().await?;
         let mut read = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-        if let Some(d) = district {
+        for d in district {
             read = read.bind(d);
         }
-        let Some(row) = read.fetch_optional(&mut *tx).await? else { return Ok(Resolved::NotFound) };
+        let Some(row) = read.fetch_optional(&mut **tx).await? else { return Ok(Resolved::NotFound) };
         let (old, station_id): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
         if old == outcome.key() && close.is_none() {
             return Ok(Resolved::Unchanged);
         }
         if let Some((before, after)) = close
-            && !self.write_station(&mut tx, before, after, "close", Some(staff.id), now).await?
+            && !self.write_station(tx, before, after, "close", Some(staff.id), now).await?
         {
-            tx.rollback().await?;
             return Ok(Resolved::Conflict);
         }
         sqlx::query("UPDATE feedback SET outcome = $2, outcome_at = $3, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(outcome.key())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
@@ -442,13 +365,52 @@ impl Store {
         .bind(staff.id)
         .bind(now)
         .bind(outcome.key())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let (before, after) = (serde_json::json!({"outcome": old}), serde_json::json!({"outcome": outcome.key()}));
-        feedback_audit(id, station_id, "outcome", staff.id, now).write(&mut tx, &before, &after).await?;
-        sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
-        tx.commit().await?;
+        feedback_audit(id, station_id, "outcome", staff.id, now).write(tx, &before, &after).await?;
+        sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
         Ok(Resolved::Done)
+    }
+
+    /// A staff decision on one feedback, in one transaction: its moderation steps, the
+    /// outcome of a "closed when listed open" report (with the station marked closed),
+    /// and the yellow card that outcome may complete at `station_id`. When the station
+    /// changed since it was read, nothing is written.
+    pub async fn act_on_feedback(
+        &self,
+        id: i64,
+        steps: &[Moderation],
+        outcome: Option<(ClosedOutcome, Option<(&Station, &Station)>)>,
+        card: &CardProblem<'_>,
+        staff: &Staff,
+        now: i64,
+    ) -> Result<Acted, StoreError> {
+        let today = crate::domain::hours::beijing_local(now).date();
+        let mut tx = self.write().await?;
+        let mut acted =
+            Acted { changed: moderate_in(&mut tx, &[id], steps, staff, now, false).await?, ..Acted::default() };
+        if let Some((chosen, close)) = outcome {
+            let resolved = self.resolve_in(&mut tx, id, chosen, close, staff, now).await?;
+            acted.resolved = Some(resolved);
+            match resolved {
+                Resolved::Conflict | Resolved::NotFound => {
+                    tx.rollback().await?;
+                    return Ok(Acted { changed: 0, resolved: Some(resolved), card: None });
+                }
+                Resolved::Done => {
+                    acted.changed += 1;
+                    if chosen.confirms_closed()
+                        && let Some(station_id) = feedback_station(&mut tx, id).await?
+                    {
+                        acted.card = super::cards::raise_in(&mut tx, station_id, card, staff, today, now).await?;
+                    }
+                }
+                Resolved::Unchanged => {}
+            }
+        }
+        tx.commit().await?;
+        Ok(acted)
     }
 
     pub async fn feedback_version(&self) -> Result<i64, StoreError> {
@@ -518,4 +480,110 @@ impl Store {
         }
         query.fetch_all(&self.pool).await?.iter().map(|r| Ok(from_row(r)?)).collect()
     }
+}
+
+/// [`Store::moderate`] in `tx`: the number of feedback changed.
+async fn moderate_in(
+    tx: &mut super::Tx,
+    ids: &[i64],
+    steps: &[Moderation],
+    staff: &Staff,
+    now: i64,
+    bulk: bool,
+) -> Result<u64, StoreError> {
+    let (cond, district) = scope(&staff.role.into(), 2);
+    let read_sql = format!(
+        "SELECT state, COALESCE(reject_reason, ''), COALESCE(reply, ''), station_id FROM feedback \
+         WHERE id = $1 AND trapped = 0 AND {cond}"
+    );
+    let mut changed = 0;
+    for id in ids {
+        let mut read = sqlx::query(sqlx::AssertSqlSafe(read_sql.clone())).bind(*id);
+        for d in &district {
+            read = read.bind(d.clone());
+        }
+        let Some(row) = read.fetch_optional(&mut **tx).await? else { continue };
+        let (mut state, mut reason, mut reply): (String, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let station_id: i64 = row.try_get(3)?;
+        let mut any = false;
+        for step in steps {
+            let (before, after) = match step {
+                Moderation::Publish if state != "published" => {
+                    sqlx::query(
+                        "UPDATE feedback SET state = 'published', reject_reason = NULL, updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(*id)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    let before = serde_json::json!({"state": state, "reject_reason": reason});
+                    (state, reason) = ("published".into(), String::new());
+                    (before, serde_json::json!({"state": state, "reject_reason": reason}))
+                }
+                Moderation::Reject(r) if !(state == "rejected" && reason == r.key()) => {
+                    sqlx::query(
+                        "UPDATE feedback SET state = 'rejected', reject_reason = $3, updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(*id)
+                    .bind(now)
+                    .bind(r.key())
+                    .execute(&mut **tx)
+                    .await?;
+                    let before = serde_json::json!({"state": state, "reject_reason": reason});
+                    (state, reason) = ("rejected".into(), r.key().into());
+                    (before, serde_json::json!({"state": state, "reject_reason": reason}))
+                }
+                Moderation::Reply(text) if *text != reply => {
+                    sqlx::query("UPDATE feedback SET reply = $3, reply_at = $2, updated_at = $2 WHERE id = $1")
+                        .bind(*id)
+                        .bind(now)
+                        .bind(text.clone())
+                        .execute(&mut **tx)
+                        .await?;
+                    let before = serde_json::json!({"reply": reply});
+                    reply = text.clone();
+                    (before, serde_json::json!({"reply": reply}))
+                }
+                _ => continue,
+            };
+            any = true;
+            let (reason_col, note) = match step {
+                Moderation::Reject(r) => (Some(r.key()), None),
+                Moderation::Reply(text) => (None, Some(text.clone())),
+                Moderation::Publish => (None, None),
+            };
+            sqlx::query(
+                "INSERT INTO feedback_events (feedback_id, staff_id, at, action, reason, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(*id)
+            .bind(staff.id)
+            .bind(now)
+            .bind(step.action())
+            .bind(reason_col)
+            .bind(note)
+            .execute(&mut **tx)
+            .await?;
+            let action = match (bulk, step) {
+                (true, Moderation::Publish) => "bulk_publish",
+                (true, Moderation::Reject(_)) => "bulk_reject",
+                _ => step.action(),
+            };
+            feedback_audit(*id, station_id, action, staff.id, now).write(tx, &before, &after).await?;
+        }
+        if any {
+            changed += 1;
+        }
+    }
+    if changed > 0 {
+        sqlx::query("UPDATE feedback_version SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+    }
+    Ok(changed)
+}
+
+/// The station a feedback is about.
+async fn feedback_station(tx: &mut super::Tx, id: i64) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT station_id FROM feedback WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }

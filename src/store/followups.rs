@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 use super::audit::AuditRecord;
 use super::{Store, StoreError};
 use crate::domain::followup::{Assignee, FollowupStatus, NewFollowup, Source};
-use crate::domain::staff::{Role, Staff};
+use crate::domain::staff::Staff;
+use crate::domain::staff::StaffScope;
 
 /// A follow-up as stored, with the name of the staff member who opened it.
 #[derive(Debug, Clone)]
@@ -91,15 +92,9 @@ fn from_row(row: &AnyRow) -> Result<Followup, StoreError> {
     })
 }
 
-/// Follow-ups of the stations of a staff member's district *now*.
-fn scope(role: Role, param: usize) -> (String, Option<String>) {
-    match role.district() {
-        None => ("TRUE".into(), None),
-        Some(d) => (
-            format!("f.station_id IN (SELECT id FROM stations WHERE district_code = ${param})"),
-            Some(d.code.to_string()),
-        ),
-    }
+/// Follow-ups of the stations in `scope` *now*.
+fn scope(scope: &StaffScope, param: usize) -> (String, Vec<String>) {
+    super::in_scope(scope, "f.station_id", param)
 }
 
 /// The follow-ups born of a supervisor's own reports and suggestions.
@@ -188,14 +183,18 @@ impl Store {
     }
 
     /// Follow-ups in `role`'s districts: the soonest due first (then the newest).
-    pub async fn followups_for(&self, role: Role, filter: FollowupFilter) -> Result<Vec<Followup>, StoreError> {
-        let (cond, district) = scope(role, 1);
-        let (fcond, value) = filter_cond(filter, if district.is_some() { 2 } else { 1 });
+    pub async fn followups_for(
+        &self,
+        role: impl Into<StaffScope>,
+        filter: FollowupFilter,
+    ) -> Result<Vec<Followup>, StoreError> {
+        let (cond, district) = scope(&role.into(), 1);
+        let (fcond, value) = filter_cond(filter, 1 + district.len());
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND {fcond} ORDER BY f.due_on, f.id DESC LIMIT {FOLLOWUP_PAGE}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in [district, value].into_iter().flatten() {
+        for v in district.into_iter().chain(value) {
             query = query.bind(v);
         }
         let rows = query.fetch_all(&self.pool).await?;
@@ -203,23 +202,23 @@ impl Store {
     }
 
     /// How many follow-ups in `role`'s districts are overdue on `today`.
-    pub async fn overdue_followups(&self, role: Role, today: NaiveDate) -> Result<i64, StoreError> {
-        let (cond, district) = scope(role, 1);
-        let (fcond, value) = filter_cond(FollowupFilter::Overdue(today), if district.is_some() { 2 } else { 1 });
+    pub async fn overdue_followups(&self, role: impl Into<StaffScope>, today: NaiveDate) -> Result<i64, StoreError> {
+        let (cond, district) = scope(&role.into(), 1);
+        let (fcond, value) = filter_cond(FollowupFilter::Overdue(today), 1 + district.len());
         let sql = format!("SELECT COUNT(*) FROM followups f WHERE {cond} AND {fcond}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in [district, value].into_iter().flatten() {
+        for v in district.into_iter().chain(value) {
             query = query.bind(v);
         }
         Ok(query.fetch_one(&self.pool).await?.try_get::<i64, _>(0)?)
     }
 
     /// One follow-up, if `role` may see it (another district's is "not found").
-    pub async fn followup_for(&self, id: i64, role: Role) -> Result<Option<Followup>, StoreError> {
-        let (cond, district) = scope(role, 2);
+    pub async fn followup_for(&self, id: i64, role: impl Into<StaffScope>) -> Result<Option<Followup>, StoreError> {
+        let (cond, district) = scope(&role.into(), 2);
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE f.id = $1 AND {cond}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         query.fetch_optional(&self.pool).await?.map(|r| from_row(&r)).transpose()
@@ -289,59 +288,85 @@ impl Store {
         actor: Actor<'_>,
         now: i64,
     ) -> Result<FollowupUpdated, StoreError> {
-        let status = status.filter(|s| *s != f.status);
         let mut tx = self.write().await?;
-        let changed = sqlx::query("UPDATE followups SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4")
-            .bind(f.id)
-            .bind(status.unwrap_or(f.status).key())
-            .bind(now)
-            .bind(f.status.key())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            tx.rollback().await?;
-            return Ok(FollowupUpdated::Conflict);
+        let updated = update_in(&mut tx, f, status, comment, actor, now).await?;
+        match updated {
+            FollowupUpdated::Done => tx.commit().await?,
+            _ => tx.rollback().await?,
         }
-        let (staff_id, supervisor_id) = match actor {
-            Actor::Staff(s) => (Some(s.id), None),
-            Actor::Supervisor(id) => (None, Some(id)),
-        };
-        sqlx::query(
-            "INSERT INTO followup_events (followup_id, staff_id, supervisor_id, status, comment, at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(f.id)
-        .bind(staff_id)
-        .bind(supervisor_id)
-        .bind(status.map(FollowupStatus::key))
-        .bind(comment)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if status == Some(FollowupStatus::Verified) {
-            super::card_close::close_card_of_followup(&mut tx, f.id, now).await?;
-        }
-        if let Some(staff_id) = staff_id {
-            let record = AuditRecord {
-                entity: "followup",
-                key: f.id.to_string(),
-                station_id: Some(f.station_id),
-                action: if status.is_some() { "followup_status" } else { "followup_comment" },
-                staff_id: Some(staff_id),
-                at: now,
-            };
-            let (mut before, mut after) = (serde_json::json!({}), serde_json::json!({}));
-            if let Some(s) = status {
-                before["followup_status"] = f.status.key().into();
-                after["followup_status"] = s.key().into();
-            }
-            if !comment.is_empty() {
-                after["comment"] = comment.into();
-            }
-            record.write(&mut tx, &before, &after).await?;
-        }
-        tx.commit().await?;
-        Ok(FollowupUpdated::Done)
+        Ok(updated)
     }
+}
+
+/// [`Store::update_followup`] in `tx`; the caller commits only when it is done.
+pub(super) async fn update_in(
+    tx: &mut super::Tx,
+    f: &Followup,
+    status: Option<FollowupStatus>,
+    comment: &str,
+    actor: Actor<'_>,
+    now: i64,
+) -> Result<FollowupUpdated, StoreError> {
+    let status = status.filter(|s| *s != f.status);
+    let changed = sqlx::query("UPDATE followups SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4")
+        .bind(f.id)
+        .bind(status.unwrap_or(f.status).key())
+        .bind(now)
+        .bind(f.status.key())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Ok(FollowupUpdated::Conflict);
+    }
+    let (staff_id, supervisor_id) = match actor {
+        Actor::Staff(s) => (Some(s.id), None),
+        Actor::Supervisor(id) => (None, Some(id)),
+    };
+    sqlx::query(
+        "INSERT INTO followup_events (followup_id, staff_id, supervisor_id, status, comment, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(f.id)
+    .bind(staff_id)
+    .bind(supervisor_id)
+    .bind(status.map(FollowupStatus::key))
+    .bind(comment)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if status == Some(FollowupStatus::Verified) {
+        super::card_close::close_card_of_followup(tx, f.id, now).await?;
+    }
+    if let Some(staff_id) = staff_id {
+        let record = AuditRecord {
+            entity: "followup",
+            key: f.id.to_string(),
+            station_id: Some(f.station_id),
+            action: if status.is_some() { "followup_status" } else { "followup_comment" },
+            staff_id: Some(staff_id),
+            at: now,
+        };
+        let (mut before, mut after) = (serde_json::json!({}), serde_json::json!({}));
+        if let Some(s) = status {
+            before["followup_status"] = f.status.key().into();
+            after["followup_status"] = s.key().into();
+        }
+        if !comment.is_empty() {
+            after["comment"] = comment.into();
+        }
+        record.write(tx, &before, &after).await?;
+    }
+    Ok(FollowupUpdated::Done)
+}
+
+/// The follow-ups of `station_id` with `status`, read in `tx`.
+pub(super) async fn station_followups_in(
+    tx: &mut super::Tx,
+    station_id: i64,
+    status: FollowupStatus,
+) -> Result<Vec<Followup>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE f.station_id = $1 AND f.status = $2 ORDER BY f.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(station_id).bind(status.key()).fetch_all(&mut **tx).await?;
+    rows.iter().map(from_row).collect()
 }

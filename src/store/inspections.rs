@@ -4,10 +4,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::audit::AuditRecord;
+use super::cards::{CardProblem, raise_in};
+use super::followups::{Actor, station_followups_in, update_in};
 use super::{Store, StoreError};
 use crate::domain::facility::FacilitySet;
+use crate::domain::followup::FollowupStatus;
 use crate::domain::inspection::{NewReport, OpenAsListed, ReportState};
-use crate::domain::staff::{Role, Staff};
+use crate::domain::staff::Staff;
+use crate::domain::staff::StaffScope;
 use crate::domain::station::Station;
 
 /// A report as stored, with its author's name.
@@ -147,6 +151,15 @@ pub enum Review {
     Return(String),
 }
 
+/// What accepting a report does in the same transaction: a passed inspection verifies
+/// the station's follow-ups marked fixed (with this comment, closing a card they carry),
+/// and the yellow card the accepted report may complete is raised.
+pub struct Acceptance<'a> {
+    /// `Some(comment)` when the inspection passed.
+    pub verify_fixed: Option<&'a str>,
+    pub card: &'a CardProblem<'a>,
+}
+
 /// What became of a review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reviewed {
@@ -158,22 +171,20 @@ pub enum Reviewed {
     NotFound,
 }
 
-/// Reports about the stations of a staff member's district *now*.
-fn scope(role: Role, param: usize) -> (String, Option<String>) {
-    match role.district() {
-        None => ("TRUE".into(), None),
-        Some(d) => (
-            format!("r.station_id IN (SELECT id FROM stations WHERE district_code = ${param})"),
-            Some(d.code.to_string()),
-        ),
-    }
+/// Reports about the stations in `scope` *now*.
+fn scope(scope: &StaffScope, param: usize) -> (String, Vec<String>) {
+    super::in_scope(scope, "r.station_id", param)
 }
 
 impl Store {
     /// Reports in `role`'s districts in `state` (all states when `None`): pending ones
     /// oldest first (the queue), decided ones newest first.
-    pub async fn reports_for(&self, role: Role, state: Option<ReportState>) -> Result<Vec<Report>, StoreError> {
-        let (cond, district) = scope(role, 1);
+    pub async fn reports_for(
+        &self,
+        role: impl Into<StaffScope>,
+        state: Option<ReportState>,
+    ) -> Result<Vec<Report>, StoreError> {
+        let (cond, district) = scope(&role.into(), 1);
         let (state_cond, order) = match state {
             Some(ReportState::Pending) => ("r.state = 'pending'", "r.created_at, r.id"),
             Some(ReportState::Accepted) => ("r.state = 'accepted'", "r.reviewed_at DESC, r.id DESC"),
@@ -183,7 +194,7 @@ impl Store {
         let sql =
             format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND {state_cond} ORDER BY {order} LIMIT {REVIEW_PAGE}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         let rows = query.fetch_all(&self.pool).await?;
@@ -191,11 +202,11 @@ impl Store {
     }
 
     /// One report, if `role` may see it (another district's is "not found").
-    pub async fn report_for(&self, id: i64, role: Role) -> Result<Option<Report>, StoreError> {
-        let (cond, district) = scope(role, 2);
+    pub async fn report_for(&self, id: i64, role: impl Into<StaffScope>) -> Result<Option<Report>, StoreError> {
+        let (cond, district) = scope(&role.into(), 2);
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE r.id = $1 AND {cond}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         let row = query.fetch_optional(&self.pool).await?;
@@ -212,6 +223,20 @@ impl Store {
         station: Option<(&Station, &Station)>,
         staff: &Staff,
         now: i64,
+    ) -> Result<Reviewed, StoreError> {
+        self.review_report_then(id, review, station, staff, now, None).await
+    }
+
+    /// [`Store::review_report`], and what accepting it does ([`Acceptance`]), in the
+    /// same transaction.
+    pub async fn review_report_then(
+        &self,
+        id: i64,
+        review: &Review,
+        station: Option<(&Station, &Station)>,
+        staff: &Staff,
+        now: i64,
+        acceptance: Option<Acceptance<'_>>,
     ) -> Result<Reviewed, StoreError> {
         if self.report_for(id, staff.role).await?.is_none() {
             return Ok(Reviewed::NotFound);
@@ -256,6 +281,15 @@ impl Store {
             after["staff_comment"] = c.into();
         }
         record.write(&mut tx, &serde_json::json!({"report_state": "pending"}), &after).await?;
+        if let (ReportState::Accepted, Some(then)) = (state, acceptance) {
+            if let Some(comment) = then.verify_fixed {
+                for f in station_followups_in(&mut tx, station_id, FollowupStatus::Fixed).await? {
+                    update_in(&mut tx, &f, Some(FollowupStatus::Verified), comment, Actor::Staff(staff), now).await?;
+                }
+            }
+            let today = crate::domain::hours::beijing_local(now).date();
+            raise_in(&mut tx, station_id, then.card, staff, today, now).await?;
+        }
         tx.commit().await?;
         Ok(Reviewed::Done)
     }

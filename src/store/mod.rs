@@ -23,11 +23,11 @@ mod write;
 
 pub use audit::AuditRecord;
 pub use cards::{CARD_PAGE, Card, CardProblem, Lifted};
-pub use feedback::{Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
+pub use feedback::{Acted, Feedback, FeedbackEvent, Moderation, QUEUE_PAGE, QueueFilter, Resolved};
 pub use figures::DistrictWork;
 pub use followups::{Actor, FOLLOWUP_PAGE, Followup, FollowupEvent, FollowupFilter, FollowupUpdated};
 pub use imports::{ImportRecord, Imported, KeptUpload};
-pub use inspections::{MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
+pub use inspections::{Acceptance, MY_REPORTS, REVIEW_PAGE, Report, Review, Reviewed};
 pub use photos::{
     DOOR_PHOTOS, INSIDE_PHOTOS, PhotoAdded, PhotoKind, PhotoSize, PhotoSource, REPORT_PHOTOS, ReportPhoto, StationPhoto,
 };
@@ -46,6 +46,8 @@ use sqlx::Executor;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
+
+use crate::domain::staff::StaffScope;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -187,4 +189,45 @@ impl Store {
 /// `$first, $first+1, …`: `n` numbered parameters, for an `IN (…)` list.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The one condition that keeps a query inside `scope`: the rows whose station
+/// (`station_column`, e.g. `f.station_id`) lies in its districts *now*, with the
+/// district codes to bind from parameter `$first` on. The whole city: `TRUE`, nothing to bind.
+pub(crate) fn in_scope(scope: &StaffScope, station_column: &str, first: usize) -> (String, Vec<String>) {
+    match scope {
+        StaffScope::City => ("TRUE".into(), Vec::new()),
+        StaffScope::Districts(ds) => (
+            format!(
+                "{station_column} IN (SELECT id FROM stations WHERE district_code IN ({}))",
+                placeholders(first, ds.len().max(1))
+            ),
+            // No district at all matches nothing: one code that no station has.
+            if ds.is_empty() { vec![String::new()] } else { ds.iter().map(|d| d.code.to_string()).collect() },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::district::District;
+    use crate::domain::staff::Role;
+
+    #[test]
+    fn a_scope_is_one_condition_for_a_district_several_or_the_city() {
+        assert_eq!(in_scope(&StaffScope::City, "f.station_id", 2), ("TRUE".to_string(), Vec::new()));
+        let fengtai = District::parse("110106").expect("丰台");
+        let daxing = District::parse("110115").expect("大兴");
+        let (cond, codes) = in_scope(&Role::DistrictStaff(fengtai).scope(), "f.station_id", 2);
+        assert_eq!(cond, "f.station_id IN (SELECT id FROM stations WHERE district_code IN ($2))");
+        assert_eq!(codes, ["110106"]);
+        let (cond, codes) = in_scope(&StaffScope::Districts(vec![fengtai, daxing]), "r.station_id", 1);
+        assert_eq!(cond, "r.station_id IN (SELECT id FROM stations WHERE district_code IN ($1, $2))");
+        assert_eq!(codes, ["110106", "110115"]);
+        // No district: nothing matches, rather than everything.
+        let (cond, codes) = in_scope(&StaffScope::Districts(Vec::new()), "c.station_id", 1);
+        assert!(cond.contains("IN ($1)"), "{cond}");
+        assert_eq!(codes, [""]);
+    }
 }

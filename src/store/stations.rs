@@ -104,8 +104,103 @@ const LOAD_BATCH: i64 = 512;
 /// Id ranges read in parallel when loading the ledger.
 const LOAD_PARTS: i64 = 4;
 
+/// A station's stored fields, in the order [`bind_fields`] binds them: the one list the
+/// insert and the update share.
+const FIELDS: [&str; 29] = [
+    "name",
+    "district_code",
+    "street_code",
+    "address",
+    "lat",
+    "lon",
+    "location_precision",
+    "host_type",
+    "opening_hours",
+    "holiday_open",
+    "contact_name",
+    "phone",
+    "area_m2",
+    "facilities",
+    "audiences",
+    "services",
+    "status",
+    "closed_reason",
+    "closed_until",
+    "description",
+    "verified_on",
+    "works_makeup_days",
+    "revoked_reason",
+    "revoked_at",
+    "verified_by",
+    "verified_name",
+    "unavailable",
+    "ledger_id",
+    "story",
+];
+
+type StationQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds `s`'s [`FIELDS`]; `holiday_open` mirrors its hours text (the one truth), for
+/// readers of the table.
+fn bind_fields<'q>(query: StationQuery<'q>, s: &Station, holiday_open: bool) -> StationQuery<'q> {
+    let (reason, until) = match &s.status {
+        Status::TemporarilyClosed { reason, until } => {
+            (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
+        }
+        _ => (None, None),
+    };
+    query
+        .bind(s.name.clone())
+        .bind(s.district.code.to_string())
+        .bind(s.street_code.clone())
+        .bind(s.address.clone())
+        .bind(s.position.map(|p| float_text(p.lat)))
+        .bind(s.position.map(|p| float_text(p.lon)))
+        .bind(s.precision.key())
+        .bind(s.host.key())
+        .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
+        .bind(i64::from(holiday_open))
+        .bind(s.contact_name.clone())
+        .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(s.area_m2.map(float_text))
+        .bind(s.facilities.bits())
+        .bind(Audience::to_bits(&s.audiences))
+        .bind(s.services.clone())
+        .bind(s.status.key())
+        .bind(reason)
+        .bind(until)
+        .bind(s.description.clone())
+        .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(i64::from(s.works_makeup_days))
+        .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
+        .bind(s.revocation.as_ref().map(|r| r.at))
+        .bind(s.verified_by.key())
+        .bind(s.verified_by.name().map(str::to_string))
+        .bind(s.unavailable.bits())
+        .bind(s.ledger_id.clone())
+        .bind(s.story.clone())
+}
+
+/// The update of a station's [`FIELDS`] and `updated_at`, where it still has the
+/// `updated_at` it was read with ($1: id, $2: that time).
+fn update_sql() -> String {
+    let set: Vec<String> = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match FLOAT_COLUMNS.contains(&(i + 1)) {
+            true => format!("{name} = CAST(${} AS DOUBLE PRECISION)", i + 3),
+            false => format!("{name} = ${}", i + 3),
+        })
+        .collect();
+    format!(
+        "UPDATE stations SET {}, updated_at = ${} WHERE id = $1 AND updated_at = $2 RETURNING id",
+        set.join(", "),
+        FIELDS.len() + 3
+    )
+}
+
 /// Values one station row binds.
-const INSERT_COLUMNS: usize = 32;
+const INSERT_COLUMNS: usize = FIELDS.len() + 3;
 
 /// Rows a multi-row INSERT carries. The cost of one statement grows faster than its
 /// bound values through sqlx's `Any` driver: 10,000 stations took 6.9 s on SQLite in
@@ -283,11 +378,8 @@ pub(super) async fn insert_in(tx: &mut super::Tx, stations: &[Station], now: i64
             })
             .collect();
         let sql = format!(
-            "INSERT INTO stations (name, district_code, street_code, address, lat, lon, location_precision, \
-             host_type, opening_hours, holiday_open, contact_name, phone, area_m2, facilities, audiences, \
-             services, status, closed_reason, closed_until, description, verified_on, synthetic, created_at, updated_at, \
-             works_makeup_days, revoked_reason, revoked_at, verified_by, verified_name, unavailable, ledger_id, story) \
-             VALUES {} RETURNING id",
+            "INSERT INTO stations ({}, synthetic, created_at, updated_at) VALUES {} RETURNING id",
+            FIELDS.join(", "),
             rows.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -297,45 +389,7 @@ pub(super) async fn insert_in(tx: &mut super::Tx, stations: &[Station], now: i64
                 Some(h) => *holiday_flags.entry(h.raw()).or_insert_with(|| h.opens_on_holidays()),
                 None => false,
             };
-            let (reason, until) = match &s.status {
-                Status::TemporarilyClosed { reason, until } => {
-                    (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
-                }
-                _ => (None, None),
-            };
-            query = query
-                .bind(s.name.clone())
-                .bind(s.district.code.to_string())
-                .bind(s.street_code.clone())
-                .bind(s.address.clone())
-                .bind(s.position.map(|p| float_text(p.lat)))
-                .bind(s.position.map(|p| float_text(p.lon)))
-                .bind(s.precision.key())
-                .bind(s.host.key())
-                .bind(s.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-                .bind(i64::from(holiday_open))
-                .bind(s.contact_name.clone())
-                .bind(s.phone.as_ref().map(|p| p.as_str().to_string()))
-                .bind(s.area_m2.map(float_text))
-                .bind(s.facilities.bits())
-                .bind(Audience::to_bits(&s.audiences))
-                .bind(s.services.clone())
-                .bind(s.status.key())
-                .bind(reason)
-                .bind(until)
-                .bind(s.description.clone())
-                .bind(s.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(i64::from(s.synthetic))
-                .bind(now)
-                .bind(now)
-                .bind(i64::from(s.works_makeup_days))
-                .bind(s.revocation.as_ref().map(|r| r.reason.clone()))
-                .bind(s.revocation.as_ref().map(|r| r.at))
-                .bind(s.verified_by.key())
-                .bind(s.verified_by.name().map(str::to_string))
-                .bind(s.unavailable.bits())
-                .bind(s.ledger_id.clone())
-                .bind(s.story.clone());
+            query = bind_fields(query, s, holiday_open).bind(i64::from(s.synthetic)).bind(now).bind(now);
         }
         for row in query.fetch_all(&mut **tx).await? {
             ids.push(row.try_get::<i64, _>(0)?);
@@ -628,55 +682,12 @@ pub(super) async fn update_in(
 ) -> Result<bool, StoreError> {
     let (old, new) = changes;
     {
-        let (reason, until) = match &after.status {
-            Status::TemporarilyClosed { reason, until } => {
-                (Some(reason.clone()), until.map(|d| d.format("%Y-%m-%d").to_string()))
-            }
-            _ => (None, None),
-        };
-        let updated = sqlx::query(
-            "UPDATE stations SET name = $3, district_code = $4, street_code = $5, address = $6, lat = CAST($7 AS DOUBLE PRECISION), lon = CAST($8 AS DOUBLE PRECISION), \
-             location_precision = $9, host_type = $10, opening_hours = $11, holiday_open = $12, contact_name = $13, \
-             phone = $14, area_m2 = CAST($15 AS DOUBLE PRECISION), facilities = $16, audiences = $17, services = $18, status = $19, \
-             closed_reason = $20, closed_until = $21, description = $22, verified_on = $23, updated_at = $24, \
-             works_makeup_days = $25, revoked_reason = $26, revoked_at = $27, verified_by = $28, verified_name = $29, unavailable = $30, \
-             ledger_id = $31, story = $32 WHERE id = $1 AND updated_at = $2 RETURNING id",
-        )
-        .bind(before.id)
-        .bind(before.updated_at)
-        .bind(after.name.clone())
-        .bind(after.district.code.to_string())
-        .bind(after.street_code.clone())
-        .bind(after.address.clone())
-        .bind(after.position.map(|p| float_text(p.lat)))
-        .bind(after.position.map(|p| float_text(p.lon)))
-        .bind(after.precision.key())
-        .bind(after.host.key())
-        .bind(after.hours.as_ref().map(|h| h.raw().to_string()).unwrap_or_default())
-        .bind(i64::from(after.opens_on_holidays()))
-        .bind(after.contact_name.clone())
-        .bind(after.phone.as_ref().map(|p| p.as_str().to_string()))
-        .bind(after.area_m2.map(float_text))
-        .bind(after.facilities.bits())
-        .bind(Audience::to_bits(&after.audiences))
-        .bind(after.services.clone())
-        .bind(after.status.key())
-        .bind(reason)
-        .bind(until)
-        .bind(after.description.clone())
-        .bind(after.verified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+        let updated = sqlx::query(sqlx::AssertSqlSafe(update_sql())).bind(before.id).bind(before.updated_at);
         // Strictly later than before, so that two saves in one second still conflict.
-        .bind(now.max(before.updated_at + 1))
-        .bind(i64::from(after.works_makeup_days))
-        .bind(after.revocation.as_ref().map(|r| r.reason.clone()))
-        .bind(after.revocation.as_ref().map(|r| r.at))
-        .bind(after.verified_by.key())
-        .bind(after.verified_by.name().map(str::to_string))
-        .bind(after.unavailable.bits())
-        .bind(after.ledger_id.clone())
-        .bind(after.story.clone())
-        .fetch_optional(&mut **tx)
-        .await?;
+        let updated = bind_fields(updated, after, after.opens_on_holidays())
+            .bind(now.max(before.updated_at + 1))
+            .fetch_optional(&mut **tx)
+            .await?;
         if updated.is_none() {
             return Ok(false);
         }

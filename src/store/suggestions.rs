@@ -5,7 +5,8 @@ use sqlx::any::AnyRow;
 
 use super::audit::AuditRecord;
 use super::{Store, StoreError};
-use crate::domain::staff::{Role, Staff};
+use crate::domain::staff::Staff;
+use crate::domain::staff::StaffScope;
 use crate::domain::suggestion::NewSuggestion;
 
 /// A suggestion as stored, with its author's name.
@@ -46,19 +47,21 @@ fn from_row(row: &AnyRow) -> Result<Suggestion, sqlx::Error> {
     })
 }
 
-/// Suggestions staff of a district answer: about a station of the district *now*, or
-/// about no station and from a supervisor who covers the district.
-fn scope(role: Role, param: usize) -> (String, Option<String>) {
-    match role.district() {
-        None => ("TRUE".into(), None),
-        Some(d) => (
-            format!(
-                "(g.station_id IN (SELECT id FROM stations WHERE district_code = ${param}) OR (g.station_id IS NULL \
-                 AND g.supervisor_id IN (SELECT supervisor_id FROM supervisor_districts WHERE district_code = ${param})))"
-            ),
-            Some(d.code.to_string()),
-        ),
+/// Suggestions staff of a district answer: about a station in `scope` *now*, or about
+/// no station and from a supervisor who covers one of its districts.
+fn scope(scope: &StaffScope, param: usize) -> (String, Vec<String>) {
+    let (stations, codes) = super::in_scope(scope, "g.station_id", param);
+    if codes.is_empty() {
+        return (stations, codes);
     }
+    let same = super::placeholders(param, codes.len());
+    (
+        format!(
+            "({stations} OR (g.station_id IS NULL AND g.supervisor_id IN \
+             (SELECT supervisor_id FROM supervisor_districts WHERE district_code IN ({same}))))"
+        ),
+        codes,
+    )
 }
 
 /// What became of an answer.
@@ -131,8 +134,12 @@ impl Store {
 
     /// Suggestions `role` answers: unanswered ones oldest first, answered ones newest
     /// first (`answered`: `None` for all).
-    pub async fn suggestions_for(&self, role: Role, answered: Option<bool>) -> Result<Vec<Suggestion>, StoreError> {
-        let (cond, district) = scope(role, 1);
+    pub async fn suggestions_for(
+        &self,
+        role: impl Into<StaffScope>,
+        answered: Option<bool>,
+    ) -> Result<Vec<Suggestion>, StoreError> {
+        let (cond, district) = scope(&role.into(), 1);
         let (state, order) = match answered {
             Some(false) => ("g.answer IS NULL", "g.created_at, g.id"),
             Some(true) => ("g.answer IS NOT NULL", "g.answered_at DESC, g.id DESC"),
@@ -141,7 +148,7 @@ impl Store {
         let sql =
             format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND {state} ORDER BY {order} LIMIT {SUGGESTION_PAGE}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         let rows = query.fetch_all(&self.pool).await?;
@@ -149,11 +156,11 @@ impl Store {
     }
 
     /// One suggestion, if `role` may see it (another district's is "not found").
-    pub async fn suggestion_for(&self, id: i64, role: Role) -> Result<Option<Suggestion>, StoreError> {
-        let (cond, district) = scope(role, 2);
+    pub async fn suggestion_for(&self, id: i64, role: impl Into<StaffScope>) -> Result<Option<Suggestion>, StoreError> {
+        let (cond, district) = scope(&role.into(), 2);
         let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE g.id = $1 AND {cond}");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
-        if let Some(d) = district {
+        for d in district {
             query = query.bind(d);
         }
         let row = query.fetch_optional(&self.pool).await?;

@@ -12,24 +12,13 @@ use crate::domain::card::{CardLevel, CardReason};
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
 use crate::domain::followup::MAX_COMMENT_CHARS;
-use crate::domain::staff::{Role, Staff};
-use crate::store::{Card, CardProblem, Lifted};
+use crate::domain::staff::Role;
+use crate::store::{Card, Lifted};
 
-/// Raises a card at `station_id` if the decision just recorded completes a count,
-/// then shows 整改中 at once. The follow-up's problem text is written in Chinese,
-/// the language of the union office that will read and act on it.
-pub async fn raise_if_due(state: &AppState, staff: &Staff, station_id: i64) -> Result<(), AppError> {
-    let zh = Lang::Zh;
-    let problem = CardProblem {
-        failed_inspections: &zh.t("card.problem.failed_inspections"),
-        closed_reports: &zh.t("card.problem.closed_reports"),
-    };
-    let raised =
-        state.store.raise_card_if_due(station_id, &problem, staff, state.clock.today(), state.clock.now()).await?;
-    if raised.is_some() {
-        state.show_writes().await;
-    }
-    Ok(())
+/// The problem texts of the follow-up a card opens, by reason (failed inspections,
+/// closed reports), in Chinese: the language of the union office that will act on it.
+pub fn problem_texts() -> [std::borrow::Cow<'static, str>; 2] {
+    [Lang::Zh.t("card.problem.failed_inspections"), Lang::Zh.t("card.problem.closed_reports")]
 }
 
 /// Turns the cards past their deadline red (the periodic chore does the same; a

@@ -1,5 +1,6 @@
 //! The moderation queue: filter, read, publish or reject (one or many), reply.
 
+use crate::store::CardProblem;
 use crate::web::context::StaffPage;
 use crate::web::prelude::*;
 use chrono::NaiveDate;
@@ -496,25 +497,19 @@ pub async fn act(
         _ => None,
     };
     let now = state.clock.now();
-    let mut changed = state.store.moderate(&[id], &decision.steps, &signed.staff, now, false).await?;
+    let pair = close.as_ref().map(|(b, a)| (b, a));
+    let outcome = decision.outcome.map(|(chosen, _)| (chosen, pair));
+    let [failed, closed] = super::cards::problem_texts();
+    let card = CardProblem { failed_inspections: &failed, closed_reports: &closed };
+    let acted = state.store.act_on_feedback(id, &decision.steps, outcome, &card, &signed.staff, now).await?;
     let mut done = decision.done;
-    if let Some((outcome, _)) = decision.outcome {
-        let pair = close.as_ref().map(|(b, a)| (b, a));
-        match state.store.resolve_report(id, outcome, pair, &signed.staff, now).await? {
-            Resolved::Done => {
-                changed += 1;
-                if close.is_some() {
-                    state.show_writes().await;
-                }
-                if outcome.confirms_closed() {
-                    super::cards::raise_if_due(&state, &signed.staff, f.station_id).await?;
-                }
-            }
-            Resolved::Unchanged => {}
-            Resolved::Conflict => done = "conflict",
-            Resolved::NotFound => return Err(AppError::NotFound),
-        }
+    match acted.resolved {
+        Some(Resolved::Conflict) => done = "conflict",
+        Some(Resolved::NotFound) => return Err(AppError::NotFound),
+        Some(Resolved::Done) if close.is_some() || acted.card.is_some() => state.show_writes().await,
+        _ => {}
     }
+    let changed = acted.changed;
     if changed > 0 {
         state.show_board().await;
     } else if done != "conflict" {

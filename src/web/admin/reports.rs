@@ -7,14 +7,12 @@ use crate::domain::card::inspection_failed;
 use crate::domain::facility::FacilitySet;
 use crate::domain::feedback::multi_line;
 use crate::domain::filter::{ParamError, Problem};
-use crate::domain::followup::FollowupStatus;
 use crate::domain::hours::beijing_local;
 use crate::domain::inspection::{OpenAsListed, ReportState};
 use crate::domain::photo::is_hash;
-use crate::domain::staff::Staff;
 use crate::domain::station::{Station, Verifier};
 use crate::domain::text::TextError;
-use crate::store::{Actor, Report, Review, Reviewed};
+use crate::store::{Acceptance, CardProblem, Report, Review, Reviewed};
 use crate::web::context::StaffPage;
 use crate::web::photos::{photo_size, private_jpeg};
 use crate::web::prelude::*;
@@ -206,40 +204,30 @@ pub async fn decide(
         other => return Err(ParamError::new("action", other, Problem::BadValue).into()),
     };
     let pair = station.as_ref().map(|(b, a)| (b, a));
-    let done = match state.store.review_report(id, &review, pair, &signed.staff, state.clock.now()).await? {
-        Reviewed::Done => {
-            if station.is_some() {
-                state.show_writes().await;
-            }
-            if review == Review::Accept {
-                if !inspection_failed(r.open, r.checked, r.missing, r.broken) {
-                    verify_fixed(&state, &signed.staff, &r).await?;
+    // Accepting verifies the follow-ups marked fixed when the inspection passed, and may
+    // raise a card: in the review's own transaction.
+    let verified = Lang::Zh.tf("followup.verified_by_report", &[("id", &r.id.to_string())]);
+    let [failed, closed] = super::cards::problem_texts();
+    let card = CardProblem { failed_inspections: &failed, closed_reports: &closed };
+    let acceptance = (review == Review::Accept).then(|| Acceptance {
+        verify_fixed: (!inspection_failed(r.open, r.checked, r.missing, r.broken)).then_some(verified.as_str()),
+        card: &card,
+    });
+    let done =
+        match state.store.review_report_then(id, &review, pair, &signed.staff, state.clock.now(), acceptance).await? {
+            Reviewed::Done => {
+                // The station, a card closed with a verified follow-up or a card raised:
+                // 整改中 and the page follow at once.
+                if station.is_some() || review == Review::Accept {
+                    state.show_writes().await;
                 }
-                super::cards::raise_if_due(&state, &signed.staff, r.station_id).await?;
+                if review == Review::Accept { "accepted" } else { "returned" }
             }
-            if review == Review::Accept { "accepted" } else { "returned" }
-        }
-        Reviewed::AlreadyReviewed => "nothing",
-        Reviewed::Conflict => "conflict",
-        Reviewed::NotFound => return Err(AppError::NotFound),
-    };
+            Reviewed::AlreadyReviewed => "nothing",
+            Reviewed::Conflict => "conflict",
+            Reviewed::NotFound => return Err(AppError::NotFound),
+        };
     Ok(see_other(&format!("/admin/reports/{id}?done={done}")))
-}
-
-/// A passed inspection, accepted, verifies the station's follow-ups marked fixed
-/// (and so closes a card they carry), in the name of the staff member who accepted it.
-async fn verify_fixed(state: &AppState, staff: &Staff, r: &Report) -> Result<(), AppError> {
-    let comment = Lang::Zh.tf("followup.verified_by_report", &[("id", &r.id.to_string())]);
-    let now = state.clock.now();
-    let fixed = state.store.station_followups(r.station_id, FollowupStatus::Fixed).await?;
-    for f in &fixed {
-        state.store.update_followup(f, Some(FollowupStatus::Verified), &comment, Actor::Staff(staff), now).await?;
-    }
-    if !fixed.is_empty() {
-        // A card the follow-up carried is closed: 整改中 goes at once.
-        state.show_writes().await;
-    }
-    Ok(())
 }
 
 /// `GET /admin/reports/{id}/photos/{hash}/{file}`: a photo of a report this person may see.

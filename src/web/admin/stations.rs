@@ -46,7 +46,8 @@ struct ListPage {
 pub fn stale_line(state: &AppState, lang: Lang, role: Role) -> Option<String> {
     let today = state.clock.today();
     let snapshot = state.snapshot.load();
-    let n = snapshot.entries().iter().filter(|e| role.covers(e.station.district) && e.station.is_stale(today)).count();
+    let scope = role.scope();
+    let n = snapshot.entries_in(&scope).filter(|e| e.station.is_stale(today)).count();
     (n > 0).then(|| lang.tf("admin.stations.stale_banner", &[("n", &n.to_string())]))
 }
 
@@ -76,11 +77,10 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
     };
     let today = state.clock.today();
     let role = signed.staff.role;
+    let scope = role.scope();
     let snapshot = state.snapshot.load();
     let matches: Vec<_> = snapshot
-        .entries()
-        .iter()
-        .filter(|e| role.covers(e.station.district))
+        .entries_in(&scope)
         .filter(|e| !stale || e.station.is_stale(today))
         .filter(|e| district.is_none_or(|d| d.code == e.station.district.code))
         .filter(|e| {

@@ -33,8 +33,8 @@ pub struct StationRow {
 /// The public stations `supervisor` checks, longest since last checked first
 /// (never checked first of all), then by id.
 pub fn stations_to_check<'a>(snapshot: &'a Snapshot, supervisor: &Supervisor) -> Vec<&'a Entry> {
-    let mut list: Vec<&Entry> =
-        snapshot.entries().iter().filter(|e| e.station.is_public() && supervisor.covers(e.station.district)).collect();
+    let scope = supervisor.scope();
+    let mut list: Vec<&Entry> = snapshot.entries_in(&scope).filter(|e| e.station.is_public()).collect();
     list.sort_by_key(|e| (e.station.verified_on.unwrap_or(NaiveDate::MIN), e.station.id));
     list
 }
