@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use rust_embed::RustEmbed;
+use sha2::Digest;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -28,14 +29,26 @@ pub fn short_hash(path: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct AssetUrls {
     urls: HashMap<String, String>,
+    /// This release's static files in one name (see [`AssetUrls::release`]).
+    release: String,
 }
 
 impl AssetUrls {
     pub fn new() -> AssetUrls {
         let urls = Static::iter()
             .filter_map(|path| short_hash(&path).map(|h| (path.to_string(), format!("/static/{path}?v={h}"))))
-            .collect();
-        AssetUrls { urls }
+            .collect::<HashMap<String, String>>();
+        let mut named: Vec<&String> = urls.values().collect();
+        named.sort();
+        let digest = sha2::Sha256::digest(named.iter().map(|u| u.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
+        let release = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        AssetUrls { urls, release }
+    }
+
+    /// A name for this release's static files, which changes with any of them: the
+    /// service worker keeps them under it.
+    pub fn release(&self) -> &str {
+        &self.release
     }
 
     /// The URL to use in pages for a file under `static/`.

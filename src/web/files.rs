@@ -42,6 +42,37 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     Ok(res.body(file.data.into_owned()))
 }
 
+/// The files every page may use, kept by the service worker for its release.
+pub const SHELL: [&str; 11] = [
+    "app.css",
+    "favicon.svg",
+    "sw-register.js",
+    "locate.js",
+    "receipts.js",
+    "copy.js",
+    "shrink.js",
+    "manifest.webmanifest",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/icon-maskable-512.png",
+];
+
+/// `GET /sw.js`: the service worker, from the site's root so that it may serve every
+/// page, named for this release with its shell's versioned URLs. `no-cache`: the
+/// browser asks again at each visit, so a new release replaces the old shell.
+pub async fn service_worker(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let source = embedded("sw.js").ok_or(AppError::NotFound)?;
+    let shell: Vec<&str> = SHELL.iter().map(|p| state.assets.url(p)).collect();
+    let shell = serde_json::to_string(&shell).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = String::from_utf8_lossy(&source.data)
+        .replace("__RELEASE__", state.assets.release())
+        .replace("__SHELL_FILES__", &shell);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body))
+}
+
 /// `GET /photos/{hash}/{size}.jpg`: a picture shown on a public station page,
 /// cached for good (its name is its content).
 pub async fn photo(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {

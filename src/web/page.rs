@@ -24,6 +24,10 @@ pub struct PageCtx {
     pub shrink_js: String,
     /// The copy button of an invite link.
     pub copy_js: String,
+    /// The web app manifest (installing the site on a phone).
+    pub manifest: String,
+    /// Installs the service worker.
+    pub sw_js: String,
     /// Link that switches language and comes back here.
     pub switch_lang: String,
     /// What a link to this page shows when shared (Open Graph and Twitter card tags);
@@ -59,6 +63,8 @@ impl PageCtx {
             locate_js: state.assets.url("locate.js").to_string(),
             shrink_js: state.assets.url("shrink.js").to_string(),
             copy_js: state.assets.url("copy.js").to_string(),
+            manifest: state.assets.url("manifest.webmanifest").to_string(),
+            sw_js: state.assets.url("sw-register.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
             share: None,
         }

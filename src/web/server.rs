@@ -77,7 +77,8 @@ pub fn table() -> Table {
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
         .get("/photos/{hash}/{file}", files::photo)
-        .get("/static/{path:.*}", files::asset);
+        .get("/static/{path:.*}", files::asset)
+        .get("/sw.js", files::service_worker);
     t
 }
 

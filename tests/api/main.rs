@@ -24,6 +24,7 @@ mod pages;
 mod photos;
 mod plain_words;
 mod print;
+mod pwa;
 mod seed;
 mod showcase;
 mod snapshot;

@@ -416,6 +416,11 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// A DevTools command's answer.
+pub async fn cdp(client: &Client, cmd: &'static str, params: Value) -> Value {
+    client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("{cmd}: {e}"))
+}
+
 /// Gives the browser a position, as a phone's GPS would, and lets pages have it.
 pub async fn give_position(client: &Client, lat: f64, lon: f64) {
     client

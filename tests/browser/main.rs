@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         the_map_without_javascript_shows_the_list_first,
         a_staff_page_shows_its_own_content_on_the_first_screen,
         an_empty_feedback_form_shows_its_field_below_the_header,
+        the_site_installs_with_its_manifest_and_keeps_its_shell,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1352,6 +1353,53 @@ async fn an_empty_feedback_form_shows_its_field_below_the_header(tools: Tools) {
         keep_screenshot(&c, "feedback-empty").await;
         let (top, header) = (v["top"].as_f64().expect("top"), v["header"].as_f64().expect("header"));
         assert!(top >= header, "the field to fill is under the sticky header: {v}");
+    })
+    .await;
+}
+
+/// The site is installable: Chromium reads the manifest without errors, finds nothing
+/// wrong with its icons or service worker, and the worker keeps this release's shell.
+async fn the_site_installs_with_its_manifest_and_keeps_its_shell(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let url = bench.app.url("/");
+    let release = bench.app.state.assets.release().to_string();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &url).await;
+        // The worker is installed and has kept the shell under this release's name.
+        let kept: Value = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 navigator.serviceWorker.ready\
+                   .then(() => caches.keys())\
+                   .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()).then(r => [k, r.length]))))\
+                   .then(done, e => done(String(e)));",
+                vec![],
+            )
+            .await
+            .expect("service worker ready");
+        let caches = kept.as_array().unwrap_or_else(|| panic!("no caches: {kept}"));
+        assert_eq!(caches.len(), 1, "{kept}");
+        assert_eq!(caches[0][0], format!("yizhan-shell-{release}"));
+        assert!(caches[0][1].as_u64().unwrap_or(0) >= 10, "{kept}");
+        let manifest = cdp(&c, "Page.getAppManifest", serde_json::json!({})).await;
+        assert_eq!(manifest["errors"].as_array().map(Vec::len), Some(0), "{manifest}");
+        assert!(manifest["url"].as_str().unwrap_or_default().contains("/static/manifest.webmanifest"), "{manifest}");
+        // Headless Chromium reports reasons of its own; none may be about the manifest,
+        // the icons or the service worker.
+        let installable = cdp(&c, "Page.getInstallabilityErrors", serde_json::json!({})).await;
+        let ours: Vec<&Value> = installable["installabilityErrors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter(|e| {
+                        let id = e["errorId"].as_str().unwrap_or_default();
+                        ["manifest", "icon", "service-worker", "start-url", "display", "name"].iter().any(|w| id.contains(w))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(ours.is_empty(), "{installable}");
     })
     .await;
 }
