@@ -72,3 +72,91 @@ async fn the_service_worker_is_served_from_the_root_never_cached_and_named_for_t
     let head = app.client.head(format!("{}/sw.js", app.address)).send().await.expect("head");
     assert_eq!(head.status().as_u16(), 200);
 }
+
+/// Stations as long as real ones: a name of 12 characters, a street address of about
+/// 25, a mobile number, several facilities and one of a few opening hours.
+fn realistic(i: usize) -> yizhan::domain::station::Station {
+    let hours = ["Mo-Fr 08:00-18:00; PH off", "24/7", "Mo-Su 07:30-20:30", "Mo-Sa 09:00-17:30; Su off; PH off"];
+    let facilities: &[&str] = match i % 3 {
+        0 => &["water", "toilet", "charging", "microwave", "seats"],
+        1 => &["water", "charging", "seats", "first_aid"],
+        _ => &["water", "toilet", "seats"],
+    };
+    let mut s = station(&format!("丰台区卢沟桥街道第{i:04}号暖心驿站"), 110106, hours[i % hours.len()], facilities);
+    s.address = format!("北京市丰台区卢沟桥街道小屯路{}号院{}号楼一层东侧", 100 + i, i % 30 + 1);
+    s.phone =
+        Some(yizhan::domain::text::Phone::parse(&format!("1{:010}", 3_800_000_000u64 + i as u64)).expect("phone"));
+    s.position =
+        yizhan::domain::coords::LatLon::new(39.80 + (i % 100) as f64 * 0.001, 116.20 + (i / 100) as f64 * 0.001).ok();
+    s
+}
+
+#[tokio::test]
+async fn a_saved_district_holds_14_days_of_hours_and_1500_stations_fit_in_200_kb() {
+    let app = spawn_app_at(at("2026-12-07 14:05")).await;
+    let mut stations: Vec<_> = (0..1500).map(realistic).collect();
+    let mut closed = station("临时闭站的驿站", 110106, "24/7", &["water"]);
+    closed.status = yizhan::domain::station::Status::TemporarilyClosed { reason: "装修".into(), until: None };
+    let mut revoked = station("已撤销的驿站", 110106, "24/7", &["water"]);
+    revoked.status = yizhan::domain::station::Status::Revoked;
+    stations.push(closed);
+    stations.push(revoked);
+    app.add(stations).await;
+
+    let res = app.get("/api/districts/110106/offline").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let tag = res.headers()["etag"].to_str().expect("etag").to_string();
+    let raw = res.bytes().await.expect("body");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &raw).expect("gzip");
+    let gzipped = gz.finish().expect("gzip").len();
+    println!("1,500 stations: {} bytes as JSON, {gzipped} gzipped", raw.len());
+    assert!(gzipped <= 200 * 1024, "{gzipped} bytes gzipped");
+
+    let file: serde_json::Value = serde_json::from_slice(&raw).expect("JSON");
+    let from = at("2026-12-07 00:00");
+    assert_eq!((file["from"].as_i64(), file["until"].as_i64()), (Some(from), Some(from + 14 * 86_400)));
+    assert_eq!(file["name"], "丰台区");
+    let list = file["stations"].as_array().expect("stations");
+    let named = |name: &str| list.iter().find(|s| s["name"] == name);
+    assert!(named("已撤销的驿站").is_none(), "a revoked station is not kept");
+    let closed = named("临时闭站的驿站").expect("kept, as out of service");
+    assert_eq!(closed["status"], "temporarily_closed");
+    assert!(closed.get("h").is_none(), "never open while closed, whatever its hours: {closed}");
+    // A 24/7 station is open the whole 14 days; a weekday station on weekdays only,
+    // from the server's hours (Monday 7 December 2026, 08:00–18:00 = minutes 480–1080).
+    let hours = file["hours"].as_array().expect("hours");
+    let of = |name: &str| &hours[named(name).expect(name)["h"].as_u64().expect("h") as usize];
+    assert_eq!(of("丰台区卢沟桥街道第0001号暖心驿站")["open"], serde_json::json!([[0, 14 * 1440]]));
+    let weekday = &of("丰台区卢沟桥街道第0000号暖心驿站")["open"];
+    assert_eq!(weekday[0], serde_json::json!([480, 1080]));
+    assert_eq!(weekday.as_array().map(Vec::len), Some(10), "two working weeks: {weekday}");
+    let used: std::collections::BTreeSet<u64> = list
+        .iter()
+        .filter(|s| s["name"].as_str().is_some_and(|n| n.starts_with("丰台区卢沟桥街道第")))
+        .filter_map(|s| s["h"].as_u64())
+        .collect();
+    assert_eq!(used.len(), 4, "1,500 stations with 4 kinds of hours share 4 entries");
+    let first = named("丰台区卢沟桥街道第0000号暖心驿站").expect("kept");
+    let facilities = file["facilities"].as_array().expect("facilities");
+    let keys: Vec<&str> = first["f"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|i| facilities[i.as_u64().unwrap() as usize].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"water") && keys.contains(&"seats"), "{keys:?}");
+    assert!(first["phone"].as_str().is_some_and(|p| p.len() == 11), "{first}");
+
+    // Unchanged data: 304 to the same tag.
+    let again = app
+        .client
+        .get(format!("{}/api/districts/110106/offline", app.address))
+        .header("If-None-Match", &tag)
+        .send()
+        .await;
+    assert_eq!(again.expect("answer").status().as_u16(), 304);
+    // A district code that is not one: 400 JSON.
+    let (status, body) = app.json("/api/districts/999999/offline").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_param")));
+}

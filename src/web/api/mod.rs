@@ -3,6 +3,7 @@
 pub mod export;
 pub mod hours;
 pub mod map;
+pub mod offline;
 pub mod stations;
 
 use crate::web::routes::Table;
@@ -14,5 +15,6 @@ pub fn routes(t: &mut Table) {
         .get("/api/stations.geojson", export::geojson)
         .get("/api/stations.csv", export::csv)
         .get("/api/stations/{id}/hours", hours::hours)
-        .get("/api/stations", stations::list);
+        .get("/api/stations", stations::list)
+        .get("/api/districts/{code}/offline", offline::district);
 }
