@@ -184,14 +184,7 @@ fn bind_fields<'q>(query: StationQuery<'q>, s: &Station, holiday_open: bool) -> 
 /// The update of a station's [`FIELDS`] and `updated_at`, where it still has the
 /// `updated_at` it was read with ($1: id, $2: that time).
 fn update_sql() -> String {
-    let set: Vec<String> = FIELDS
-        .iter()
-        .enumerate()
-        .map(|(i, name)| match FLOAT_COLUMNS.contains(&(i + 1)) {
-            true => format!("{name} = CAST(${} AS DOUBLE PRECISION)", i + 3),
-            false => format!("{name} = ${}", i + 3),
-        })
-        .collect();
+    let set: Vec<String> = FIELDS.iter().enumerate().map(|(i, name)| format!("{name} = {}", value(i, i + 3))).collect();
     format!(
         "UPDATE stations SET {}, updated_at = ${} WHERE id = $1 AND updated_at = $2 RETURNING id",
         set.join(", "),
@@ -208,9 +201,17 @@ const INSERT_COLUMNS: usize = FIELDS.len() + 3;
 /// the whole import command).
 const INSERT_BATCH: usize = 20;
 
-/// The places of `lat`, `lon` and `area_m2` among the columns an INSERT binds
-/// (1-based): the floats that may be missing, bound as text (see [`float_text`]).
-const FLOAT_COLUMNS: [usize; 3] = [5, 6, 13];
+/// The fields that are floats which may be missing, bound as text (see [`float_text`]).
+const FLOAT_FIELDS: [&str; 3] = ["lat", "lon", "area_m2"];
+
+/// Parameter `$n` for column `i` of a station row (0-based: [`FIELDS`], then what an
+/// insert adds), cast back when it is a float bound as text.
+fn value(i: usize, n: usize) -> String {
+    match FIELDS.get(i).is_some_and(|f| FLOAT_FIELDS.contains(f)) {
+        true => format!("CAST(${n} AS DOUBLE PRECISION)"),
+        false => format!("${n}"),
+    }
+}
 
 /// A float that may be missing, as text for a `CAST(… AS DOUBLE PRECISION)`: sqlx's
 /// `Any` binds a missing `f64` as a 4-byte float (sqlx-core 0.9.0,
@@ -368,12 +369,7 @@ pub(super) async fn insert_in(tx: &mut super::Tx, stations: &[Station], now: i64
         // Numbered placeholders ($1, $2, …) work on both backends through `Any`.
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
-                let cols: Vec<String> = (1..=INSERT_COLUMNS)
-                    .map(|c| match FLOAT_COLUMNS.contains(&c) {
-                        true => format!("CAST(${} AS DOUBLE PRECISION)", r * INSERT_COLUMNS + c),
-                        false => format!("${}", r * INSERT_COLUMNS + c),
-                    })
-                    .collect();
+                let cols: Vec<String> = (0..INSERT_COLUMNS).map(|c| value(c, r * INSERT_COLUMNS + c + 1)).collect();
                 format!("({})", cols.join(", "))
             })
             .collect();

@@ -71,10 +71,9 @@ struct FiguresPage {
     days: i64,
 }
 
-pub async fn page(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn page(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     super::cards::escalate(&state).await?;
     let lines = lines(lang, &state, &signed).await?;
-    let csrf = Csrf::for_request(&req, &state);
     let page = FiguresPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),

@@ -27,7 +27,7 @@ struct ListPage {
     overdue: i64,
 }
 
-pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "status") {
         "" => "active",
@@ -51,7 +51,6 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
         .map(|f| FollowupView::new(lang, &state, f, false))
         .collect();
     let overdue = state.store.overdue_followups(role, today).await?;
-    let csrf = Csrf::for_request(&req, &state);
     let page = ListPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),
@@ -199,7 +198,7 @@ fn source_pair(get: impl Fn(&str) -> String) -> (String, String) {
 
 /// `GET /admin/followups/new?report=12` (or `feedback=`, `suggestion=`, `station=`):
 /// the form, with the station and a draft of the problem filled in.
-pub async fn new_form(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn new_form(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let (from, id) = source_pair(|k| param(&pairs, k).to_string());
     let o = origin(&state, lang, signed.staff.role, &from, &id).await?;
@@ -209,7 +208,6 @@ pub async fn new_form(StaffPage { req, lang, state, signed, .. }: StaffPage) -> 
         assignee: Assignee::Host.key().into(),
         due_on: default_due.format("%Y-%m-%d").to_string(),
     };
-    let csrf = Csrf::for_request(&req, &state);
     let page = new_page(&req, lang, &state, &signed, &csrf, &o, &fields, Vec::new());
     Ok(csrf.apply(page))
 }

@@ -82,13 +82,7 @@ const FIRST_LINE_CHARS: usize = 80;
 
 /// The first non-empty line of a text, cut at [`FIRST_LINE_CHARS`] with "…".
 fn first_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    let more = line.chars().count() > FIRST_LINE_CHARS || text.trim().lines().count() > 1;
-    let mut short: String = line.chars().take(FIRST_LINE_CHARS).collect();
-    if more {
-        short.push('…');
-    }
-    short
+    crate::web::views::first_line(text, FIRST_LINE_CHARS)
 }
 
 fn choices<T: Copy>(
@@ -127,7 +121,7 @@ struct QueuePage {
     stale: Option<String>,
 }
 
-pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let state_raw = match param(&pairs, "state") {
         "" => "pending",
@@ -171,7 +165,6 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
         q.push(format!("page={}", page + 1));
         format!("/admin/feedback?{}", q.join("&"))
     };
-    let csrf = Csrf::for_request(&req, &state);
     // District staff have one district: no choice to offer.
     let districts =
         if signed.staff.role.is_admin() { district_choices(lang, signed.staff.role, district_raw) } else { Vec::new() };

@@ -55,7 +55,7 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "state") {
         "" => "pending",
@@ -68,7 +68,6 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
     let reports = state.store.reports_for(signed.staff.role, filter).await?;
     let rows =
         reports.iter().map(|r| Row { view: ReportView::new(lang, &state, r), problems: problems(lang, r) }).collect();
-    let csrf = Csrf::for_request(&req, &state);
     let page = ListPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),

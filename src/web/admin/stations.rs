@@ -51,7 +51,7 @@ pub fn stale_line(state: &AppState, lang: Lang, role: Role) -> Option<String> {
     (n > 0).then(|| lang.tf("admin.stations.stale_banner", &[("n", &n.to_string())]))
 }
 
-pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let q_raw = param(&pairs, "q");
     let q = SearchText::parse(q_raw)
@@ -103,7 +103,6 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
             verified: e.station.verified_on.map(|d| d.to_string()).unwrap_or_default(),
         })
         .collect();
-    let csrf = Csrf::for_request(&req, &state);
     let page = ListPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),

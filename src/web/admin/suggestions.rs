@@ -20,7 +20,7 @@ struct ListPage {
     rows: Vec<SuggestionView>,
 }
 
-pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Result<impl Responder, AppError> {
+pub async fn list(StaffPage { req, lang, state, signed, csrf }: StaffPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = match param(&pairs, "state") {
         "" => "waiting",
@@ -39,7 +39,6 @@ pub async fn list(StaffPage { req, lang, state, signed, .. }: StaffPage) -> Resu
         .iter()
         .map(|g| SuggestionView::new(lang, &state, g))
         .collect();
-    let csrf = Csrf::for_request(&req, &state);
     let page = ListPage {
         ctx: PageCtx::new(&req, lang, &state),
         admin: AdminCtx::new(&req, lang, &state, &signed, &csrf),

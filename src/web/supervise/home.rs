@@ -71,7 +71,7 @@ struct HomePage {
     proposals: Vec<(String, String, String, Option<i64>)>,
 }
 
-pub async fn page(SupervisorPage { req, lang, state, me, .. }: SupervisorPage) -> Result<impl Responder, AppError> {
+pub async fn page(SupervisorPage { req, lang, state, me, csrf }: SupervisorPage) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let page = page_param(&pairs)? as usize;
     let position = position_param(&pairs)?;
@@ -122,7 +122,6 @@ pub async fn page(SupervisorPage { req, lang, state, me, .. }: SupervisorPage) -
         .map(|p| (p.name, lang.label("supervise.propose.state", &p.state).into_owned(), p.comment, p.station_id))
         .collect();
     let link = |p: usize| format!("/supervise?page={}{at}", p + 1);
-    let csrf = Csrf::for_request(&req, &state);
     let page = HomePage {
         ctx: PageCtx::new(&req, lang, &state),
         me: SuperviseCtx::new(&req, lang, &me, &csrf),

@@ -76,7 +76,9 @@ fn form_page(
 }
 
 /// `GET /supervise/suggestions/new` (`?station=ID` for one about a station).
-pub async fn new_form(SupervisorPage { req, lang, state, me, .. }: SupervisorPage) -> Result<impl Responder, AppError> {
+pub async fn new_form(
+    SupervisorPage { req, lang, state, me, csrf }: SupervisorPage,
+) -> Result<impl Responder, AppError> {
     let pairs = query_pairs(&req)?;
     let raw = param(&pairs, "station");
     let station = match raw {
@@ -85,7 +87,6 @@ pub async fn new_form(SupervisorPage { req, lang, state, me, .. }: SupervisorPag
     };
     let name = station_name(&state, &me, station)?;
     let fields = SuggestionForm { station: station.map(|s| s.to_string()).unwrap_or_default(), ..Default::default() };
-    let csrf = Csrf::for_request(&req, &state);
     let page = form_page(&req, lang, &state, &me, &csrf, &fields, name, new_token(), Vec::new());
     Ok(csrf.apply(page))
 }

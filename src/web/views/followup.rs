@@ -1,7 +1,7 @@
 //! A follow-up in words, for staff and for the supervisor it concerns: the view, its
 //! history, and a posted change of status or comment.
 
-use super::first_line;
+use super::{FIRST_LINE_CHARS, first_line};
 use crate::domain::feedback::multi_line;
 use crate::domain::followup::{FollowupStatus, MAX_COMMENT_CHARS, Source, is_overdue, text_problem};
 use crate::store::{Followup, FollowupEvent};
@@ -61,7 +61,7 @@ impl FollowupView {
             station_name: station.map(|s| s.name.clone()).unwrap_or_else(|| format!("#{}", f.station_id)),
             station_place: station.map(|s| s.place(lang.is_zh())).unwrap_or_default(),
             problem: f.problem.clone(),
-            first_line: first_line(&f.problem),
+            first_line: first_line(&f.problem, FIRST_LINE_CHARS),
             assignee: lang.label("followup.assignee", f.assignee.key()).into_owned(),
             due: f.due_on.format("%Y-%m-%d").to_string(),
             overdue,

@@ -59,14 +59,14 @@ pub fn verified_line(lang: Lang, by: &Verifier, on: chrono::NaiveDate) -> String
     }
 }
 
-/// Characters of a text's first line shown in lists.
-const FIRST_LINE_CHARS: usize = 60;
+/// Characters of a follow-up's or suggestion's first line shown in lists.
+pub const FIRST_LINE_CHARS: usize = 60;
 
-/// The first non-empty line of `text`, shortened, with "…" when there is more.
-pub fn first_line(text: &str) -> String {
+/// The first non-empty line of `text`, at most `max` characters, with "…" when there is more.
+pub fn first_line(text: &str, max: usize) -> String {
     let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    let mut short: String = line.chars().take(FIRST_LINE_CHARS).collect();
-    if line.chars().count() > FIRST_LINE_CHARS || text.trim().lines().count() > 1 {
+    let mut short: String = line.chars().take(max).collect();
+    if line.chars().count() > max || text.trim().lines().count() > 1 {
         short.push('…');
     }
     short

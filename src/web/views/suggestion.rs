@@ -1,6 +1,6 @@
 //! A supervisor's suggestion in words, for its author and for staff.
 
-use super::first_line;
+use super::{FIRST_LINE_CHARS, first_line};
 use crate::store::Suggestion;
 use crate::web::i18n::Lang;
 use crate::web::page::date_time;
@@ -30,7 +30,7 @@ impl SuggestionView {
             None => lang.t("suggestion.no_station").into_owned(),
             Some(id) => snapshot.get(id).map(|e| e.station.name.clone()).unwrap_or_else(|| format!("#{id}")),
         };
-        let first_line = first_line(&g.body);
+        let first_line = first_line(&g.body, FIRST_LINE_CHARS);
         let publish = match (g.may_publish, g.show_name) {
             (false, _) => "private",
             (true, false) => "anonymous",
