@@ -137,6 +137,11 @@ pub struct Config {
     /// Log filter, e.g. "info" or "yizhan=debug,actix_web=info".
     #[arg(long, env = "YIZHAN_LOG", default_value = "info")]
     pub log: String,
+    /// Name of this release for the service worker's kept files (phones replace what
+    /// they kept when it changes). Default: a hash of the static files, which changes
+    /// with any of them; set it to force phones to fetch the shell again.
+    #[arg(long, env = "YIZHAN_RELEASE")]
+    pub release: Option<String>,
 }
 
 /// `yizhan holidays …`
@@ -178,6 +183,7 @@ impl Config {
             head_timeout_seconds: 5,
             body_timeout_seconds: 10,
             login_per_15_min: 20,
+            release: None,
         }
     }
 }

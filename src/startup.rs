@@ -95,6 +95,7 @@ impl Application {
             login_per_15_min: config.login_per_15_min,
             head_timeout: Duration::from_secs(config.head_timeout_seconds.max(1)),
             body_timeout: Duration::from_secs(config.body_timeout_seconds.max(1)),
+            release: config.release.clone(),
         };
         let snapshot = Arc::new(ArcSwap::from_pointee(snapshot::load(&store, &clock).await?));
         let board = Arc::new(ArcSwap::from_pointee(snapshot::load_board(&store, clock.now()).await?));

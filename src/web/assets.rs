@@ -45,6 +45,17 @@ impl AssetUrls {
         AssetUrls { urls, release }
     }
 
+    /// The same files under a release name of the operator's (letters, digits, `.`,
+    /// `-` and `_`, at most 40), instead of their hash; anything else keeps the hash.
+    pub fn named(mut self, release: Option<&str>) -> AssetUrls {
+        if let Some(name) = release.map(str::trim).filter(|n| {
+            !n.is_empty() && n.len() <= 40 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        }) {
+            self.release = name.to_string();
+        }
+        self
+    }
+
     /// A name for this release's static files, which changes with any of them: the
     /// service worker keeps them under it.
     pub fn release(&self) -> &str {

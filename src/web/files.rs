@@ -43,10 +43,11 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
 }
 
 /// The files every page may use, kept by the service worker for its release.
-pub const SHELL: [&str; 11] = [
+pub const SHELL: [&str; 12] = [
     "app.css",
     "favicon.svg",
     "sw-register.js",
+    "offline.js",
     "locate.js",
     "receipts.js",
     "copy.js",

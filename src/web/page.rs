@@ -28,6 +28,8 @@ pub struct PageCtx {
     pub manifest: String,
     /// Installs the service worker.
     pub sw_js: String,
+    /// Saves districts on the phone and draws the pages kept for offline use.
+    pub offline_js: String,
     /// Link that switches language and comes back here.
     pub switch_lang: String,
     /// What a link to this page shows when shared (Open Graph and Twitter card tags);
@@ -65,6 +67,7 @@ impl PageCtx {
             copy_js: state.assets.url("copy.js").to_string(),
             manifest: state.assets.url("manifest.webmanifest").to_string(),
             sw_js: state.assets.url("sw-register.js").to_string(),
+            offline_js: state.assets.url("offline.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
             share: None,
         }
@@ -78,6 +81,16 @@ impl PageCtx {
 
     pub fn t(&self, key: &str) -> Cow<'static, str> {
         self.lang.t(key)
+    }
+
+    /// The months' names, comma-separated, for the line a kept page shows offline.
+    pub fn months(&self) -> String {
+        (1..=12).map(|m| self.lang.label("month", &m.to_string())).collect::<Vec<_>>().join(",")
+    }
+
+    /// The words of `static/offline.js` as JSON (see `views::offline::words`).
+    pub fn offline_words(&self) -> String {
+        super::views::offline::words(self.lang)
     }
 
     pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {

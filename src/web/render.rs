@@ -103,7 +103,7 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
     let lang = super::i18n::lang_of(&req);
     let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
     let (code, title, message) = describe(ours, status, lang, write);
-    let response = if req.path().starts_with("/api/") {
+    let response = if req.path().starts_with("/api/") || wants_json(&req) {
         let mut body = serde_json::json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
         if let Some(AppError::BadParam(p)) = ours {
             body["error"]["param"] = p.param.clone().into();
@@ -127,4 +127,14 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         }
     }
     Ok(ErrorHandlerResponse::Response(res.into_response(response).map_into_right_body()))
+}
+
+/// Whether the client asked for JSON first (`Accept: application/json`): a phone's
+/// kept form sending itself, which reads the answer rather than showing it.
+pub fn wants_json(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|first| first.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")))
 }

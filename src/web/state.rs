@@ -86,6 +86,8 @@ pub struct WebOptions {
     /// Time a client has to send a request head, and a request body.
     pub head_timeout: Duration,
     pub body_timeout: Duration,
+    /// The release's name when set (`YIZHAN_RELEASE`); else the static files' hash.
+    pub release: Option<String>,
 }
 
 /// `n` per 15 minutes, all of them at once if need be.
@@ -155,7 +157,7 @@ impl AppState {
             updater,
             board,
             clock,
-            assets: Arc::new(assets::AssetUrls::new()),
+            assets: Arc::new(assets::AssetUrls::new().named(options.release.as_deref())),
             tiles: Arc::new(tiles),
             key: options.key,
             secure_cookies: options.secure_cookies,

@@ -1,6 +1,7 @@
 //! The site as an installable web app: its manifest, icons and service worker.
 
 use crate::helpers::*;
+use scraper::Html;
 
 /// `href` resolved against `base` (a path on the site).
 fn resolve(base: &str, href: &str) -> String {
@@ -159,4 +160,154 @@ async fn a_saved_district_holds_14_days_of_hours_and_1500_stations_fit_in_200_kb
     // A district code that is not one: 400 JSON.
     let (status, body) = app.json("/api/districts/999999/offline").await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_param")));
+}
+
+/// A form kept on the phone sends itself: it asks for a fresh CSRF token, posts with
+/// `Accept: application/json` and reads the answer (201 with the receipt; the same
+/// submission key again, 200 with the same receipt; a refusal as JSON with its reason).
+#[tokio::test]
+async fn a_kept_form_sends_itself_with_a_fresh_token_and_reads_json_answers() {
+    let app = spawn_app().await;
+    let id = seed_id(&app, "");
+    let mut revoked = station("已撤销的驿站", 110106, "24/7", &["water"]);
+    revoked.status = yizhan::domain::station::Status::Revoked;
+    let gone = app.add(vec![revoked]).await[0];
+    let phone = Browser::new(&app);
+    // The token: JSON, never cached, with the cookie it belongs to.
+    let res = phone.get("/feedback/token").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let token: serde_json::Value = res.json().await.expect("JSON");
+    let csrf = token["csrf"].as_str().expect("csrf").to_string();
+    assert!(phone.cookie("yz_csrf").is_some(), "the cookie the token belongs to");
+    assert_eq!(phone.get("/feedback/token").await.json::<serde_json::Value>().await.expect("JSON")["csrf"], csrf);
+
+    let key = "0123456789abcdef0123456789abcdef";
+    let send = |station: i64, key: &'static str, body: &'static str, csrf: String| {
+        let phone = &phone;
+        async move {
+            let form = encode(&[
+                ("csrf", &csrf),
+                ("submission", key),
+                ("kind", "praise"),
+                ("rating", "5"),
+                ("body", body),
+                ("reporter", "courier"),
+                ("phone", ""),
+                ("website", ""),
+            ]);
+            let res = phone
+                .client
+                .post(format!("{}/stations/{station}/feedback", phone.base))
+                .header("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
+                .header("Accept", "application/json")
+                .body(form)
+                .send()
+                .await
+                .expect("post");
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.expect("a JSON answer"))
+        }
+    };
+    let (status, first) = send(id, key, "地下车库没信号时写的", csrf.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let receipt = first["receipt"].as_str().expect("receipt").to_string();
+    assert!(app.state.store.feedback_by_receipt(&receipt).await.expect("store").is_some());
+    let (status, again) = send(id, key, "地下车库没信号时写的", csrf.clone()).await;
+    assert_eq!((status, again["receipt"].as_str()), (200, Some(receipt.as_str())), "stored once");
+    // Another key from the same page is another feedback.
+    let (status, other) = send(id, "fedcba9876543210fedcba9876543210", "第二条", csrf.clone()).await;
+    assert_eq!(status, 201);
+    assert_ne!(other["receipt"], first["receipt"]);
+
+    let (status, refused) = send(id, "1111111111111111aaaaaaaaaaaaaaaa", "", csrf.clone()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid")), "{refused}");
+    assert!(!refused["error"]["message"].as_str().unwrap_or_default().is_empty(), "a reason to show: {refused}");
+    assert_eq!(refused["error"]["fields"][0]["field"], "body", "{refused}");
+    let (status, forbidden) = send(id, "2222222222222222aaaaaaaaaaaaaaaa", "有内容", "0".repeat(32)).await;
+    assert_eq!(status, 403, "{forbidden}");
+    assert!(!forbidden["error"]["message"].as_str().unwrap_or_default().is_empty(), "{forbidden}");
+    let (status, ended) = send(gone, "3333333333333333aaaaaaaaaaaaaaaa", "有内容", csrf.clone()).await;
+    assert_eq!(status, 410, "{ended}");
+    assert!(!ended["error"]["message"].as_str().unwrap_or_default().is_empty(), "{ended}");
+}
+
+/// The offline page, the outbox and the "save my district" panel carry the words their
+/// script writes with, in the reader's language; every page carries the hidden line a
+/// kept page shows offline.
+#[tokio::test]
+async fn offline_pages_carry_their_words_and_every_page_its_offline_line() {
+    let app = spawn_app().await;
+    for (path, zh, en) in
+        [("/offline", "离线查看", "Offline"), ("/feedback/outbox", "待发送的反馈", "Feedback waiting to be sent")]
+    {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(text(&html, "h1"), zh);
+        let words: serde_json::Value = serde_json::from_str(&text(&html, "script.offline-words")).expect("words JSON");
+        assert_eq!(words["offline.open_until"], "开放中 · %{when} 关门", "{path}");
+        assert_eq!(words["facility.toilet"], "厕所");
+        assert_eq!(words["months"][11], "12月");
+        assert!(attr(&html, "script[src^='/static/offline.js']", "src").contains("?v="), "{path}");
+        let res = app.get_en(path).await;
+        let html = Html::parse_document(&res.text().await.expect("body"));
+        assert_eq!(text(&html, "h1"), en);
+        let words: serde_json::Value = serde_json::from_str(&text(&html, "script.offline-words")).expect("words JSON");
+        assert_eq!(words["outbox.pending_n_one"], "1 feedback item is waiting for a signal", "{path}");
+        assert_eq!(words["months"][11], "Dec");
+    }
+    let (_, html) = app.page("/feedback/outbox?saved=1").await;
+    assert!(html.select(&sel("p.outbox-saved:not([hidden])")).next().is_some(), "said when just kept");
+    // The panel is hidden until the script shows it (no service worker, no JavaScript:
+    // nothing to press); the list's panel has the list's district chosen.
+    let (_, home) = app.page("/").await;
+    assert_eq!(count(&home, "section#offline-save[hidden] select#save-district option"), 16);
+    let (_, list) = app.page("/stations?district=110106").await;
+    assert_eq!(attr(&list, "#save-district option[selected]", "value"), "110106");
+    for path in ["/", "/stations", "/feedback/mine", "/offline"] {
+        let (_, html) = app.page(path).await;
+        assert_eq!(attr(&html, "main > p.offline-line[hidden]", "data-when"), "%{mon}%{d}日 %{time}", "{path}");
+        assert!(text(&html, "p.offline-line").contains("离线显示 · %{when} 的信息"), "{path}");
+    }
+    // The shell the worker keeps holds both pages and the script that draws them.
+    let sw = app.get("/sw.js").await.text().await.expect("body");
+    assert!(sw.contains("var SHELL_PAGES = ['/offline', '/feedback/outbox'];"), "{sw}");
+    assert!(sw.contains(app.state.assets.url("offline.js")), "offline.js kept");
+}
+
+/// The release's name can be set, so that phones fetch the shell again (and a test can
+/// make a new release without changing a file).
+#[tokio::test]
+async fn a_release_name_set_by_the_operator_names_the_kept_shell() {
+    let app = spawn_app_with(|c| c.release = Some("2026-12-07.2".into())).await;
+    assert_eq!(app.state.assets.release(), "2026-12-07.2");
+    let sw = app.get("/sw.js").await.text().await.expect("body");
+    assert!(sw.contains("var RELEASE = '2026-12-07.2';"));
+    // A name that does not fit a cache name keeps the hash.
+    let app = spawn_app_with(|c| c.release = Some("<script>".into())).await;
+    assert_eq!(app.state.assets.release().len(), 16);
+}
+
+/// A saved district names each station's street, to sort by without a position.
+#[tokio::test]
+async fn a_saved_district_names_each_station_s_street() {
+    let app = spawn_app().await;
+    let snapshot = app.state.snapshot.load();
+    let (district, street) = snapshot
+        .entries()
+        .iter()
+        .filter(|e| e.station.is_public())
+        .find_map(|e| {
+            e.station
+                .street_code
+                .as_deref()
+                .and_then(|c| snapshot.street(c))
+                .map(|s| (e.station.district.code, s.name.clone()))
+        })
+        .expect("a seed station with a street");
+    let (status, file) = app.json(&format!("/api/districts/{district}/offline")).await;
+    assert_eq!(status, 200);
+    let streets: Vec<&str> =
+        file["stations"].as_array().expect("stations").iter().filter_map(|s| s["st"].as_str()).collect();
+    assert!(streets.contains(&street.as_str()), "{streets:?}");
 }

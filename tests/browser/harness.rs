@@ -152,6 +152,12 @@ impl App {
     /// The application on a free port with a fresh SQLite file (seeded on first start)
     /// and a fixed clock. Browser tests always use SQLite, whatever the HTTP tests use.
     async fn spawn(now: i64) -> App {
+        App::spawn_named(now, None).await
+    }
+
+    /// The same, its release named `release` (the service worker's shell is kept under
+    /// the name), so that a test can make a new release without changing a file.
+    pub async fn spawn_named(now: i64, release: Option<&str>) -> App {
         let dir = std::env::temp_dir().join("yizhan-browser-tests");
         std::fs::create_dir_all(&dir).expect("temp dir");
         let db_file = dir.join(format!("b_{}_{}.db", std::process::id(), rand::random::<u32>()));
@@ -161,6 +167,7 @@ impl App {
             db_max_connections: 4,
             poll_seconds: 1,
             workers: 1,
+            release: release.map(str::to_string),
             ..Config::defaults()
         };
         let app = Application::build(config, Clock::Fixed(now)).await.expect("application builds");
@@ -590,3 +597,113 @@ axe.run(document, { resultTypes: ['violations'] })
   }))
   .catch(e => done({ error: String(e) }));
 "#;
+
+// ---------------------------------------------------------------------------
+// A network that can be cut
+
+/// A TCP relay between Chromium and the application that a test can cut: offline, it
+/// closes every open connection and drops each new one at once, so the page and its
+/// service worker both see a failed network (DevTools' network emulation reaches the
+/// page but not the worker). It counts the bytes it passed to the application, so a
+/// test can hold that the server saw nothing while the phone was offline.
+pub struct Relay {
+    pub port: u16,
+    inner: Arc<RelayInner>,
+}
+
+struct RelayInner {
+    backend: std::sync::Mutex<String>,
+    online: std::sync::atomic::AtomicBool,
+    open: std::sync::Mutex<Vec<std::net::TcpStream>>,
+    to_app: std::sync::atomic::AtomicU64,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl Relay {
+    /// A relay on a free port to `backend` ("http://127.0.0.1:PORT").
+    pub fn start(backend: &str) -> Relay {
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("relay port");
+        let port = listener.local_addr().expect("addr").port();
+        let inner = Arc::new(RelayInner {
+            backend: std::sync::Mutex::new(backend.trim_start_matches("http://").to_string()),
+            online: true.into(),
+            open: Default::default(),
+            to_app: 0.into(),
+            refused: 0.into(),
+        });
+        let shared = inner.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !shared.online.load(SeqCst) {
+                    shared.refused.fetch_add(1, SeqCst);
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let backend = shared.backend.lock().expect("backend").clone();
+                let Ok(app) = std::net::TcpStream::connect(&backend) else { continue };
+                if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
+                    shared.open.lock().expect("open").extend([c, a]);
+                }
+                let pipe =
+                    |mut from: std::net::TcpStream, mut to: std::net::TcpStream, count: Option<Arc<RelayInner>>| {
+                        std::thread::spawn(move || {
+                            let mut buf = [0u8; 16 * 1024];
+                            while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
+                                if n == 0 || std::io::Write::write_all(&mut to, &buf[..n]).is_err() {
+                                    break;
+                                }
+                                if let Some(c) = &count {
+                                    c.to_app.fetch_add(n as u64, SeqCst);
+                                }
+                            }
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                            let _ = from.shutdown(std::net::Shutdown::Both);
+                        });
+                    };
+                if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
+                    pipe(c, a, Some(shared.clone()));
+                    pipe(app, client, None);
+                }
+            }
+        });
+        Relay { port, inner }
+    }
+
+    /// A URL on the site through the relay.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn cut(&self) {
+        for s in self.inner.open.lock().expect("open").drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// No network: open connections are closed and new ones dropped.
+    pub fn offline(&self) {
+        self.inner.online.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cut();
+    }
+
+    pub fn online(&self) {
+        self.inner.online.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// From now on to another application (a new release), open connections closed.
+    pub fn switch_to(&self, backend: &str) {
+        *self.inner.backend.lock().expect("backend") = backend.trim_start_matches("http://").to_string();
+        self.cut();
+    }
+
+    /// Bytes passed to the application so far.
+    pub fn to_app(&self) -> u64 {
+        self.inner.to_app.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections dropped while offline.
+    pub fn refused(&self) -> u64 {
+        self.inner.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use fantoccini::{Client, Locator};
 use harness::*;
@@ -60,6 +61,8 @@ fn main() -> ExitCode {
         a_staff_page_shows_its_own_content_on_the_first_screen,
         an_empty_feedback_form_shows_its_field_below_the_header,
         the_site_installs_with_its_manifest_and_keeps_its_shell,
+        without_a_signal_kept_pages_saved_districts_and_feedback_still_work,
+        a_new_release_replaces_the_kept_shell,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1402,4 +1405,200 @@ async fn the_site_installs_with_its_manifest_and_keeps_its_shell(tools: Tools) {
         assert!(ours.is_empty(), "{installable}");
     })
     .await;
+}
+
+/// Fixes the page's clock (not the worker's) at `ts` (Unix seconds): the offline page
+/// says what is open by the phone's clock.
+async fn fix_page_clock(c: &Client, ts: i64) {
+    let source = format!(
+        "(() => {{ const R = Date, off = {} - R.now(); \
+         class F extends R {{ constructor(...a) {{ if (a.length) {{ super(...a); }} else {{ super(R.now() + off); }} }} \
+         static now() {{ return R.now() + off; }} }} window.Date = F; }})();",
+        ts * 1000
+    );
+    cdp(c, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+}
+
+/// Waits until the service worker controls the page.
+async fn controlled(c: &Client) {
+    poll("the service worker to control the page", || async {
+        c.execute("return !!navigator.serviceWorker.controller;", vec![]).await.ok().filter(|v| v == &Value::Bool(true))
+    })
+    .await;
+}
+
+/// The names of the caches this origin keeps, with how many entries each holds.
+async fn kept_caches(c: &Client) -> Value {
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];\
+         caches.keys()\
+           .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()).then(r => [k, r.map(q => new URL(q.url).pathname + new URL(q.url).search)]))))\
+           .then(list => done(Object.fromEntries(list)), e => done(String(e)));",
+        vec![],
+    )
+    .await
+    .expect("caches")
+}
+
+/// Sends the station page's feedback form with `body` (the page is kept: offline, the
+/// service worker keeps the form and shows the outbox).
+async fn send_feedback_form(c: &Client, body: &str) {
+    find(c, "form.feedback-form input[name=kind][value=praise]").await.click().await.expect("kind");
+    find(c, "form.feedback-form textarea[name=body]").await.send_keys(body).await.expect("body");
+    find(c, "form.feedback-form button[type=submit]").await.click().await.expect("send");
+}
+
+async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(tools: Tools) {
+    use yizhan::domain::text::Phone;
+    let bench = Bench::start(&tools).await;
+    let mut weekday = station("离线测试工作日驿站", 110106, 39.86, 116.28, &["water", "toilet"]);
+    weekday.hours = yizhan::domain::hours::Hours::parse("Mo-Fr 08:00-18:00; PH off").ok();
+    weekday.phone = Phone::parse("13800000001").ok();
+    let mut closed = station("离线测试暂停驿站", 110106, 39.861, 116.281, &["water"]);
+    closed.status = yizhan::domain::station::Status::TemporarilyClosed { reason: "装修".into(), until: None };
+    let ids = bench.app.add(vec![weekday, closed]).await;
+    let (weekday, closed) = (ids[0], ids[1]);
+    let code = bench.app.state.snapshot.load().get(weekday).expect("added").station.code.clone();
+    let (kept, kept_name) = {
+        let snapshot = bench.app.state.snapshot.load();
+        let e = snapshot
+            .entries()
+            .iter()
+            .find(|e| {
+                e.station.district.code == 110106
+                    && e.station.is_public()
+                    && e.station.id != weekday
+                    && e.station.id != closed
+            })
+            .expect("a seed station in 丰台");
+        (e.station.id, e.station.name.clone())
+    };
+    let relay = Relay::start(&bench.app.base);
+    let state = bench.app.state.clone();
+    let now = bench.app.state.clock.now();
+    let relay = Arc::new(relay);
+    let net = relay.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        fix_page_clock(&c, now).await;
+        goto(&c, &net.url("/lang/zh-CN?next=%2F")).await;
+        controlled(&c).await;
+        goto(&c, &net.url(&format!("/stations/{kept}"))).await;
+        poll("the station page to be kept", || async {
+            let all = kept_caches(&c).await;
+            all["yizhan-pages"].as_array().filter(|p| p.iter().any(|u| u == &format!("/stations/{kept}"))).cloned()
+        })
+        .await;
+        // Save 丰台 from the home page.
+        goto(&c, &net.url("/")).await;
+        let panel = wait_for(&c, "#offline-save:not([hidden])").await;
+        panel.find(Locator::Css("option[value='110106']")).await.expect("丰台").click().await.expect("choose");
+        find(&c, "[data-save-district]").await.click().await.expect("save");
+        poll("the district to be saved", || async {
+            let said = text(&c, "#offline-save .save-status").await;
+            said.starts_with("已保存").then_some(said)
+        })
+        .await;
+        assert!(text(&c, "#offline-save .saved-districts").await.contains("丰台区"), "listed as saved");
+
+        // The signal goes, for the page and its worker alike.
+        net.offline();
+        let seen = net.to_app();
+        goto(&c, &net.url(&format!("/stations/{kept}"))).await;
+        let line = text(&c, "main > p.offline-line").await;
+        assert!(line.starts_with("离线显示 · ") && line.ends_with(" 的信息") && !line.contains("%{"), "{line}");
+        assert_eq!(text(&c, "h1").await, kept_name, "the kept page itself");
+        let top =
+            c.execute("return document.querySelector('p.offline-line').getBoundingClientRect().bottom;", vec![]).await;
+        assert!(top.expect("position").as_f64().unwrap_or(f64::MAX) < 740.0, "the line is on the first screen");
+
+        // A station never opened: the offline page, from the saved district, at the
+        // page's clock (Monday 10:00).
+        goto(&c, &net.url(&format!("/stations/{weekday}"))).await;
+        wait_for(&c, "#offline .offline-wanted").await;
+        assert_eq!(text(&c, ".offline-opened").await, "你要打开的驿站（离线，来自保存的区）：");
+        assert_eq!(text(&c, ".offline-wanted h2").await, "离线测试工作日驿站");
+        assert_eq!(text(&c, ".offline-wanted .offline-state").await, "开放中 · 18:00 关门");
+        let call = find(&c, ".offline-wanted a.call").await;
+        assert_eq!(call.attr("href").await.expect("href").as_deref(), Some("tel:13800000001"));
+        assert!(text(&c, ".offline-wanted").await.contains(&code), "the station's code");
+        let closed_state = text(&c, &format!("#station-{closed} .offline-state")).await;
+        assert_eq!(closed_state, "暂停服务", "never open while closed");
+        assert!(text(&c, "#offline").await.contains("离线时看不了地图"), "says what it cannot do");
+
+        // Two feedback items from the same kept page (one fixed key in its form).
+        for body in ["地下车库里写的第一条", "地下车库里写的第二条"] {
+            goto(&c, &net.url(&format!("/stations/{kept}"))).await;
+            send_feedback_form(&c, body).await;
+            wait_for(&c, "#outbox p.outbox-saved:not([hidden])").await;
+            assert_eq!(text(&c, "p.outbox-saved").await, "已保存，有信号后自动发送。");
+        }
+        poll("two items waiting", || async {
+            (find_all(&c, ".outbox-item.outbox-waiting").await.len() == 2).then_some(())
+        })
+        .await;
+        assert_eq!(net.to_app(), seen, "the server saw nothing while offline");
+        assert!(net.refused() > 0, "the phone did try the network");
+
+        // The signal returns: both are sent and their receipts join "my feedback".
+        net.online();
+        goto(&c, &net.url("/feedback/mine")).await;
+        let receipts = poll("both receipts", || async {
+            let rows = find_all(&c, ".mine-row[data-receipt]").await;
+            let mut found = Vec::new();
+            for r in rows {
+                found.push(r.attr("data-receipt").await.ok().flatten().unwrap_or_default());
+            }
+            (found.len() == 2).then_some(found)
+        })
+        .await;
+        let stored = state.store.feedback_by_receipts(&[&receipts[0], &receipts[1]]).await.expect("store");
+        let mut bodies: Vec<&str> = stored.iter().map(|f| f.body.as_str()).collect();
+        bodies.sort();
+        assert_eq!(bodies, ["地下车库里写的第一条", "地下车库里写的第二条"]);
+        let filter = yizhan::store::QueueFilter { station_id: Some(kept), ..Default::default() };
+        let (_, queue) =
+            state.store.feedback_queue(&filter, yizhan::domain::staff::Role::CityAdmin).await.expect("queue");
+        for body in bodies {
+            assert_eq!(queue.iter().filter(|f| f.body == body).count(), 1, "{body} once in the queue");
+        }
+        let left = kept_caches(&c).await;
+        assert_eq!(left["yizhan-outbox"].as_array().map(Vec::len), Some(0), "nothing left to send: {left}");
+    })
+    .await;
+}
+
+async fn a_new_release_replaces_the_kept_shell(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let relay = Arc::new(Relay::start(&bench.app.base));
+    let old = bench.app.state.assets.release().to_string();
+    let newer = App::spawn_named(monday_morning(), Some("next-release")).await;
+    let net = relay.clone();
+    let next = newer.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &net.url("/")).await;
+        controlled(&c).await;
+        let before = kept_caches(&c).await;
+        assert!(before.get(format!("yizhan-shell-{old}")).is_some(), "{before}");
+        net.switch_to(&next);
+        goto(&c, &net.url("/stations")).await;
+        let after = poll("the new release's shell alone", || async {
+            let _ = c
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     navigator.serviceWorker.getRegistration().then(r => r && r.update()).then(() => done(true), () => done(false));",
+                    vec![],
+                )
+                .await;
+            let all = kept_caches(&c).await;
+            let shells: Vec<String> =
+                all.as_object()?.keys().filter(|k| k.starts_with("yizhan-shell-")).cloned().collect();
+            (shells == ["yizhan-shell-next-release"]).then_some(all)
+        })
+        .await;
+        let shell = after["yizhan-shell-next-release"].as_array().expect("entries");
+        assert!(shell.iter().any(|u| u == "/offline"), "{after}");
+        assert!(after.get("yizhan-pages").is_some(), "kept pages stay across releases: {after}");
+    })
+    .await;
+    drop(newer);
 }

@@ -47,6 +47,9 @@ struct Kept<'a> {
     code: &'a str,
     name: &'a str,
     address: &'a str,
+    /// The street (街道/乡镇) by name, to sort by without a position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    st: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lat: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +127,7 @@ pub async fn district(
             code: &s.code,
             name: &s.name,
             address: &s.address,
+            st: s.street_code.as_deref().and_then(|c| snapshot.street(c)).map(|st| st.name.as_str()),
             lat: s.position.map(|p| round(p.lat)),
             lon: s.position.map(|p| round(p.lon)),
             phone: s.phone.as_ref().map(|p| p.as_str()),

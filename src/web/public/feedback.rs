@@ -11,16 +11,37 @@ use crate::domain::station::Status;
 use crate::store::Feedback;
 use crate::web::forms::client_ip;
 use crate::web::public::station::build as station_page;
-use crate::web::render::unavailable_page;
+use crate::web::render::{unavailable_page, wants_json};
 use crate::web::views::feedback::FeedbackFormView;
 
+/// The answer to a stored feedback: the receipt page (303), or for a phone's kept
+/// form sending itself (`Accept: application/json`, `static/sw.js`) the receipt as JSON.
+fn stored(json: bool, receipt: &str, fresh: bool) -> HttpResponse {
+    if json {
+        let status = if fresh { StatusCode::CREATED } else { StatusCode::OK };
+        return HttpResponse::build(status)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "receipt": receipt }));
+    }
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish()
+}
+
+/// `GET /feedback/token`: this browser's CSRF token as JSON (the cookie made when it
+/// has none), for a form kept on the phone to send itself when the signal returns.
+pub async fn token(Page { csrf, .. }: Page) -> impl Responder {
+    let body = serde_json::json!({ "csrf": csrf.token });
+    csrf.apply(web::Json(body)).insert_header((header::CACHE_CONTROL, "no-store"))
+}
+
 /// `POST /stations/{id}/feedback`: checks, stores once, and sends to the receipt (303).
+/// Asked for JSON, it answers 201 with the receipt, or the error as JSON.
 pub async fn submit(
     Page { req, lang, state, .. }: Page,
     id: Id<crate::domain::station::Station>,
     form: Posted,
 ) -> Result<HttpResponse, AppError> {
     let id = id.get();
+    let json = wants_json(&req);
     let (district, public) = {
         let snapshot = state.snapshot.load();
         let entry = snapshot.get(id).ok_or(AppError::NotFound)?;
@@ -35,7 +56,7 @@ pub async fn submit(
     if is_token(&submission)
         && let Some(receipt) = state.store.receipt_for_submission(&submission).await?
     {
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish());
+        return Ok(stored(json, &receipt, false));
     }
     if let Some(ip) = client_ip(&req, &state) {
         if state.feedback_limiter.check_key(&ip).is_err() {
@@ -66,6 +87,15 @@ pub async fn submit(
     }
     let new = match checked {
         Ok(new) => new,
+        Err(errors) if json => {
+            let view = FeedbackFormView::new(lang, &Csrf::for_request(&req, &state), fields, errors);
+            let message = view.errors.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
+            let fields: Vec<_> =
+                view.errors.iter().map(|(f, m)| serde_json::json!({"field": f, "message": m})).collect();
+            return Ok(HttpResponse::BadRequest().json(serde_json::json!({
+                "error": {"status": 400, "code": "invalid", "message": message, "fields": fields}
+            })));
+        }
         Err(errors) => {
             // The form comes back filled in, with the reasons, and the same submission key.
             let csrf = Csrf::for_request(&req, &state);
@@ -80,6 +110,7 @@ pub async fn submit(
     let now = state.clock.now();
     let (receipt, fresh) = match state.store.submit_feedback(id, &district, &new, &submission, trapped, now).await {
         Ok(stored) => stored,
+        Err(e) if e.is_unavailable() && json => return Err(e.into()),
         Err(e) if e.is_unavailable() => {
             // Nothing was stored: the form comes back as typed, with the same submission key,
             // so sending it again later stores it once.
@@ -95,7 +126,7 @@ pub async fn submit(
     if fresh && !trapped && new.kind == FeedbackKind::ClosedWhenOpen {
         state.show_board().await;
     }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/feedback/{receipt}"))).finish())
+    Ok(stored(json, &receipt, fresh))
 }
 
 #[derive(Template, WebTemplate)]

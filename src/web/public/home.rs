@@ -17,6 +17,8 @@ struct HomePage {
     total: usize,
     districts: Vec<DistrictLink>,
     quick: &'static [(&'static str, &'static str)],
+    /// The districts to save on the phone for offline use.
+    save_choices: Vec<Choice>,
 }
 
 /// The common combinations, one tap each: the list's filters, and the label's key.
@@ -39,5 +41,11 @@ pub async fn page(Page { req, lang, state, .. }: Page) -> impl Responder {
             c.district.map(|d| DistrictLink { code: d.code, name: d.name(lang.is_zh()), count: c.stations })
         })
         .collect();
-    HomePage { ctx: PageCtx::new(&req, lang, &state), total: snapshot.public_count(), districts, quick: QUICK }
+    HomePage {
+        ctx: PageCtx::new(&req, lang, &state),
+        total: snapshot.public_count(),
+        districts,
+        quick: QUICK,
+        save_choices: Choice::districts(lang, "", |_| true),
+    }
 }

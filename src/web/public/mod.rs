@@ -6,6 +6,7 @@ pub mod home;
 pub mod lang;
 pub mod map;
 pub mod near;
+pub mod offline;
 pub mod open_data;
 pub mod print;
 pub mod revoked;
@@ -41,8 +42,11 @@ pub fn routes(t: &mut Table) {
         .get("/districts/{code}/poster.svg", print::district_poster_svg)
         .get("/districts/{code}/poster", print::district_poster)
         .get("/suggestions", suggestions::page)
+        .get("/offline", offline::page)
         .post("/stations/{id}/feedback", feedback::submit)
         // Before `/feedback/{receipt}`, which would take "mine" for a receipt.
         .get("/feedback/mine", feedback::mine)
+        .get("/feedback/outbox", offline::outbox)
+        .get("/feedback/token", feedback::token)
         .get("/feedback/{receipt}", feedback::show_receipt);
 }

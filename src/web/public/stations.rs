@@ -113,6 +113,8 @@ struct StationsPage {
     relax: Vec<Relax>,
     /// The same stations as sheets to print, for a district's list.
     print_url: Option<String>,
+    /// The districts to save on the phone for offline use, this list's selected.
+    save_choices: Vec<Choice>,
 }
 
 /// Each active filter, with the filter that results from dropping it.
@@ -209,6 +211,9 @@ pub async fn list(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, A
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
         print_url: filter.district.map(|_| format!("/print?{}", filter.to_query(1))),
+        save_choices: Choice::districts(lang, &filter.district.map(|d| d.code.to_string()).unwrap_or_default(), |_| {
+            true
+        }),
     };
     html_page(StatusCode::OK, &page)
 }

@@ -6,6 +6,7 @@
 pub mod feedback;
 pub mod followup;
 pub mod hours;
+pub mod offline;
 pub mod report;
 pub mod suggestion;
 
