@@ -17,6 +17,7 @@
   var PAGES = 'yizhan-pages';
   var MAX_DISTRICTS = 3;
   var STALE_SECONDS = 14 * 86400;
+  var ENDING_DAYS = 3;
   var BEIJING = 8 * 3600;
   var SHOWN = 50;
 
@@ -57,16 +58,23 @@
     return dateTime(ts);
   }
 
-  // ---- Saved districts -------------------------------------------------------
-  function saved() {
-    return caches.open(DISTRICTS).then(function (c) {
+  // Each kept entry of a cache as JSON (a cache that was never made is not made).
+  function entries(name) {
+    return caches.has(name).then(function (has) { return has ? caches.open(name) : null; }).then(function (c) {
+      if (!c) { return []; }
       return c.keys().then(function (keys) {
         return Promise.all(keys.map(function (k) {
-          return c.match(k).then(function (r) { return r.json(); }).then(function (d) { d.key = k.url; return d; }, function () { return null; });
+          return c.match(k).then(function (r) { return r.json(); }).then(function (v) { v.url = k.url; return v; }, function () { return null; });
         }));
       });
-    }).then(function (list) {
-      return list.filter(Boolean).sort(function (a, b) { return a.district < b.district ? -1 : 1; });
+    }).then(function (list) { return list.filter(Boolean); });
+  }
+
+  // ---- Saved districts -------------------------------------------------------
+  function saved() {
+    return entries(DISTRICTS).then(function (list) {
+      list.forEach(function (d) { d.key = d.url; });
+      return list.sort(function (a, b) { return a.district < b.district ? -1 : 1; });
     });
   }
   function save(code) {
@@ -91,8 +99,14 @@
     list.forEach(function (d) {
       var li = el('li', 'saved-district');
       li.appendChild(el('span', 'saved-what', t('offline.saved_at', { name: d.name, when: dateTime(d.saved_at), n: d.stations.length })));
-      var stale = now - d.saved_at > STALE_SECONDS;
-      if (stale) { li.appendChild(el('span', 'saved-stale', t('offline.stale'))); }
+      // Hours run out 14 days after the day of saving: said 3 days before, and once past.
+      var left = (d.until - now) / 86400;
+      var stale = left <= 0 || now - d.saved_at > STALE_SECONDS;
+      if (stale) {
+        li.appendChild(el('span', 'saved-stale', t('offline.stale')));
+      } else if (left < ENDING_DAYS) {
+        li.appendChild(el('span', 'saved-stale', t('offline.ending_n', { n: Math.ceil(left) })));
+      }
       var actions = el('span', 'saved-actions');
       actions.appendChild(button(t('offline.refresh'), 'button' + (stale ? '' : ' secondary'), function () {
         save(d.district).then(redraw, redraw);
@@ -258,14 +272,8 @@
 
   // ---- The outbox --------------------------------------------------------------
   function kept() {
-    return caches.open(OUTBOX).then(function (c) {
-      return c.keys().then(function (keys) {
-        return Promise.all(keys.map(function (k) {
-          return c.match(k).then(function (r) { return r.json(); }).then(function (item) { item.url = k.url; return item; }, function () { return null; });
-        }));
-      });
-    }).then(function (items) {
-      return items.filter(function (i) { return i && i.state !== 'sent'; }).sort(function (a, b) { return a.saved - b.saved; });
+    return entries(OUTBOX).then(function (items) {
+      return items.filter(function (i) { return i.state !== 'sent'; }).sort(function (a, b) { return a.saved - b.saved; });
     });
   }
   function rewrite(item) {
@@ -281,7 +289,7 @@
       var found = null;
       districts.forEach(function (d) { d.stations.forEach(function (s) { if (s.id === id) { found = s.name; } }); });
       if (found) { return found; }
-      return caches.open(PAGES).then(function (c) { return c.match(location.origin + '/stations/' + id); }).then(function (r) {
+      return caches.match(location.origin + '/stations/' + id, { cacheName: PAGES }).then(function (r) {
         if (!r) { return null; }
         return r.text().then(function (html) {
           var h1 = new DOMParser().parseFromString(html, 'text/html').querySelector('h1');
@@ -345,6 +353,21 @@
       drawOutbox();
     });
     drawOutbox();
+  }
+  // "My feedback" can forget this phone's receipts and unsent feedback (two taps).
+  var forget = document.querySelector('.forget-mine');
+  if (forget) {
+    var forgetButton = forget.querySelector('button');
+    forget.hidden = false;
+    forgetButton.addEventListener('click', function () {
+      if (!forgetButton.dataset.sure) {
+        forgetButton.dataset.sure = '1';
+        forgetButton.textContent = t('mine.forget_sure');
+        return;
+      }
+      try { localStorage.removeItem('yizhan.receipts'); } catch (e) { /* nothing kept */ }
+      caches.delete(OUTBOX).then(function () { location.replace('/feedback/mine'); });
+    });
   }
   if (pending) {
     var drawPending = function () {

@@ -19,7 +19,8 @@
 
   // Sent items leave the outbox for "my feedback".
   function harvest() {
-    return caches.open(OUTBOX).then(function (c) {
+    return caches.has(OUTBOX).then(function (has) { return has ? caches.open(OUTBOX) : null; }).then(function (c) {
+      if (!c) { return 0; }
       return c.keys().then(function (keys) {
         return Promise.all(keys.map(function (k) {
           return c.match(k).then(function (r) { return r ? r.json() : null; }).then(function (item) {

@@ -1419,6 +1419,29 @@ async fn fix_page_clock(c: &Client, ts: i64) {
     cdp(c, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
 }
 
+/// No sideways scroll at 360 px and every control at least 24×24 CSS pixels (links
+/// inside a sentence aside, as WCAG 2.5.8 allows); the figures are printed, and the screenshot kept when
+/// `YIZHAN_TEST_SCREENSHOTS` names a folder.
+async fn fits_a_phone(c: &Client, name: &str) {
+    // A radio button's target is its label; the honeypot is off the screen for people.
+    let scope = "main button, main a.button, main select, main textarea, main label.check, .offline-list a, \
+                 main input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([name=website])";
+    let out = c.execute(NARROW_CHECK_JS, vec![Value::from(scope)]).await.expect("measure");
+    let controls: Value = c
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.getBoundingClientRect())\
+               .filter(r => r.width > 0).map(r => Math.min(r.width, r.height));",
+            vec![Value::from(scope)],
+        )
+        .await
+        .expect("controls");
+    let smallest = controls.as_array().into_iter().flatten().filter_map(Value::as_f64).fold(f64::MAX, f64::min);
+    eprintln!("{name}: scroll width {}, {} controls, smallest side {smallest} px", out["scroll"], controls.as_array().map_or(0, Vec::len));
+    assert!(out["scroll"].as_f64().unwrap_or(f64::MAX) <= 360.0, "{name}: {out}");
+    assert_eq!(out["small"].as_array().map(Vec::len), Some(0), "{name}: {out}");
+    keep_screenshot(c, name).await;
+}
+
 /// Waits until the service worker controls the page.
 async fn controlled(c: &Client) {
     poll("the service worker to control the page", || async {
@@ -1510,6 +1533,7 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
         let top =
             c.execute("return document.querySelector('p.offline-line').getBoundingClientRect().bottom;", vec![]).await;
         assert!(top.expect("position").as_f64().unwrap_or(f64::MAX) < 740.0, "the line is on the first screen");
+        fits_a_phone(&c, "offline-kept-station").await;
 
         // A station never opened: the offline page, from the saved district, at the
         // page's clock (Monday 10:00).
@@ -1524,6 +1548,7 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
         let closed_state = text(&c, &format!("#station-{closed} .offline-state")).await;
         assert_eq!(closed_state, "暂停服务", "never open while closed");
         assert!(text(&c, "#offline").await.contains("离线时看不了地图"), "says what it cannot do");
+        fits_a_phone(&c, "offline-page").await;
 
         // Two feedback items from the same kept page (one fixed key in its form).
         for body in ["地下车库里写的第一条", "地下车库里写的第二条"] {
@@ -1536,6 +1561,7 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
             (find_all(&c, ".outbox-item.outbox-waiting").await.len() == 2).then_some(())
         })
         .await;
+        fits_a_phone(&c, "offline-outbox").await;
         assert_eq!(net.to_app(), seen, "the server saw nothing while offline");
         assert!(net.refused() > 0, "the phone did try the network");
 

@@ -14,6 +14,8 @@ const WORDS: &[&str] = &[
     "offline.full",
     "offline.saved_at",
     "offline.stale",
+    "offline.ending_n",
+    "mine.forget_sure",
     "offline.refresh",
     "offline.delete",
     "offline.none_saved",
