@@ -7,10 +7,10 @@
 (function () {
   'use strict';
   if (!('serviceWorker' in navigator) || !('caches' in window)) { return; }
-  var words = document.querySelector('.offline-words');
+  var words = document.querySelector('[data-offline-words]');
   if (!words) { return; }
   var W = {};
-  try { W = JSON.parse(words.textContent); } catch (e) { return; }
+  try { W = JSON.parse(words.dataset.offlineWords); } catch (e) { return; }
 
   var DISTRICTS = 'yizhan-districts';
   var OUTBOX = 'yizhan-outbox';

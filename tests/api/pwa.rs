@@ -244,7 +244,8 @@ async fn offline_pages_carry_their_words_and_every_page_its_offline_line() {
         let (status, html) = app.page(path).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(text(&html, "h1"), zh);
-        let words: serde_json::Value = serde_json::from_str(&text(&html, "script.offline-words")).expect("words JSON");
+        let words: serde_json::Value =
+            serde_json::from_str(&attr(&html, "#offline, #outbox", "data-offline-words")).expect("words JSON");
         assert_eq!(words["offline.open_until"], "开放中 · %{when} 关门", "{path}");
         assert_eq!(words["facility.toilet"], "厕所");
         assert_eq!(words["months"][11], "12月");
@@ -252,7 +253,8 @@ async fn offline_pages_carry_their_words_and_every_page_its_offline_line() {
         let res = app.get_en(path).await;
         let html = Html::parse_document(&res.text().await.expect("body"));
         assert_eq!(text(&html, "h1"), en);
-        let words: serde_json::Value = serde_json::from_str(&text(&html, "script.offline-words")).expect("words JSON");
+        let words: serde_json::Value =
+            serde_json::from_str(&attr(&html, "#offline, #outbox", "data-offline-words")).expect("words JSON");
         assert_eq!(words["outbox.pending_n_one"], "1 feedback item is waiting for a signal", "{path}");
         assert_eq!(words["months"][11], "Dec");
     }
@@ -266,7 +268,7 @@ async fn offline_pages_carry_their_words_and_every_page_its_offline_line() {
     assert_eq!(attr(&list, "#save-district option[selected]", "value"), "110106");
     for path in ["/", "/stations", "/feedback/mine", "/offline"] {
         let (_, html) = app.page(path).await;
-        assert_eq!(attr(&html, "main > p.offline-line[hidden]", "data-when"), "%{mon}%{d}日 %{time}", "{path}");
+        assert_eq!(attr(&html, "body > p.offline-line[hidden]", "data-when"), "%{mon}%{d}日 %{time}", "{path}");
         assert!(text(&html, "p.offline-line").contains("离线显示 · %{when} 的信息"), "{path}");
     }
     // The shell the worker keeps holds both pages and the script that draws them.

@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         the_site_installs_with_its_manifest_and_keeps_its_shell,
         without_a_signal_kept_pages_saved_districts_and_feedback_still_work,
         a_new_release_replaces_the_kept_shell,
+        saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_end,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1436,7 +1437,11 @@ async fn fits_a_phone(c: &Client, name: &str) {
         .await
         .expect("controls");
     let smallest = controls.as_array().into_iter().flatten().filter_map(Value::as_f64).fold(f64::MAX, f64::min);
-    eprintln!("{name}: scroll width {}, {} controls, smallest side {smallest} px", out["scroll"], controls.as_array().map_or(0, Vec::len));
+    eprintln!(
+        "{name}: scroll width {}, {} controls, smallest side {smallest} px",
+        out["scroll"],
+        controls.as_array().map_or(0, Vec::len)
+    );
     assert!(out["scroll"].as_f64().unwrap_or(f64::MAX) <= 360.0, "{name}: {out}");
     assert_eq!(out["small"].as_array().map(Vec::len), Some(0), "{name}: {out}");
     keep_screenshot(c, name).await;
@@ -1527,7 +1532,7 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
         net.offline();
         let seen = net.to_app();
         goto(&c, &net.url(&format!("/stations/{kept}"))).await;
-        let line = text(&c, "main > p.offline-line").await;
+        let line = text(&c, "body > p.offline-line").await;
         assert!(line.starts_with("离线显示 · ") && line.ends_with(" 的信息") && !line.contains("%{"), "{line}");
         assert_eq!(text(&c, "h1").await, kept_name, "the kept page itself");
         let top =
@@ -1627,4 +1632,45 @@ async fn a_new_release_replaces_the_kept_shell(tools: Tools) {
     })
     .await;
     drop(newer);
+}
+
+async fn saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_end(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let mut all_day = station("离线测试全天驿站", 110106, 39.86, 116.28, &["water"]);
+    all_day.hours = yizhan::domain::hours::Hours::parse("24/7").ok();
+    let id = bench.app.add(vec![all_day]).await[0];
+    let base = bench.app.base.clone();
+    let now = bench.app.state.clock.now();
+    with_session(&bench.driver, true, move |c| async move {
+        fix_page_clock(&c, now).await;
+        goto(&c, &format!("{base}/lang/zh-CN?next=%2F")).await;
+        controlled(&c).await;
+        wait_for(&c, "#offline-save:not([hidden])").await;
+        find(&c, "#save-district option[value='110106']").await.click().await.expect("丰台");
+        find(&c, "[data-save-district]").await.click().await.expect("save");
+        poll("the district to be saved", || async {
+            text(&c, "#offline-save .save-status").await.starts_with("已保存").then_some(())
+        })
+        .await;
+        let state = |c: Client| async move { text(&c, &format!("#station-{id} .offline-state")).await };
+        // Saved on Monday 17 November at 10:00: the hours cover up to 1 December 00:00.
+        goto(&c, &format!("{base}/offline")).await;
+        wait_for(&c, &format!("#station-{id}")).await;
+        assert_eq!(state(c.clone()).await, "开放中");
+        assert_eq!(find_all(&c, ".saved-stale").await.len(), 0, "nothing to warn of yet");
+        // Sunday 29 November 22:00: 26 hours left, said before they run out.
+        fix_page_clock(&c, now + 12 * 86_400 + 12 * 3600).await;
+        goto(&c, &format!("{base}/offline")).await;
+        wait_for(&c, &format!("#station-{id}")).await;
+        assert_eq!(text(&c, ".saved-stale").await, "保存的开门时间还剩2天，请有信号时更新。");
+        assert_eq!(state(c.clone()).await, "开放中");
+        // Wednesday 2 December: past the saved span, a 24/7 station is not guessed open.
+        fix_page_clock(&c, now + 15 * 86_400).await;
+        goto(&c, &format!("{base}/offline")).await;
+        wait_for(&c, &format!("#station-{id}")).await;
+        assert_eq!(text(&c, ".saved-stale").await, "已超过14天，开门时间可能已经变了，请更新。");
+        assert_eq!(state(c.clone()).await, "保存的开门时间已用完，请有信号时更新");
+        assert_eq!(text(&c, ".saved-district button").await, "更新", "a refresh is offered");
+    })
+    .await;
 }

@@ -51,9 +51,8 @@ const WORDS: &[&str] = &[
     "outbox.pending_n",
 ];
 
-/// [`WORDS`], the facilities' and the months' names as one JSON object for a
-/// `<script type="application/json">` block (`<` written as `\u003c`, so no text
-/// closes the block).
+/// [`WORDS`], the facilities' and the months' names as one JSON object, for the
+/// `data-offline-words` attribute of the element the script fills.
 pub fn words(lang: Lang) -> String {
     let mut all = serde_json::Map::new();
     for key in WORDS {
@@ -68,5 +67,5 @@ pub fn words(lang: Lang) -> String {
     }
     let months: Vec<String> = (1..=12).map(|m| lang.label("month", &m.to_string()).into_owned()).collect();
     all.insert("months".into(), months.into());
-    serde_json::Value::Object(all).to_string().replace('<', "\\u003c")
+    serde_json::Value::Object(all).to_string()
 }
