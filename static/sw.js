@@ -2,7 +2,7 @@
 // - The app shell of this release (styles, scripts, icons, the offline page and the
 //   outbox page) is kept at install; an older release's shell is dropped when this
 //   one takes over.
-// - The last 20 station and list pages opened are kept; without a signal a kept page
+// - The last 20 station and list pages opened (and the home page) are kept; without a signal a kept page
 //   is shown with the line "离线显示 · <when it was kept> 的信息", and a page never
 //   kept gets the offline page (the stations of the districts saved on the phone).
 // - A feedback form sent without a signal is kept on the phone under a submission
@@ -18,8 +18,9 @@ var PAGES = 'yizhan-pages';
 var OUTBOX = 'yizhan-outbox';
 var KEEP_PAGES = 20;
 var KEEP_FEEDBACK = 20;
-// The pages kept as they are opened: home, the station list, a station, "near me".
-var KEPT = /^\/(stations(\/\d+)?|near)?$/;
+// The pages kept as they are opened: home, the station list, a station ("near me"
+// is not: its address holds the worker's position, which the phone does not keep).
+var KEPT = /^\/(stations(\/\d+)?)?$/;
 var FEEDBACK = /^\/stations\/(\d+)\/feedback$/;
 // Past this a slow network loses to the kept copy (the network still refreshes it).
 var SLOW_MS = 8000;

@@ -64,6 +64,7 @@ fn main() -> ExitCode {
         without_a_signal_kept_pages_saved_districts_and_feedback_still_work,
         a_new_release_replaces_the_kept_shell,
         saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_end,
+        only_the_last_20_pages_are_kept_and_never_a_position,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1671,6 +1672,32 @@ async fn saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_e
         assert_eq!(text(&c, ".saved-stale").await, "已超过14天，开门时间可能已经变了，请更新。");
         assert_eq!(state(c.clone()).await, "保存的开门时间已用完，请有信号时更新");
         assert_eq!(text(&c, ".saved-district button").await, "更新", "a refresh is offered");
+    })
+    .await;
+}
+
+async fn only_the_last_20_pages_are_kept_and_never_a_position(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let ids = bench.app.add(crowd("离线测试页", 21, CENTRE.0, CENTRE.1, 0.01, &["water"])).await;
+    let base = bench.app.base.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &format!("{base}/")).await;
+        controlled(&c).await;
+        goto(&c, &format!("{base}/near?lat=39.93&lon=116.40")).await;
+        for id in &ids {
+            goto(&c, &format!("{base}/stations/{id}")).await;
+        }
+        let last = format!("/stations/{}", ids[20]);
+        let kept = poll("the last page kept", || async {
+            let all = kept_caches(&c).await;
+            let pages: Vec<String> =
+                all["yizhan-pages"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            pages.contains(&last).then_some(pages)
+        })
+        .await;
+        assert_eq!(kept.len(), 20, "{kept:?}");
+        assert_eq!(kept[0], format!("/stations/{}", ids[1]), "the oldest went first: {kept:?}");
+        assert!(!kept.iter().any(|p| p.starts_with("/near") || p == "/"), "{kept:?}");
     })
     .await;
 }
