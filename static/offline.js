@@ -358,7 +358,9 @@
   var forget = document.querySelector('.forget-mine');
   if (forget) {
     var forgetButton = forget.querySelector('button');
-    forget.hidden = false;
+    var anyReceipt = false;
+    try { anyReceipt = (localStorage.getItem('yizhan.receipts') || '[]') !== '[]'; } catch (e) { /* none kept */ }
+    kept().then(function (list) { forget.hidden = !anyReceipt && list.length === 0; });
     forgetButton.addEventListener('click', function () {
       if (!forgetButton.dataset.sure) {
         forgetButton.dataset.sure = '1';

@@ -183,20 +183,42 @@ function flush() {
   if (flushing) { return flushing; }
   flushing = caches.open(OUTBOX).then(function (c) {
     return c.keys().then(function (keys) {
-      return keys.reduce(function (done, k) {
+      return Promise.all(keys.map(function (k) {
+        return c.match(k).then(function (r) { return r ? r.json() : null; }).then(function (item) {
+          return item && item.state === 'waiting' ? { key: k, item: item } : null;
+        }, function () { return null; });
+      }));
+    }).then(function (found) {
+      // Oldest first (a rewritten entry moves to the end of the cache's keys).
+      var queue = found.filter(Boolean).sort(function (a, b) { return a.item.saved - b.item.saved; });
+      return queue.reduce(function (done, next) {
         return done.then(function (online) {
           if (!online) { return false; }
-          return c.match(k).then(function (r) { return r ? r.json() : null; }).then(function (item) {
-            if (!item || item.state !== 'waiting') { return true; }
-            return send(item).then(function (result) {
-              return c.put(k, asJson(result.item)).then(function () { return result.online; });
-            });
+          return send(next.item).then(function (result) {
+            return c.put(next.key, asJson(result.item)).then(function () { return result.online; });
           });
         });
       }, Promise.resolve(true));
     });
-  }).then(tell, tell).then(function () { flushing = null; });
+  }).then(tell, tell).then(waiting).catch(function () { return 0; }).then(function (left) {
+    flushing = null;
+    return left;
+  });
   return flushing;
+}
+
+// How many items still wait (a Background Sync with some left fails, so that the
+// browser tries again later).
+function waiting() {
+  return caches.open(OUTBOX).then(function (c) {
+    return c.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) {
+        return c.match(k).then(function (r) { return r ? r.json() : null; }).catch(function () { return null; });
+      }));
+    });
+  }).then(function (items) {
+    return items.filter(function (i) { return i && i.state === 'waiting'; }).length;
+  });
 }
 
 function send(item) {
@@ -248,5 +270,9 @@ self.addEventListener('message', function (event) {
 });
 
 self.addEventListener('sync', function (event) {
-  if (event.tag === 'outbox') { event.waitUntil(flush()); }
+  if (event.tag === 'outbox') {
+    event.waitUntil(flush().then(function (left) {
+      if (left) { throw new Error(left + ' feedback items still wait for the network'); }
+    }));
+  }
 });

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         a_new_release_replaces_the_kept_shell,
         saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_end,
         only_the_last_20_pages_are_kept_and_never_a_position,
+        kept_feedback_refused_shows_its_reason_and_a_busy_server_keeps_it_waiting,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1698,6 +1699,69 @@ async fn only_the_last_20_pages_are_kept_and_never_a_position(tools: Tools) {
         assert_eq!(kept.len(), 20, "{kept:?}");
         assert_eq!(kept[0], format!("/stations/{}", ids[1]), "the oldest went first: {kept:?}");
         assert!(!kept.iter().any(|p| p.starts_with("/near") || p == "/"), "{kept:?}");
+    })
+    .await;
+}
+
+async fn kept_feedback_refused_shows_its_reason_and_a_busy_server_keeps_it_waiting(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let ids = bench.app.add(crowd("离线测试撤销", 2, CENTRE.0, CENTRE.1, 0.01, &["water"])).await;
+    let (doomed, busy) = (ids[0], ids[1]);
+    let relay = Arc::new(Relay::start(&bench.app.base));
+    let net = relay.clone();
+    let state = bench.app.state.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &net.url("/lang/zh-CN?next=%2F")).await;
+        controlled(&c).await;
+        for id in [doomed, busy] {
+            goto(&c, &net.url(&format!("/stations/{id}"))).await;
+        }
+        poll("both pages kept", || async {
+            let all = kept_caches(&c).await;
+            (all["yizhan-pages"].as_array().map_or(0, Vec::len) >= 2).then_some(())
+        })
+        .await;
+        net.offline();
+        for (id, body) in [(doomed, "给将被撤销的驿站的反馈"), (busy, "服务器忙时的反馈")] {
+            goto(&c, &net.url(&format!("/stations/{id}"))).await;
+            send_feedback_form(&c, body).await;
+            wait_for(&c, "#outbox p.outbox-saved:not([hidden])").await;
+        }
+        // Meanwhile the first station is revoked, and this address has used up its posts.
+        let before = state.snapshot.load().get(doomed).expect("station").station.clone();
+        let mut after = before.clone();
+        after.status = yizhan::domain::station::Status::Revoked;
+        after.revocation =
+            Some(yizhan::domain::station::Revocation { reason: "已拆除".into(), at: state.clock.now() });
+        assert!(state.store.save_station(&before, &after, "revoke", None, state.clock.now()).await.expect("revoke"));
+        let fresh = yizhan::snapshot::load(&state.store, &state.clock).await.expect("snapshot");
+        state.snapshot.store(Arc::new(fresh));
+        let here: std::net::IpAddr = "127.0.0.1".parse().expect("ip");
+        while state.feedback_limiter.check_key(&here).is_ok() {}
+
+        net.online();
+        goto(&c, &net.url("/feedback/outbox")).await;
+        let reason = poll("the refusal", || async {
+            let shown = c.find(Locator::Css(".outbox-refused .outbox-state")).await.ok()?;
+            shown.text().await.ok()
+        })
+        .await;
+        assert!(
+            reason.starts_with("没有被接收：") && reason.chars().count() > "没有被接收：".chars().count() + 2,
+            "{reason}"
+        );
+        assert_eq!(find_all(&c, ".outbox-item.outbox-waiting").await.len(), 1, "429: it waits for later");
+        let waiting = c.execute("return document.querySelector('.outbox-waiting textarea').value;", vec![]).await;
+        assert_eq!(waiting.expect("text"), Value::from("服务器忙时的反馈"), "kept as written, to send later");
+        // The refused one can be deleted; the waiting one stays.
+        find(&c, ".outbox-refused .outbox-actions button.secondary").await.click().await.expect("delete");
+        poll("the refused item gone", || async { find_all(&c, ".outbox-refused").await.is_empty().then_some(()) })
+            .await;
+        assert_eq!(find_all(&c, ".outbox-item.outbox-waiting").await.len(), 1);
+        let filter = yizhan::store::QueueFilter::default();
+        let (_, queue) =
+            state.store.feedback_queue(&filter, yizhan::domain::staff::Role::CityAdmin).await.expect("queue");
+        assert!(!queue.iter().any(|f| f.station_id == doomed || f.station_id == busy), "nothing stored");
     })
     .await;
 }
