@@ -25,7 +25,7 @@ pub fn daxing_station(app: &TestApp) -> i64 {
 }
 
 /// The fields of a reasonable feedback, with `overrides` replacing or adding fields.
-fn fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("kind", "praise"),
         ("rating", "5"),

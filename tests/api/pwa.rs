@@ -186,16 +186,9 @@ async fn a_kept_form_sends_itself_with_a_fresh_token_and_reads_json_answers() {
     let send = |station: i64, key: &'static str, body: &'static str, csrf: String| {
         let phone = &phone;
         async move {
-            let form = encode(&[
-                ("csrf", &csrf),
-                ("submission", key),
-                ("kind", "praise"),
-                ("rating", "5"),
-                ("body", body),
-                ("reporter", "courier"),
-                ("phone", ""),
-                ("website", ""),
-            ]);
+            let mut pairs = vec![("csrf", csrf.as_str()), ("submission", key)];
+            pairs.extend(crate::feedback::fields(&[("body", body)]));
+            let form = encode(&pairs);
             let res = phone
                 .client
                 .post(format!("{}/stations/{station}/feedback", phone.base))
