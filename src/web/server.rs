@@ -106,6 +106,7 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
     let stats = web::Data::new(public::stats::cache());
     let bulletins = web::Data::new(public::bulletin::Cache::default());
     let exports = web::Data::new(api::export::Exports::default());
+    let offline = web::Data::new(api::offline::Files::default());
     let mut server = HttpServer::new(move || {
         // Innermost first: a panic is caught before the error page is drawn, and the
         // method is settled before routing.
@@ -114,6 +115,7 @@ pub fn server(listener: TcpListener, state: AppState, workers: usize) -> std::io
             .app_data(stats.clone())
             .app_data(bulletins.clone())
             .app_data(exports.clone())
+            .app_data(offline.clone())
             .app_data(allowed.clone())
             .app_data(panics.clone())
             .app_data(metrics.clone())

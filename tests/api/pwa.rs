@@ -306,3 +306,21 @@ async fn a_saved_district_names_each_station_s_street() {
         file["stations"].as_array().expect("stations").iter().filter_map(|s| s["st"].as_str()).collect();
     assert!(streets.contains(&street.as_str()), "{streets:?}");
 }
+
+/// A district's file is kept per data version and day: a change to the data is in the
+/// next answer, and each answer says when it was asked for.
+#[tokio::test]
+async fn a_kept_district_file_follows_the_data_and_says_when_it_was_asked_for() {
+    let app = spawn_app_at(at("2026-12-07 14:05")).await;
+    let (status, first) = app.json("/api/districts/110106/offline").await;
+    assert_eq!(status, 200);
+    assert_eq!(first["saved_at"].as_i64(), Some(at("2026-12-07 14:05")));
+    let (_, again) = app.json("/api/districts/110106/offline").await;
+    assert_eq!(again, first, "the same data and day: the same file");
+    app.add(vec![station("离线缓存后新加的驿站", 110106, "24/7", &["water"])]).await;
+    let (_, after) = app.json("/api/districts/110106/offline").await;
+    let names: Vec<&str> =
+        after["stations"].as_array().expect("stations").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert!(names.contains(&"离线缓存后新加的驿站"), "{names:?}");
+    assert_eq!(after["stations"].as_array().map(Vec::len), first["stations"].as_array().map(|s| s.len() + 1));
+}

@@ -10,10 +10,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::domain::district::District;
+use actix_web::web::Bytes;
+
+use crate::domain::district::{DISTRICTS, District};
 use crate::domain::facility::ALL_FACILITIES;
 use crate::domain::hours::{Timeline, midnight};
 use crate::domain::station::Status;
+use crate::snapshot::Snapshot;
+use crate::web::cache::{Kept, blocking};
 use crate::web::prelude::*;
 
 /// Days a kept district covers, from the start of today.
@@ -23,8 +27,8 @@ pub const OFFLINE_DAYS: i64 = 14;
 struct Offline<'a> {
     district: String,
     name: &'a str,
-    /// When the file was made, and the span it covers (Unix seconds, Beijing days).
-    saved_at: i64,
+    /// The span the file covers (Unix seconds, Beijing days). `saved_at`, when it was
+    /// asked for, is put first in each answer (see [`district`]).
     from: i64,
     until: i64,
     /// The facility keys; a station's `f` lists indices into this.
@@ -32,7 +36,7 @@ struct Offline<'a> {
     /// Distinct hours over the span, shared by the stations that have them: open and
     /// unknown intervals in minutes from `from`.
     hours: Vec<Span>,
-    stations: Vec<Kept<'a>>,
+    stations: Vec<KeptStation<'a>>,
 }
 
 #[derive(Serialize)]
@@ -42,7 +46,7 @@ struct Span {
 }
 
 #[derive(Serialize)]
-struct Kept<'a> {
+struct KeptStation<'a> {
     id: i64,
     code: &'a str,
     name: &'a str,
@@ -86,18 +90,32 @@ fn round(v: f64) -> f64 {
     (v * 100_000.0).round() / 100_000.0
 }
 
+/// The files of the districts asked for lately, by district, data version and day:
+/// each built once on the blocking pool (two at a time at most) and shared.
+pub struct Files(Kept<(u32, i64, i64), Bytes>);
+
+impl Default for Files {
+    fn default() -> Files {
+        // Every district of the day's data version, and a few more.
+        Files(Kept::new(DISTRICTS.len() + 4, 2))
+    }
+}
+
+/// `GET /api/districts/{code}/offline`: the district's file, with `saved_at` (now)
+/// first; 304 to the ETag of the same data version and day.
 pub async fn district(
     state: web::Data<AppState>,
+    files: web::Data<Files>,
     req: HttpRequest,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let district: &District = District::parse(&code).filter(|d| d.code.to_string() == *code).ok_or_else(|| {
-        crate::domain::filter::ParamError::new("district", &code, crate::domain::filter::Problem::BadValue)
-    })?;
+    let district: &'static District =
+        District::parse(&code).filter(|d| d.code.to_string() == *code).ok_or_else(|| {
+            crate::domain::filter::ParamError::new("district", &code, crate::domain::filter::Problem::BadValue)
+        })?;
     let snapshot = state.snapshot.load_full();
     let now = state.clock.now();
     let from = midnight(state.clock.today());
-    let until = from + OFFLINE_DAYS * 86_400;
     let tag = format!("\"offline-{}-v{}-{from}\"", district.code, snapshot.version);
     if req
         .headers()
@@ -107,6 +125,22 @@ pub async fn district(
     {
         return Ok(HttpResponse::NotModified().insert_header((actix_web::http::header::ETAG, tag)).finish());
     }
+    let key = (district.code, snapshot.version, from);
+    let file = files.0.get(key, || blocking(move || build(district, &snapshot, from))).await?;
+    // The file is an object: `saved_at` goes in after its opening brace.
+    let mut body = Vec::with_capacity(file.len() + 24);
+    body.extend_from_slice(format!("{{\"saved_at\":{now},").as_bytes());
+    body.extend_from_slice(file.get(1..).unwrap_or_default());
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, tag))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=300"))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// A district's file for the day starting at `from`, as JSON.
+fn build(district: &'static District, snapshot: &Snapshot, from: i64) -> Result<Bytes, AppError> {
+    let until = from + OFFLINE_DAYS * 86_400;
     let mut shared: HashMap<*const Timeline, usize> = HashMap::new();
     let mut hours = Vec::new();
     let mut stations = Vec::new();
@@ -122,7 +156,7 @@ pub async fn district(
             _ => None,
         };
         let working = s.working();
-        stations.push(Kept {
+        stations.push(KeptStation {
             id: s.id,
             code: &s.code,
             name: &s.name,
@@ -139,15 +173,11 @@ pub async fn district(
     let body = Offline {
         district: district.code.to_string(),
         name: district.name(true),
-        saved_at: now,
         from,
         until,
         facilities: ALL_FACILITIES.iter().map(|f| f.key()).collect(),
         hours,
         stations,
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, tag))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=300"))
-        .json(body))
+    serde_json::to_vec(&body).map(Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
 }
