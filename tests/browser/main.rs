@@ -292,6 +292,8 @@ async fn no_console_errors_or_csp_violations(tools: Tools) {
         format!("/stations/{id}"),
         "/".to_string(),
         format!("/map#17/{lat}/{lon}"),
+        "/offline".to_string(),
+        "/feedback/outbox".to_string(),
     ];
 
     // Every page carries a strict Content-Security-Policy.
@@ -458,6 +460,8 @@ async fn accessibility_scan(tools: Tools) {
         "/near".to_string(),
         "/stations/999999".to_string(),
         format!("/stations/{gone}"),
+        "/offline".to_string(),
+        "/feedback/outbox".to_string(),
     ];
     let base = bench.app.base.clone();
     with_session(&bench.driver, true, move |c| async move {
