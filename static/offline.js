@@ -93,7 +93,8 @@
     return caches.open(DISTRICTS).then(function (c) { return c.delete(key); });
   }
 
-  function drawSaved(list, ul, redraw) {
+  // The saved districts; `say` tells how a refresh went.
+  function drawSaved(list, ul, redraw, say) {
     ul.textContent = '';
     var now = nowSeconds();
     list.forEach(function (d) {
@@ -109,7 +110,12 @@
       }
       var actions = el('span', 'saved-actions');
       actions.appendChild(button(t('offline.refresh'), 'button' + (stale ? '' : ' secondary'), function () {
-        save(d.district).then(redraw, redraw);
+        say(t('offline.saving'));
+        save(d.district).then(function (fresh) {
+          say(t('offline.saved', { name: fresh.name, n: fresh.stations.length }));
+        }, function () {
+          say(t('offline.save_failed'));
+        }).then(redraw);
       }));
       actions.appendChild(button(t('offline.delete'), 'button secondary', function () {
         forget(d.key).then(redraw);
@@ -124,7 +130,8 @@
     var select = panel.querySelector('select');
     var status = panel.querySelector('.save-status');
     var savedUl = panel.querySelector('.saved-districts');
-    var redrawPanel = function () { return saved().then(function (list) { drawSaved(list, savedUl, redrawPanel); }); };
+    var sayPanel = function (text) { status.textContent = text; };
+    var redrawPanel = function () { return saved().then(function (list) { drawSaved(list, savedUl, redrawPanel, sayPanel); }); };
     panel.hidden = false;
     panel.querySelector('[data-save-district]').addEventListener('click', function () {
       status.textContent = t('offline.saving');
@@ -203,12 +210,13 @@
     var note = offline.querySelector('.offline-status');
     var opened = offline.querySelector('.offline-opened');
     var savedList = offline.querySelector('.saved-districts');
+    var savedSay = offline.querySelector('.saved-panel .save-status');
     var here = null;
     var wanted = /^\/stations\/(\d+)$/.exec(location.pathname);
     var elsewhere = location.pathname !== '/offline';
     var draw = function () {
       return saved().then(function (districts) {
-        drawSaved(districts, savedList, draw);
+        drawSaved(districts, savedList, draw, function (text) { savedSay.textContent = text; });
         var now = nowSeconds();
         var all = [];
         districts.forEach(function (d) { d.stations.forEach(function (s) { all.push({ d: d, s: s }); }); });

@@ -1679,6 +1679,11 @@ async fn saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_e
         assert_eq!(text(&c, ".saved-stale").await, "已超过14天，开门时间可能已经变了，请更新。");
         assert_eq!(state(c.clone()).await, "保存的开门时间已用完，请有信号时更新");
         assert_eq!(text(&c, ".saved-district button").await, "更新", "a refresh is offered");
+        find(&c, ".saved-district button").await.click().await.expect("refresh");
+        poll("the refresh to say how it went", || async {
+            text(&c, ".saved-panel .save-status").await.starts_with("已保存丰台区").then_some(())
+        })
+        .await;
     })
     .await;
 }
