@@ -74,11 +74,11 @@ function page(event, request, url) {
   var net = fetch(request).then(function (res) {
     // A language chosen: the kept offline and outbox pages follow it.
     if (url.pathname.indexOf('/lang/') === 0 && (res.ok || res.type === 'opaqueredirect')) {
-      event.waitUntil(caches.open(SHELL).then(function (c) { return c.addAll(SHELL_PAGES); }).catch(function () {}));
+      extend(event, caches.open(SHELL).then(function (c) { return c.addAll(SHELL_PAGES); }));
     }
     var type = res.headers.get('Content-Type') || '';
     if (keep && res.status === 200 && type.indexOf('text/html') === 0 && !/no-store/.test(res.headers.get('Cache-Control') || '')) {
-      event.waitUntil(keepPage(url, res.clone()));
+      extend(event, keepPage(url, res.clone()));
     }
     return res;
   });
@@ -88,6 +88,13 @@ function page(event, request, url) {
   return Promise.race([net, slow]).catch(function () {
     return keptPage(url).then(function (kept) { return kept || shellPage(url); });
   });
+}
+
+// Work that goes on after the answer. When a kept copy answered first (a slow network),
+// the event can no longer be extended; the work goes on all the same.
+function extend(event, work) {
+  var done = work.catch(function () {});
+  try { event.waitUntil(done); } catch (e) { /* answered already */ }
 }
 
 function keepPage(url, res) {
