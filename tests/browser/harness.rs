@@ -617,6 +617,8 @@ struct RelayInner {
     open: std::sync::Mutex<Vec<std::net::TcpStream>>,
     to_app: std::sync::atomic::AtomicU64,
     refused: std::sync::atomic::AtomicU64,
+    /// Milliseconds each new connection waits before it reaches the application.
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Relay {
@@ -631,6 +633,7 @@ impl Relay {
             open: Default::default(),
             to_app: 0.into(),
             refused: 0.into(),
+            delay_ms: 0.into(),
         });
         let shared = inner.clone();
         std::thread::spawn(move || {
@@ -641,33 +644,57 @@ impl Relay {
                     continue;
                 }
                 let backend = shared.backend.lock().expect("backend").clone();
+                let delay = shared.delay_ms.load(SeqCst);
+                if delay > 0 {
+                    let slow = shared.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(delay));
+                        if let Ok(app) = std::net::TcpStream::connect(&backend) {
+                            Relay::join(&slow, client, app);
+                        }
+                    });
+                    continue;
+                }
                 let Ok(app) = std::net::TcpStream::connect(&backend) else { continue };
-                if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
-                    shared.open.lock().expect("open").extend([c, a]);
-                }
-                let pipe =
-                    |mut from: std::net::TcpStream, mut to: std::net::TcpStream, count: Option<Arc<RelayInner>>| {
-                        std::thread::spawn(move || {
-                            let mut buf = [0u8; 16 * 1024];
-                            while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
-                                if n == 0 || std::io::Write::write_all(&mut to, &buf[..n]).is_err() {
-                                    break;
-                                }
-                                if let Some(c) = &count {
-                                    c.to_app.fetch_add(n as u64, SeqCst);
-                                }
-                            }
-                            let _ = to.shutdown(std::net::Shutdown::Both);
-                            let _ = from.shutdown(std::net::Shutdown::Both);
-                        });
-                    };
-                if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
-                    pipe(c, a, Some(shared.clone()));
-                    pipe(app, client, None);
-                }
+                Relay::join(&shared, client, app);
             }
         });
         Relay { port, inner }
+    }
+
+    /// Pipes bytes both ways between a client and the application, counting those
+    /// that reach the application; the connection can be cut (see [`Relay::offline`]).
+    fn join(shared: &Arc<RelayInner>, client: std::net::TcpStream, app: std::net::TcpStream) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
+            shared.open.lock().expect("open").extend([c, a]);
+        }
+        let pipe = |mut from: std::net::TcpStream, mut to: std::net::TcpStream, count: Option<Arc<RelayInner>>| {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
+                    if n == 0 || std::io::Write::write_all(&mut to, &buf[..n]).is_err() {
+                        break;
+                    }
+                    if let Some(c) = &count {
+                        c.to_app.fetch_add(n as u64, SeqCst);
+                    }
+                }
+                let _ = to.shutdown(std::net::Shutdown::Both);
+                let _ = from.shutdown(std::net::Shutdown::Both);
+            });
+        };
+        if let (Ok(c), Ok(a)) = (client.try_clone(), app.try_clone()) {
+            pipe(c, a, Some(shared.clone()));
+            pipe(app, client, None);
+        }
+    }
+
+    /// A slow network: each new connection waits `delay` before it reaches the
+    /// application (open ones are closed, so the next request waits too).
+    pub fn slow(&self, delay: Duration) {
+        self.inner.delay_ms.store(delay.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+        self.cut();
     }
 
     /// A URL on the site through the relay.

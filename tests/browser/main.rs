@@ -66,6 +66,7 @@ fn main() -> ExitCode {
         saved_hours_warn_before_they_run_out_and_are_never_guessed_past_their_end,
         only_the_last_20_pages_are_kept_and_never_a_position,
         kept_feedback_refused_shows_its_reason_and_a_busy_server_keeps_it_waiting,
+        a_network_too_slow_gets_the_kept_page_with_its_line,
     ];
     let found = harness::tools();
     let tests = tests
@@ -1773,6 +1774,31 @@ async fn kept_feedback_refused_shows_its_reason_and_a_busy_server_keeps_it_waiti
         let (_, queue) =
             state.store.feedback_queue(&filter, yizhan::domain::staff::Role::CityAdmin).await.expect("queue");
         assert!(!queue.iter().any(|f| f.station_id == doomed || f.station_id == busy), "nothing stored");
+    })
+    .await;
+}
+
+async fn a_network_too_slow_gets_the_kept_page_with_its_line(tools: Tools) {
+    let bench = Bench::start(&tools).await;
+    let (id, name, _, _) = bench.app.seed("刘村小哥之家");
+    let relay = Arc::new(Relay::start(&bench.app.base));
+    let net = relay.clone();
+    with_session(&bench.driver, true, move |c| async move {
+        goto(&c, &net.url("/lang/zh-CN?next=%2F")).await;
+        controlled(&c).await;
+        goto(&c, &net.url(&format!("/stations/{id}"))).await;
+        poll("the station page to be kept", || async {
+            let all = kept_caches(&c).await;
+            all["yizhan-pages"].as_array().filter(|p| p.iter().any(|u| u == &format!("/stations/{id}"))).cloned()
+        })
+        .await;
+        // A garage with one bar: the network answers after 25 s; the kept copy, with
+        // its line, answers first (after the worker's 8 s).
+        net.slow(std::time::Duration::from_secs(25));
+        goto(&c, &net.url(&format!("/stations/{id}"))).await;
+        let line = text(&c, "body > p.offline-line").await;
+        assert!(line.starts_with("离线显示 · "), "{line}");
+        assert_eq!(text(&c, "h1").await, name);
     })
     .await;
 }
