@@ -64,7 +64,10 @@
       if (!c) { return []; }
       return c.keys().then(function (keys) {
         return Promise.all(keys.map(function (k) {
-          return c.match(k).then(function (r) { return r.json(); }).then(function (v) { v.url = k.url; return v; }, function () { return null; });
+          return c.match(k).then(function (r) {
+            var at = Number(r.headers.get('X-Saved-At'));
+            return r.json().then(function (v) { v.url = k.url; v.savedAt = at; return v; });
+          }).catch(function () { return null; });
         }));
       });
     }).then(function (list) { return list.filter(Boolean); });
@@ -85,9 +88,12 @@
       return fetch(url, { cache: 'no-store', credentials: 'same-origin' });
     }).then(function (res) {
       if (!res.ok) { throw new Error('network'); }
-      var copy = res.clone();
-      return caches.open(DISTRICTS).then(function (c) { return c.put(url, copy); }).then(function () { return res.json(); });
-    });
+      return res.blob();
+    }).then(function (body) {
+      // Kept with the phone's own time of saving (what "saved at" and its age mean).
+      var kept = new Response(body, { headers: { 'Content-Type': 'application/json', 'X-Saved-At': String(Math.floor(nowSeconds())) } });
+      return caches.open(DISTRICTS).then(function (c) { return c.put(url, kept); }).then(function () { return body.text(); });
+    }).then(function (text) { return JSON.parse(text); });
   }
   function forget(key) {
     return caches.open(DISTRICTS).then(function (c) { return c.delete(key); });
@@ -99,10 +105,11 @@
     var now = nowSeconds();
     list.forEach(function (d) {
       var li = el('li', 'saved-district');
-      li.appendChild(el('span', 'saved-what', t('offline.saved_at', { name: d.name, when: dateTime(d.saved_at), n: d.stations.length })));
+      var savedAt = d.savedAt || d.made_at;
+      li.appendChild(el('span', 'saved-what', t('offline.saved_at', { name: d.name, when: dateTime(savedAt), n: d.stations.length })));
       // Hours run out 14 days after the day of saving: said 3 days before, and once past.
       var left = (d.until - now) / 86400;
-      var stale = left <= 0 || now - d.saved_at > STALE_SECONDS;
+      var stale = left <= 0 || now - savedAt > STALE_SECONDS;
       if (stale) {
         li.appendChild(el('span', 'saved-stale', t('offline.stale')));
       } else if (left < ENDING_DAYS) {

@@ -307,16 +307,34 @@ async fn a_saved_district_names_each_station_s_street() {
     assert!(streets.contains(&street.as_str()), "{streets:?}");
 }
 
-/// A district's file is kept per data version and day: a change to the data is in the
-/// next answer, and each answer says when it was asked for.
+/// A district's file is kept per data version and day, gzipped: a client that takes
+/// gzip gets the kept bytes, another the same JSON unpacked, and a change to the data
+/// is in the next answer.
 #[tokio::test]
-async fn a_kept_district_file_follows_the_data_and_says_when_it_was_asked_for() {
+async fn a_kept_district_file_follows_the_data_packed_or_not() {
     let app = spawn_app_at(at("2026-12-07 14:05")).await;
     let (status, first) = app.json("/api/districts/110106/offline").await;
     assert_eq!(status, 200);
-    assert_eq!(first["saved_at"].as_i64(), Some(at("2026-12-07 14:05")));
+    assert_eq!(first["made_at"].as_i64(), Some(at("2026-12-07 14:05")));
+    let packed = app
+        .client
+        .get(format!("{}/api/districts/110106/offline", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+    let packed_tag = packed.headers()["etag"].to_str().expect("tag").to_string();
+    let bytes = packed.bytes().await.expect("body");
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain).expect("gzip");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&plain).expect("JSON"), first, "the same file");
     let (_, again) = app.json("/api/districts/110106/offline").await;
     assert_eq!(again, first, "the same data and day: the same file");
+    let unpacked_tag =
+        app.get("/api/districts/110106/offline").await.headers()["etag"].to_str().expect("tag").to_string();
+    assert_ne!(packed_tag, unpacked_tag, "different bytes, different tags");
     app.add(vec![station("离线缓存后新加的驿站", 110106, "24/7", &["water"])]).await;
     let (_, after) = app.json("/api/districts/110106/offline").await;
     let names: Vec<&str> =

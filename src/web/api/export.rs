@@ -242,8 +242,34 @@ fn build_whole(format: Format, snapshot: &Snapshot) -> Result<Whole, AppError> {
     Ok(Whole { version: snapshot.version, gzip })
 }
 
+/// A body kept gzipped: as it is for a client that takes gzip, else unpacked a piece
+/// at a time, never whole.
+pub(super) fn kept_gzip(mut res: actix_web::HttpResponseBuilder, gzip: Bytes, takes_gzip: bool) -> HttpResponse {
+    res.insert_header((header::VARY, "Accept-Encoding"));
+    if takes_gzip {
+        return res.insert_header((header::CONTENT_ENCODING, "gzip")).body(gzip);
+    }
+    let reader = GzDecoder::new(std::io::Cursor::new(gzip));
+    let pieces = stream::unfold(Some(reader), |reader| async move {
+        let mut reader = reader?;
+        // A fast client would otherwise keep this worker unpacking piece after
+        // piece; other requests get their turn between pieces.
+        tokio::task::yield_now().await;
+        let mut piece = vec![0; UNPACKED_PIECE];
+        match reader.read(&mut piece) {
+            Ok(0) => None,
+            Ok(n) => {
+                piece.truncate(n);
+                Some((Ok::<_, actix_web::Error>(Bytes::from(piece)), Some(reader)))
+            }
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+        }
+    });
+    res.streaming(pieces)
+}
+
 /// Whether the client takes gzip (`Accept-Encoding: gzip`, not with `q=0`).
-fn takes_gzip(req: &HttpRequest) -> bool {
+pub(super) fn takes_gzip(req: &HttpRequest) -> bool {
     req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
         |item| {
             let mut parts = item.split(';').map(str::trim);
@@ -297,29 +323,8 @@ async fn export(
         }
         let whole = exports.whole(format, snapshot).await?;
         let mut res = headers(format, &tag);
-        res.insert_header((header::VARY, "Accept-Encoding"))
-            .insert_header(("X-Data-Version", whole.version.to_string()));
-        if gzip {
-            return Ok(res.insert_header((header::CONTENT_ENCODING, "gzip")).body(whole.gzip.clone()));
-        }
-        // Unpacked a piece at a time, never whole.
-        let reader = GzDecoder::new(std::io::Cursor::new(whole.gzip.clone()));
-        let pieces = stream::unfold(Some(reader), |reader| async move {
-            let mut reader = reader?;
-            // A fast client would otherwise keep this worker unpacking piece after
-            // piece; other requests get their turn between pieces.
-            tokio::task::yield_now().await;
-            let mut piece = vec![0; UNPACKED_PIECE];
-            match reader.read(&mut piece) {
-                Ok(0) => None,
-                Ok(n) => {
-                    piece.truncate(n);
-                    Some((Ok::<_, actix_web::Error>(Bytes::from(piece)), Some(reader)))
-                }
-                Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-            }
-        });
-        return Ok(res.streaming(pieces));
+        res.insert_header(("X-Data-Version", whole.version.to_string()));
+        return Ok(kept_gzip(res, whole.gzip.clone(), gzip));
     }
     let now = state.clock.now();
     let tag = filtered_etag(snapshot.version, format, &filter, now);
