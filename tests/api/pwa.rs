@@ -257,6 +257,16 @@ async fn offline_pages_carry_their_words_and_every_page_its_offline_line() {
     // nothing to press); the list's panel has the list's district chosen.
     let (_, home) = app.page("/").await;
     assert_eq!(count(&home, "section#offline-save[hidden] select#save-district option"), 16);
+    // Each with how many stations a save holds.
+    let fengtai = app
+        .state
+        .snapshot
+        .load()
+        .entries()
+        .iter()
+        .filter(|e| e.station.district.code == 110106 && e.station.is_public())
+        .count();
+    assert_eq!(text(&home, "#save-district option[value='110106']"), format!("丰台区（{fengtai}个驿站）"));
     let (_, list) = app.page("/stations?district=110106").await;
     assert_eq!(attr(&list, "#save-district option[selected]", "value"), "110106");
     for path in ["/", "/stations", "/feedback/mine", "/offline"] {

@@ -46,6 +46,6 @@ pub async fn page(Page { req, lang, state, .. }: Page) -> impl Responder {
         total: snapshot.public_count(),
         districts,
         quick: QUICK,
-        save_choices: Choice::districts(lang, "", |_| true),
+        save_choices: crate::web::views::offline::save_choices(lang, &snapshot, ""),
     }
 }

@@ -211,9 +211,11 @@ pub async fn list(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, A
         next_url: (result.page < result.pages).then(|| url(&filter, result.page + 1)),
         relax,
         print_url: filter.district.map(|_| format!("/print?{}", filter.to_query(1))),
-        save_choices: Choice::districts(lang, &filter.district.map(|d| d.code.to_string()).unwrap_or_default(), |_| {
-            true
-        }),
+        save_choices: crate::web::views::offline::save_choices(
+            lang,
+            &snapshot,
+            &filter.district.map(|d| d.code.to_string()).unwrap_or_default(),
+        ),
     };
     html_page(StatusCode::OK, &page)
 }

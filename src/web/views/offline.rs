@@ -2,7 +2,24 @@
 //! "save my district" panel of the home and list pages.
 
 use crate::domain::facility::ALL_FACILITIES;
+use crate::snapshot::Snapshot;
 use crate::web::i18n::Lang;
+use crate::web::views::Choice;
+
+/// The districts to save on the phone, each with how many stations it holds (what a
+/// save costs grows with it), `current` (a code) chosen.
+pub fn save_choices(lang: Lang, snapshot: &Snapshot, current: &str) -> Vec<Choice> {
+    let mut choices = Choice::districts(lang, current, |_| true);
+    for choice in &mut choices {
+        let n = snapshot
+            .district_counts
+            .iter()
+            .find(|c| c.district.is_some_and(|d| d.code.to_string() == choice.value))
+            .map_or(0, |c| c.stations);
+        choice.label = lang.tf("offline.district_choice", &[("name", &choice.label), ("n", &n.to_string())]).into();
+    }
+    choices
+}
 
 /// The words `static/offline.js` writes with, in the reader's language.
 const WORDS: &[&str] = &[
