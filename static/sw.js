@@ -185,19 +185,24 @@ function keepFeedback(url, form) {
 // 5xx: the item stays for later. 400, 403, 404, 410: refused, with the server's reason,
 // for the worker to change or delete. The submission key makes a second send of a
 // stored item return its receipt instead of storing it again.
+// The kept items waiting to be sent, with their keys in the cache.
+function waitingItems(c) {
+  return c.keys().then(function (keys) {
+    return Promise.all(keys.map(function (k) {
+      return c.match(k).then(function (r) { return r ? r.json() : null; }).then(function (item) {
+        return item && item.state === 'waiting' ? { key: k, item: item } : null;
+      }, function () { return null; });
+    }));
+  }).then(function (found) { return found.filter(Boolean); });
+}
+
 var flushing = null;
 function flush() {
   if (flushing) { return flushing; }
   flushing = caches.open(OUTBOX).then(function (c) {
-    return c.keys().then(function (keys) {
-      return Promise.all(keys.map(function (k) {
-        return c.match(k).then(function (r) { return r ? r.json() : null; }).then(function (item) {
-          return item && item.state === 'waiting' ? { key: k, item: item } : null;
-        }, function () { return null; });
-      }));
-    }).then(function (found) {
+    return waitingItems(c).then(function (found) {
       // Oldest first (a rewritten entry moves to the end of the cache's keys).
-      var queue = found.filter(Boolean).sort(function (a, b) { return a.item.saved - b.item.saved; });
+      var queue = found.sort(function (a, b) { return a.item.saved - b.item.saved; });
       return queue.reduce(function (done, next) {
         return done.then(function (online) {
           if (!online) { return false; }
@@ -217,15 +222,7 @@ function flush() {
 // How many items still wait (a Background Sync with some left fails, so that the
 // browser tries again later).
 function waiting() {
-  return caches.open(OUTBOX).then(function (c) {
-    return c.keys().then(function (keys) {
-      return Promise.all(keys.map(function (k) {
-        return c.match(k).then(function (r) { return r ? r.json() : null; }).catch(function () { return null; });
-      }));
-    });
-  }).then(function (items) {
-    return items.filter(function (i) { return i && i.state === 'waiting'; }).length;
-  });
+  return caches.open(OUTBOX).then(waitingItems).then(function (items) { return items.length; });
 }
 
 function send(item) {

@@ -1,8 +1,9 @@
 //! Values worked out from the data as it stood at one moment (a snapshot version and
 //! minute, a month), kept and shared: the first request for a key computes it while
 //! the others wait for that one, a few keys are computed at once at most, and the
-//! oldest key goes first when too many are kept. Used by `/stats`, the bulletins and
-//! the whole exports, each as `web::Data` of its own.
+//! oldest key goes first when too many are kept. Used by `/stats`, the bulletins, the
+//! whole exports and the saved districts, each as `web::Data` of its own; and whether
+//! a client's copy is still the one to use (`not_modified`).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -66,6 +67,15 @@ impl<K: PartialEq, V> Kept<K, V> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Whether the client already has the answer tagged `tag` (`If-None-Match` lists it,
+/// or `*`): it gets a 304.
+pub fn not_modified(req: &actix_web::HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
 }
 
 /// CPU work on the blocking pool, off the request threads.

@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::assets::{embedded, short_hash};
+use super::cache::not_modified;
 use super::error::AppError;
 use super::photos::photo_size;
 use super::state::AppState;
@@ -19,11 +20,7 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     let etag = format!("\"{hash}\"");
     let versioned = req.query_string() == format!("v={hash}");
     let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let fresh = not_modified(&req, &etag);
     let mut res = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     res.insert_header((header::ETAG, etag.clone())).insert_header((header::CACHE_CONTROL, cache));
     if fresh {

@@ -28,6 +28,8 @@ pub struct PageCtx {
     pub manifest: String,
     /// Installs the service worker.
     pub sw_js: String,
+    /// Keeps this phone's feedback receipts ("my feedback").
+    pub receipts_js: String,
     /// Saves districts on the phone and draws the pages kept for offline use.
     pub offline_js: String,
     /// Link that switches language and comes back here.
@@ -67,6 +69,7 @@ impl PageCtx {
             copy_js: state.assets.url("copy.js").to_string(),
             manifest: state.assets.url("manifest.webmanifest").to_string(),
             sw_js: state.assets.url("sw-register.js").to_string(),
+            receipts_js: state.assets.url("receipts.js").to_string(),
             offline_js: state.assets.url("offline.js").to_string(),
             switch_lang: format!("/lang/{}?next={}", lang.other().code(), utf8_percent_encode(&here, NON_ALPHANUMERIC)),
             share: None,

@@ -1475,6 +1475,18 @@ async fn kept_caches(c: &Client) -> Value {
     .expect("caches")
 }
 
+/// Waits until the worker has kept the page at `path`; the pages it keeps then, oldest
+/// first.
+async fn kept_pages(c: &Client, path: &str) -> Vec<String> {
+    poll(&format!("{path} to be kept"), || async {
+        let all = kept_caches(c).await;
+        let pages: Vec<String> =
+            all["yizhan-pages"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        pages.iter().any(|p| p == path).then_some(pages)
+    })
+    .await
+}
+
 /// Sends the station page's feedback form with `body` (the page is kept: offline, the
 /// service worker keeps the form and shows the outbox).
 async fn send_feedback_form(c: &Client, body: &str) {
@@ -1518,11 +1530,7 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
         goto(&c, &net.url("/lang/zh-CN?next=%2F")).await;
         controlled(&c).await;
         goto(&c, &net.url(&format!("/stations/{kept}"))).await;
-        poll("the station page to be kept", || async {
-            let all = kept_caches(&c).await;
-            all["yizhan-pages"].as_array().filter(|p| p.iter().any(|u| u == &format!("/stations/{kept}"))).cloned()
-        })
-        .await;
+        kept_pages(&c, &format!("/stations/{kept}")).await;
         // Save 丰台 from the home page.
         goto(&c, &net.url("/")).await;
         let panel = wait_for(&c, "#offline-save:not([hidden])").await;
@@ -1701,13 +1709,7 @@ async fn only_the_last_20_pages_are_kept_and_never_a_position(tools: Tools) {
             goto(&c, &format!("{base}/stations/{id}")).await;
         }
         let last = format!("/stations/{}", ids[20]);
-        let kept = poll("the last page kept", || async {
-            let all = kept_caches(&c).await;
-            let pages: Vec<String> =
-                all["yizhan-pages"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
-            pages.contains(&last).then_some(pages)
-        })
-        .await;
+        let kept = kept_pages(&c, &last).await;
         assert_eq!(kept.len(), 20, "{kept:?}");
         assert_eq!(kept[0], format!("/stations/{}", ids[1]), "the oldest went first: {kept:?}");
         assert!(!kept.iter().any(|p| p.starts_with("/near") || p == "/"), "{kept:?}");
@@ -1728,11 +1730,9 @@ async fn kept_feedback_refused_shows_its_reason_and_a_busy_server_keeps_it_waiti
         for id in [doomed, busy] {
             goto(&c, &net.url(&format!("/stations/{id}"))).await;
         }
-        poll("both pages kept", || async {
-            let all = kept_caches(&c).await;
-            (all["yizhan-pages"].as_array().map_or(0, Vec::len) >= 2).then_some(())
-        })
-        .await;
+        for id in [doomed, busy] {
+            kept_pages(&c, &format!("/stations/{id}")).await;
+        }
         net.offline();
         for (id, body) in [(doomed, "给将被撤销的驿站的反馈"), (busy, "服务器忙时的反馈")] {
             goto(&c, &net.url(&format!("/stations/{id}"))).await;
@@ -1787,11 +1787,7 @@ async fn a_network_too_slow_gets_the_kept_page_with_its_line(tools: Tools) {
         goto(&c, &net.url("/lang/zh-CN?next=%2F")).await;
         controlled(&c).await;
         goto(&c, &net.url(&format!("/stations/{id}"))).await;
-        poll("the station page to be kept", || async {
-            let all = kept_caches(&c).await;
-            all["yizhan-pages"].as_array().filter(|p| p.iter().any(|u| u == &format!("/stations/{id}"))).cloned()
-        })
-        .await;
+        kept_pages(&c, &format!("/stations/{id}")).await;
         // A garage with one bar: the network answers after 25 s; the kept copy, with
         // its line, answers first (after the worker's 8 s).
         net.slow(std::time::Duration::from_secs(25));

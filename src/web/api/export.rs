@@ -22,7 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::domain::filter::StationFilter;
 use crate::snapshot::{Entry, Snapshot};
-use crate::web::cache::{Kept, blocking};
+use crate::web::cache::{Kept, blocking, not_modified};
 use crate::web::query::parse_filter;
 
 /// Filtered exports that may run at once; more get a 429 page.
@@ -278,13 +278,6 @@ pub(super) fn takes_gzip(req: &HttpRequest) -> bool {
             (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
         },
     )
-}
-
-fn not_modified(req: &HttpRequest, tag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
 }
 
 /// The ETag of a filtered export: data version, format, filter and, for "open now", the minute.

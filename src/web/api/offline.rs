@@ -18,7 +18,7 @@ use crate::domain::facility::ALL_FACILITIES;
 use crate::domain::hours::{Timeline, midnight};
 use crate::domain::station::Status;
 use crate::snapshot::Snapshot;
-use crate::web::cache::{Kept, blocking};
+use crate::web::cache::{Kept, blocking, not_modified};
 use crate::web::prelude::*;
 
 /// Days a kept district covers, from the start of today.
@@ -122,12 +122,7 @@ pub async fn district(
     // The gzip and the plain answer are different bytes: different tags.
     let gzip = takes_gzip(&req);
     let tag = format!("\"offline-{}-v{}-{from}{}\"", district.code, snapshot.version, if gzip { "-gz" } else { "" });
-    if req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag))
-    {
+    if not_modified(&req, &tag) {
         return Ok(HttpResponse::NotModified().insert_header((actix_web::http::header::ETAG, tag)).finish());
     }
     let key = (district.code, snapshot.version, from);

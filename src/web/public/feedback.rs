@@ -144,7 +144,6 @@ struct ReceiptPage {
     reason: Option<String>,
     reply: Option<String>,
     reply_date: Option<String>,
-    receipts_js: String,
 }
 
 /// The state a receipt shows: a honeypot catch looks like any other report waiting
@@ -175,7 +174,6 @@ pub struct MinePage {
     rows: Vec<MineRow>,
     /// Whether the page was asked with receipts (`?r=`), as the phone's script does.
     asked: bool,
-    receipts_js: String,
 }
 
 /// `GET /feedback/mine?r=FK-…,FK-…`: the feedback this phone sent, with what became
@@ -228,12 +226,7 @@ pub async fn mine(Page { req, lang, state, .. }: Page) -> Result<HttpResponse, A
             },
         });
     }
-    let page = MinePage {
-        ctx: PageCtx::new(&req, lang, &state),
-        rows,
-        asked: !asked.is_empty(),
-        receipts_js: state.assets.url("receipts.js").to_string(),
-    };
+    let page = MinePage { ctx: PageCtx::new(&req, lang, &state), rows, asked: !asked.is_empty() };
     html_page(StatusCode::OK, &page)
 }
 
@@ -262,7 +255,6 @@ pub async fn show_receipt(
         reason: if shown == FeedbackState::Rejected { reason } else { None },
         reply: f.reply.clone(),
         reply_date: f.reply_at.map(date_time),
-        receipts_js: state.assets.url("receipts.js").to_string(),
         receipt: f.receipt,
     })
 }
