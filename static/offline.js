@@ -193,7 +193,9 @@
     li.id = 'station-' + s.id;
     li.appendChild(el('h2', 'station-name', s.name));
     var state = stateOf(d, s, now);
-    li.appendChild(el('p', 'offline-state state-' + state.css, t('offline.' + state.key, { when: state.when })));
+    // "Call to ask" only where there is a number to call.
+    var key = state.key === 'unknown' && !s.phone ? 'unknown_no_phone' : state.key;
+    li.appendChild(el('p', 'offline-state state-' + state.css, t('offline.' + key, { when: state.when })));
     li.appendChild(el('p', 'address', s.address));
     var meta = [s.st || t('offline.no_street'), t('offline.code', { code: s.code })];
     if (here && s.lat !== undefined) { meta.push(t('offline.km', { km: distanceKm(here, s).toFixed(1) })); }

@@ -1503,20 +1503,16 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
     weekday.phone = Phone::parse("13800000001").ok();
     let mut closed = station("离线测试暂停驿站", 110106, 39.861, 116.281, &["water"]);
     closed.status = yizhan::domain::station::Status::TemporarilyClosed { reason: "装修".into(), until: None };
-    let ids = bench.app.add(vec![weekday, closed]).await;
-    let (weekday, closed) = (ids[0], ids[1]);
+    let unknown = station("离线测试时间未知驿站", 110106, 39.862, 116.282, &["water"]);
+    let ids = bench.app.add(vec![weekday, closed, unknown]).await;
+    let (weekday, closed, unknown) = (ids[0], ids[1], ids[2]);
     let code = bench.app.state.snapshot.load().get(weekday).expect("added").station.code.clone();
     let (kept, kept_name) = {
         let snapshot = bench.app.state.snapshot.load();
         let e = snapshot
             .entries()
             .iter()
-            .find(|e| {
-                e.station.district.code == 110106
-                    && e.station.is_public()
-                    && e.station.id != weekday
-                    && e.station.id != closed
-            })
+            .find(|e| e.station.district.code == 110106 && e.station.is_public() && !ids.contains(&e.station.id))
             .expect("a seed station in 丰台");
         (e.station.id, e.station.name.clone())
     };
@@ -1569,6 +1565,8 @@ async fn without_a_signal_kept_pages_saved_districts_and_feedback_still_work(too
         assert!(text(&c, ".offline-wanted").await.contains(&code), "the station's code");
         let closed_state = text(&c, &format!("#station-{closed} .offline-state")).await;
         assert_eq!(closed_state, "暂停服务", "never open while closed");
+        // No hours and no phone: not told to call.
+        assert_eq!(text(&c, &format!("#station-{unknown} .offline-state")).await, "开门时间不确定");
         assert!(text(&c, "#offline").await.contains("离线时看不了地图"), "says what it cannot do");
         fits_a_phone(&c, "offline-page").await;
 

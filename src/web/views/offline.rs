@@ -41,6 +41,7 @@ const WORDS: &[&str] = &[
     "offline.opens_at",
     "offline.closed",
     "offline.unknown",
+    "offline.unknown_no_phone",
     "offline.temporarily_closed",
     "offline.past_end",
     "offline.call",
